@@ -1,0 +1,67 @@
+import threading
+
+import pytest
+
+from webapp.config import TrainConfig
+from webapp.jobs import DONE, FAILED, QUEUED, RUNNING, STOPPED, JobQueue, QueueFullError
+
+CONFIG = TrainConfig(models=("dnn",), epochs=1, subset=1000)
+
+
+def gated_queue():
+    """A queue whose jobs block until released, so positions can be checked."""
+    release = threading.Event()
+
+    def run(job):
+        release.wait(10)
+        if job.config.epochs == 7:
+            raise ValueError("Seven epochs are not allowed in this test")
+        return []
+
+    return JobQueue(run), release
+
+
+def test_one_job_runs_at_a_time_and_the_rest_wait_in_order():
+    queue, release = gated_queue()
+    first = queue.submit(CONFIG, "alice")
+    second = queue.submit(CONFIG, "bob")
+    third = queue.submit(CONFIG, "carol")
+    for _ in range(50):
+        if first.status == RUNNING:
+            break
+        threading.Event().wait(0.05)
+    assert first.status == RUNNING and queue.position(first) == 0
+    assert (second.status, queue.position(second), queue.position(third)) == (QUEUED, 1, 2)
+    release.set()
+    assert queue.wait(third, 10) and third.status == DONE
+    queue.shutdown()
+
+
+def test_a_session_may_have_only_one_job_waiting_or_running():
+    queue, release = gated_queue()
+    queue.submit(CONFIG, "alice")
+    with pytest.raises(QueueFullError):
+        queue.submit(CONFIG, "alice")
+    release.set()
+    queue.shutdown()
+
+
+def test_stopping_a_waiting_job_takes_it_off_the_queue():
+    queue, release = gated_queue()
+    queue.submit(CONFIG, "alice")
+    waiting = queue.submit(CONFIG, "bob")
+    queue.stop(waiting)
+    assert waiting.status == STOPPED and queue.position(waiting) == 0
+    release.set()
+    queue.shutdown()
+
+
+def test_a_failing_job_reports_one_sentence_and_the_worker_survives():
+    queue, release = gated_queue()
+    release.set()
+    failing = queue.submit(TrainConfig(models=("dnn",), epochs=7), "alice")
+    assert queue.wait(failing, 10)
+    assert failing.status == FAILED and failing.error == "Seven epochs are not allowed in this test."
+    after = queue.submit(CONFIG, "alice")
+    assert queue.wait(after, 10) and after.status == DONE
+    queue.shutdown()

@@ -1,0 +1,76 @@
+import threading
+
+import keras
+import pytest
+
+from webapp.config import TrainConfig
+from webapp.training import make_schedule, run_training
+
+TINY = dict(epochs=2, batch_size=32, subset=0, validation_fraction=0.1)
+
+
+def test_schedule_validates_at_least_ten_times_and_keeps_full_batches():
+    schedule = make_schedule(TrainConfig(epochs=1, batch_size=32), train_images=650)
+    assert schedule.steps_per_epoch == 20
+    validations = [chunk for chunk in schedule.chunks() if chunk[3]]
+    assert len(validations) >= 10
+    assert sum(end - first for _, first, end, _ in schedule.chunks()) == 20
+
+
+def test_a_race_records_both_models_on_the_same_steps(tiny_mnist):
+    record, results = run_training(TrainConfig(models=("dnn", "cnn"), **TINY), data=tiny_mnist)
+    snapshot = record.snapshot()
+    steps = snapshot["steps_per_epoch"] * 2
+    for name in ("dnn", "cnn"):
+        curves = snapshot["curves"][name]
+        assert [point["step"] for point in curves["batches"]] == list(range(1, steps + 1))
+        assert len(curves["validations"]) >= 10
+        assert len(curves["epoch_seconds"]) == 2
+        assert all(0 <= point["accuracy"] <= 1 and point["samples_per_second"] > 0 for point in curves["batches"])
+    assert {result.name for result in results} == {"dnn", "cnn"}
+    assert all(len(result.test_predictions) == 100 for result in results)
+    # the bars are easy: both models must learn them
+    assert all(result.test_accuracy > 0.5 for result in results)
+
+
+def test_validation_never_uses_the_test_set(tiny_mnist):
+    record, _ = run_training(TrainConfig(models=("dnn",), **TINY), data=tiny_mnist)
+    assert record.snapshot()["validation_images"] == 72  # a tenth of the 720 training images
+
+
+def test_both_models_see_the_same_batches_in_the_same_order(tiny_mnist):
+    seen = {"dnn": [], "cnn": []}
+
+    class Spy(keras.callbacks.Callback):
+        def __init__(self, name):
+            super().__init__()
+            self.name = name
+
+        def on_train_begin(self, logs=None):
+            seen[self.name].append(self.model.optimizer.iterations.numpy())
+
+    run_training(TrainConfig(models=("dnn", "cnn"), **TINY), data=tiny_mnist,
+                 extra_callbacks=lambda name: [Spy(name)])
+    assert seen["dnn"] == seen["cnn"]  # every chunk starts at the same step for both
+
+
+def test_stop_takes_effect_within_one_batch(tiny_mnist):
+    stop = threading.Event()
+
+    class StopAfterThree(keras.callbacks.Callback):
+        count = 0
+
+        def on_train_batch_end(self, batch, logs=None):
+            StopAfterThree.count += 1
+            if StopAfterThree.count == 3:
+                stop.set()
+
+    record, results = run_training(TrainConfig(models=("cnn",), **TINY), stop, data=tiny_mnist,
+                                   extra_callbacks=lambda name: [StopAfterThree()])
+    assert len(record.snapshot()["curves"]["cnn"]["batches"]) <= 4  # the batch under way when Stop came, and no more
+    assert results[0].stopped
+
+
+def test_a_run_smaller_than_one_batch_is_refused(tiny_mnist):
+    with pytest.raises(ValueError, match="fewer than one batch"):
+        run_training(TrainConfig(models=("dnn",), epochs=1, batch_size=1024), data=tiny_mnist)

@@ -1,0 +1,230 @@
+"""Benchmarks behind `python -m webapp bench ...`: measured in one process, reported as medians and ratios.
+
+Speed is never asserted in tests (the machines are shared and noisy); it is measured here.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from typing import Any, Callable
+
+import numpy as np
+
+from webapp.paths import PROJECT_ROOT
+
+Log = Callable[[str], None]
+
+
+# -- bench train ---------------------------------------------------------------------------------
+def test_accuracy(model: Any, x: np.ndarray, y: np.ndarray, batch_size: int = 1000) -> float:
+    """Accuracy from direct model calls (no `evaluate`, which would touch the training loop's state)."""
+    import keras
+
+    correct = 0
+    for start in range(0, len(x), batch_size):
+        probabilities = keras.ops.convert_to_numpy(model(x[start:start + batch_size], training=False))
+        correct += int(np.sum(np.argmax(probabilities, axis=1) == y[start:start + batch_size]))
+    return correct / len(x)
+
+
+def make_probe(x_test: np.ndarray, y_test: np.ndarray, target: float, check_every: int,
+               excluded_seconds: Callable[[], float], on_reached: Callable[[], None]) -> Any:
+    """A Keras callback that checks test accuracy every `check_every` batches and notes when `target` is met.
+
+    Its clock leaves out its own checks and `excluded_seconds()` (the trainer's own validation passes).
+    """
+    import keras
+
+    class TimeToAccuracy(keras.callbacks.Callback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.started: float | None = None
+            self.checking_seconds = 0.0
+            self.batches = 0
+            self.reached_seconds: float | None = None
+            self.reached_batches: int | None = None
+            self.checks: list[tuple[int, float, float]] = []
+
+        def on_train_begin(self, logs: dict | None = None) -> None:
+            if self.started is None:
+                self.started = time.perf_counter()
+
+        def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+            self.batches += 1
+            if self.reached_seconds is not None or self.batches % check_every:
+                return
+            now = time.perf_counter()
+            elapsed = now - self.started - self.checking_seconds - excluded_seconds()
+            accuracy = test_accuracy(self.model, x_test, y_test)
+            self.checking_seconds += time.perf_counter() - now
+            self.checks.append((self.batches, elapsed, accuracy))
+            if accuracy >= target:
+                self.reached_seconds, self.reached_batches = elapsed, self.batches
+                self.model.stop_training = True
+                on_reached()
+
+    return TimeToAccuracy()
+
+
+def time_lab_defaults(seed: int, target: float, check_every: int, max_epochs: int, subset: int, mnist: Any) -> Any:
+    """The lab's own trainer with its default settings (only the seed, epochs and subset set here)."""
+    from webapp.config import TrainConfig
+    from webapp.data import as_model_input
+    from webapp.training import run_training
+
+    stop = threading.Event()
+    holder: dict[str, Any] = {}
+    probe = make_probe(as_model_input(mnist.x_test), mnist.y_test, target, check_every,
+                       lambda: holder["record"].evaluation_seconds() if "record" in holder else 0.0, stop.set)
+    config = TrainConfig(models=("cnn",), epochs=max_epochs, seed=seed, subset=subset)
+    run_training(config, stop, data=mnist, on_record=lambda record: holder.setdefault("record", record),
+                 extra_callbacks=lambda name: [probe])
+    return probe
+
+
+def time_seed_tutorial(seed: int, target: float, check_every: int, max_epochs: int, subset: int, mnist: Any) -> Any:
+    """The seed tutorial's recipe on the same network: rmsprop, batch 128, one plain `model.fit`."""
+    import keras
+
+    from webapp.data import as_model_input
+    from webapp.networks import build_cnn
+
+    keras.utils.set_random_seed(seed)
+    model = build_cnn()
+    model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    probe = make_probe(as_model_input(mnist.x_test), mnist.y_test, target, check_every, lambda: 0.0, lambda: None)
+    x, y = as_model_input(mnist.x_train), mnist.y_train
+    if subset:
+        x, y = x[:subset], y[:subset]
+    model.fit(x, y, epochs=max_epochs, batch_size=128, callbacks=[probe], verbose=0)
+    return probe
+
+
+def _median_or_none(values: list[float | None]) -> float | None:
+    reached = [value for value in values if value is not None]
+    if len(reached) < len(values):
+        # an unreached target counts as slower than any reached one
+        padded = sorted(reached) + [float("inf")] * (len(values) - len(reached))
+        middle = statistics.median(padded)
+        return None if middle == float("inf") else middle
+    return statistics.median(reached)
+
+
+def train_benchmark(target: float = 0.985, seeds: int = 3, check_every: int = 100, max_epochs: int = 5,
+                    subset: int = 0, log: Log = print) -> dict[str, Any]:
+    """Time to `target` test accuracy for the CNN: lab defaults vs the seed tutorial, median over seeds."""
+    from webapp import device
+    from webapp.config import TrainConfig
+    from webapp.data import load_mnist
+
+    mnist = load_mnist()
+    report: dict[str, Any] = {"benchmark": "train", "target": target, "device": device.describe(),
+                              "lab_settings": {k: v for k, v in TrainConfig().to_dict().items() if k in ("optimizer", "learning_rate", "batch_size")},
+                              "seed_settings": {"optimizer": "rmsprop", "learning_rate": 0.001, "batch_size": 128}}
+    for label, timer in (("lab", time_lab_defaults), ("seed", time_seed_tutorial)):
+        seconds, batches = [], []
+        for seed in range(seeds):
+            probe = timer(seed, target, check_every, max_epochs, subset, mnist)
+            seconds.append(probe.reached_seconds)
+            batches.append(probe.reached_batches)
+            shown = f"{probe.reached_seconds:.1f} s after {probe.reached_batches} batches" if probe.reached_seconds else "not reached"
+            log(f"{label} settings, seed {seed}: {target:.1%} {shown}; checks {[(b, round(t, 1), round(a, 4)) for b, t, a in probe.checks]}")
+        report[f"{label}_seconds"] = seconds
+        report[f"{label}_batches"] = batches
+        report[f"{label}_median_seconds"] = _median_or_none(seconds)
+    lab, seed_median = report["lab_median_seconds"], report["seed_median_seconds"]
+    report["ratio"] = lab / seed_median if lab and seed_median else None
+    return report
+
+
+def format_train_report(report: dict[str, Any]) -> str:
+    def shown(value: float | None) -> str:
+        return f"{value:.1f} s" if value else "not reached"
+
+    ratio = f"{report['ratio']:.2f}" if report["ratio"] else "n/a"
+    return (f"CNN to {report['target']:.1%} test accuracy on {report['device']} (median of {len(report['lab_seconds'])} seeds)\n"
+            f"  lab defaults  {report['lab_settings']}: {shown(report['lab_median_seconds'])}\n"
+            f"  seed tutorial {report['seed_settings']}: {shown(report['seed_median_seconds'])}\n"
+            f"  ratio lab/seed: {ratio}")
+
+
+# -- bench startup -------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(port: int, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """`streamlit run app.py` headless on `port`, in its own process group so it can be stopped cleanly."""
+    command = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"), "--server.headless", "true",
+               "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+    return subprocess.Popen(command, cwd=PROJECT_ROOT, env={**os.environ, **(env or {})},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def wait_until_healthy(port: int, timeout: float = 60) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as answer:
+                if answer.read().strip() == b"ok":
+                    return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"The server on port {port} did not answer within {timeout:.0f} s.")
+
+
+def chromium_path() -> str | None:
+    """Debian's Chromium (or `CHROMIUM_PATH`); None lets Playwright use its own browser where it has one."""
+    configured = os.environ.get("CHROMIUM_PATH")
+    if configured:
+        return configured
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+def startup_benchmark(repeats: int = 3, log: Log = print, marker: str = "Welcome to ConvNet Lab") -> dict[str, Any]:
+    """Seconds from launching the server to the Home page's heading being visible in Chromium."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        raise RuntimeError("bench startup needs Playwright: pip install -r requirements-dev.txt.") from None
+    timings = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        for attempt in range(repeats):
+            port = free_port()
+            started = time.perf_counter()
+            server = start_server(port)
+            try:
+                wait_until_healthy(port)
+                page = browser.new_page()
+                page.goto(f"http://127.0.0.1:{port}/")
+                page.get_by_text(marker).first.wait_for(timeout=60_000)
+                timings.append(time.perf_counter() - started)
+                page.close()
+            finally:
+                stop_server(server)
+            log(f"start {attempt + 1}: Home shown after {timings[-1]:.2f} s")
+        browser.close()
+    return {"benchmark": "startup", "seconds": timings, "median_seconds": statistics.median(timings)}

@@ -1,0 +1,236 @@
+"""The command line: the same functions the pages call, with the contract every command follows.
+
+`--json` prints JSON Lines on stdout and keeps progress on stderr. Exit codes: 2 for usage errors
+(argparse's own), 1 for input that fails at run time (one sentence on stderr), 0 otherwise.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+from typing import Any, Callable
+
+from webapp.config import MODEL_NAMES, OPTIMIZERS, TrainConfig
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A flag value argparse cannot check by itself (an unknown model name in a list, say)."""
+
+
+def emit(payload: dict[str, Any]) -> None:
+    print(json.dumps(payload), flush=True)
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# -- train -------------------------------------------------------------------------------------------
+def model_list(text: str) -> tuple[str, ...]:
+    names = tuple(name.strip().lower() for name in text.split(",") if name.strip())
+    unknown = [name for name in names if name not in MODEL_NAMES]
+    if not names or unknown:
+        raise argparse.ArgumentTypeError(f"unknown model {', '.join(unknown) or text!r}; choose from {', '.join(MODEL_NAMES)}")
+    return names
+
+
+def add_train_parser(commands: argparse._SubParsersAction) -> None:
+    defaults = TrainConfig()
+    parser = commands.add_parser("train", help="train one model, or race several on the same data",
+                                 description="Train on MNIST. Two or more models race: same batches, same order.")
+    parser.add_argument("--model", type=model_list, default=defaults.models, help="dnn, cnn, lenet, or a comma list (a race)")
+    parser.add_argument("--epochs", type=int, default=defaults.epochs)
+    parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    parser.add_argument("--subset", type=int, default=defaults.subset, help="training images to use (0: all 60,000)")
+    parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--optimizer", choices=OPTIMIZERS, default=defaults.optimizer)
+    parser.add_argument("--lr", type=float, default=defaults.learning_rate, help="learning rate")
+    parser.add_argument("--dropout", type=float, default=defaults.dropout)
+    parser.add_argument("--batch-norm", action="store_true")
+    parser.add_argument("--save-default", action="store_true", help="also install the runs as the shipped defaults (maintainers)")
+    parser.add_argument("--json", action="store_true", help="JSON Lines on stdout")
+    parser.set_defaults(handler=run_train, parser=parser)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    try:
+        config = TrainConfig(models=args.model, epochs=args.epochs, batch_size=args.batch_size, subset=args.subset,
+                             seed=args.seed, optimizer=args.optimizer, learning_rate=args.lr,
+                             dropout=args.dropout, batch_norm=args.batch_norm)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    from webapp.device import import_backend_quietly
+
+    import_backend_quietly()
+    from webapp.jobs import Job, execute
+    from webapp.store import RunStore, promote_to_default
+
+    store = RunStore()
+    job = Job(config=config, owner="cli")
+    with ProgressBar(job):
+        runs = execute(job, store)
+    for info in runs:
+        if args.save_default:
+            promote_to_default(store, info.run_id)
+        report = {
+            "run_id": info.run_id, "model": info.model_name, "status": info.config["status"],
+            "test_accuracy": info.config["test_accuracy"], "test_loss": info.config["test_loss"],
+            "epoch_seconds": info.config["epoch_seconds"], "compute_seconds": info.config["compute_seconds"],
+            "device": info.config["device"], "params": info.config["params"], "run_dir": str(info.path),
+        }
+        if args.json:
+            emit(report)
+        else:
+            print(f"{info.model_name.upper():6} test accuracy {report['test_accuracy']:.2%}  "
+                  f"loss {report['test_loss']:.4f}  saved as {info.run_id}")
+    return EXIT_OK
+
+
+class ProgressBar:
+    """A terminal progress bar on stderr, drawn from the job's live record by a background thread."""
+
+    WIDTH = 30
+
+    def __init__(self, job: Any, interval: float = 0.5) -> None:
+        self.job = job
+        self.interval = interval
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._tty = sys.stderr.isatty()
+        self._last_tenth = -1
+
+    def __enter__(self) -> "ProgressBar":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+        self._draw(final=True)
+
+    def _loop(self) -> None:
+        while not self._done.wait(self.interval):
+            self._draw()
+
+    def _draw(self, final: bool = False) -> None:
+        from webapp.history import progress
+
+        if self.job.record is None:
+            return
+        snapshot = self.job.record.snapshot()
+        fraction, eta = progress(snapshot)
+        tenth = int(fraction * 10)
+        if not self._tty and not final and tenth == self._last_tenth:
+            return
+        self._last_tenth = tenth
+        filled = int(fraction * self.WIDTH)
+        accuracies = "  ".join(
+            f"{name.upper()} val {curves['validations'][-1]['accuracy']:.1%}"
+            for name, curves in snapshot["curves"].items() if curves["validations"])
+        eta_text = f"ETA {int(eta) // 60}:{int(eta) % 60:02d}" if eta is not None else "ETA --:--"
+        line = f"[{'#' * filled}{'.' * (self.WIDTH - filled)}] {fraction:4.0%}  {eta_text}  {accuracies}"
+        sys.stderr.write(("\r" + line.ljust(100)) if self._tty else line + "\n")
+        if final and self._tty:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+# -- runs --------------------------------------------------------------------------------------------
+def add_runs_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("runs", help="list saved runs (defaults first)")
+    parser.add_argument("--json", action="store_true", help="JSON Lines on stdout")
+    parser.set_defaults(handler=run_runs)
+
+
+def run_runs(args: argparse.Namespace) -> int:
+    from webapp.store import RunStore
+
+    listing = RunStore().list()
+    for warning in listing.warnings:
+        say(f"warning: {warning}")
+    for info in listing.runs:
+        row = {"run_id": info.run_id, "model": info.model_name, "default": info.is_default,
+               "status": info.config.get("status"), "test_accuracy": info.config.get("test_accuracy"),
+               "created": info.config.get("created"), "run_dir": str(info.path)}
+        if args.json:
+            emit(row)
+        else:
+            print(info.label)
+    return EXIT_OK
+
+
+# -- bench -------------------------------------------------------------------------------------------
+def add_bench_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("bench", help="measure speed (see each benchmark's --help)")
+    benches = parser.add_subparsers(dest="bench", required=True, metavar="BENCHMARK")
+    train = benches.add_parser("train", help="time for the CNN to reach a test accuracy: lab defaults vs the seed tutorial")
+    train.add_argument("--target", type=float, default=0.985, help="test accuracy to reach")
+    train.add_argument("--seeds", type=int, default=3, help="repeats (the median is reported)")
+    train.add_argument("--check-every", type=int, default=100, help="batches between test-accuracy checks")
+    train.add_argument("--max-epochs", type=int, default=5)
+    train.add_argument("--subset", type=int, default=0, help="training images (0: all; smaller only for smoke tests)")
+    train.add_argument("--json", action="store_true")
+    train.set_defaults(handler=run_bench_train)
+    startup = benches.add_parser("startup", help="seconds from server start to the Home page shown")
+    startup.add_argument("--repeats", type=int, default=3)
+    startup.add_argument("--json", action="store_true")
+    startup.set_defaults(handler=run_bench_startup)
+
+
+def run_bench_train(args: argparse.Namespace) -> int:
+    from webapp.device import import_backend_quietly
+
+    import_backend_quietly()
+    from webapp import bench
+
+    report = bench.train_benchmark(target=args.target, seeds=args.seeds, check_every=args.check_every,
+                                   max_epochs=args.max_epochs, subset=args.subset, log=say)
+    if args.json:
+        emit(report)
+    else:
+        print(bench.format_train_report(report))
+    return EXIT_OK
+
+
+def run_bench_startup(args: argparse.Namespace) -> int:
+    from webapp import bench
+
+    report = bench.startup_benchmark(repeats=args.repeats, log=say)
+    if args.json:
+        emit(report)
+    else:
+        print(f"Home page shown {report['median_seconds']:.2f} s after server start (median of {len(report['seconds'])}).")
+    return EXIT_OK
+
+
+# -- entry -------------------------------------------------------------------------------------------
+PARSERS: list[Callable[[argparse._SubParsersAction], None]] = [add_train_parser, add_runs_parser, add_bench_parser]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m webapp", description="ConvNet Lab from the command line.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in PARSERS:
+        add(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)  # exits 2 with a one-line error for bad flags
+    try:
+        return args.handler(args)
+    except UsageError as error:
+        getattr(args, "parser", parser).error(str(error).rstrip("."))
+    except KeyboardInterrupt:
+        say("Interrupted.")
+        return EXIT_FAILED
+    except Exception as error:  # the contract: one sentence, never a traceback
+        from webapp.jobs import describe_error
+
+        say(describe_error(error))
+        return EXIT_FAILED
+    return EXIT_FAILED

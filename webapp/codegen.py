@@ -1,0 +1,74 @@
+""""Show code": a short, runnable Keras script that reproduces a run, written from its config."""
+from __future__ import annotations
+
+from typing import Any
+
+from webapp.config import TrainConfig
+
+_LAYERS = {
+    "dnn": ["layers.Flatten()", ("Dense(128)", "relu")],
+    "cnn": [("Conv2D(32, 3)", "relu"), "layers.MaxPooling2D(2)", ("Conv2D(64, 3)", "relu"),
+            "layers.MaxPooling2D(2)", "layers.Flatten()", ("Dense(128)", "relu")],
+    "lenet": [("Conv2D(6, 5, padding='same')", "tanh"), "layers.AveragePooling2D(2)", ("Conv2D(16, 5)", "tanh"),
+              "layers.AveragePooling2D(2)", "layers.Flatten()", ("Dense(120)", "tanh"), ("Dense(84)", "tanh")],
+}
+
+
+def _layer_lines(model: str, config: TrainConfig) -> list[str]:
+    lines = []
+    for layer in _LAYERS[model]:
+        if isinstance(layer, str):
+            lines.append(layer)
+            continue
+        weights, activation = layer
+        if config.batch_norm:
+            lines += [f"layers.{weights}", "layers.BatchNormalization()", f"layers.Activation('{activation}')"]
+        else:
+            lines.append(f"layers.{weights[:-1]}, activation='{activation}')")
+        if config.dropout and weights.startswith("Dense"):
+            lines.append(f"layers.Dropout({config.dropout})")
+    return lines
+
+
+def reproduce_script(model: str, train_config: dict[str, Any]) -> str:
+    """A standalone script: same network, optimizer, data split, batch order seed and epochs."""
+    config = TrainConfig.from_dict(train_config)
+    body = ",\n    ".join(_layer_lines(model, config))
+    subset = f"order = order[:{config.subset}]\n" if config.subset else ""
+    return f'''"""Reproduce a ConvNet Lab run: {model.upper()} on MNIST ({config.epochs} epochs, seed {config.seed})."""
+import os
+
+import keras
+import numpy as np
+from keras import layers
+
+# MNIST in Keras's layout; the lab ships it as data/mnist.npz, Keras can also download it.
+path = "data/mnist.npz" if os.path.exists("data/mnist.npz") else keras.utils.get_file(
+    "mnist.npz", "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz")
+with np.load(path) as mnist:
+    x_train, y_train = mnist["x_train"][..., None], mnist["y_train"]
+    x_test, y_test = mnist["x_test"][..., None], mnist["y_test"]
+
+# Same subset and validation hold-out as the lab (the test set is only used at the end).
+order = np.random.default_rng({config.seed}).permutation(len(x_train))
+{subset}n_val = max(1, round(len(order) * {config.validation_fraction!r}))
+x_val, y_val = x_train[order[:n_val]], y_train[order[:n_val]]
+x_train, y_train = x_train[order[n_val:]], y_train[order[n_val:]]
+
+keras.utils.set_random_seed({config.seed})
+model = keras.Sequential([
+    keras.Input(shape=(28, 28, 1)),
+    layers.Rescaling(1 / 255),
+    {body},
+    layers.Dense(10, activation="softmax"),
+])
+model.compile(
+    optimizer=keras.optimizers.get({{"class_name": "{config.optimizer}", "config": {{"learning_rate": {config.learning_rate!r}}}}}),
+    loss="sparse_categorical_crossentropy",
+    metrics=["accuracy"],
+)
+model.fit(x_train, y_train, batch_size={config.batch_size}, epochs={config.epochs},
+          validation_data=(x_val, y_val))
+loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
+print(f"test accuracy {{accuracy:.4f}}, test loss {{loss:.4f}}")
+'''

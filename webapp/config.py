@@ -1,0 +1,75 @@
+"""TrainConfig: every choice a training run depends on, validated where it enters."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+OPTIMIZERS = ("adam", "rmsprop", "sgd")
+MODEL_NAMES = ("dnn", "cnn", "lenet")
+FULL_TRAINING_SET = 60_000
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """One training job: one model, or two or more trained in lockstep (a race).
+
+    The defaults are the lab's tuned settings (Adam at 2e-3); the seed tutorial used rmsprop at 1e-3.
+    """
+
+    models: tuple[str, ...] = ("dnn", "cnn")
+    epochs: int = 3
+    batch_size: int = 128
+    subset: int = 0  # images drawn from the training set; 0 means all of it
+    seed: int = 0
+    optimizer: str = "adam"
+    learning_rate: float = 0.002
+    dropout: float = 0.0
+    batch_norm: bool = False
+    validation_fraction: float = 1 / 12  # of the (sub)set, held out; never the test set
+    validations_per_epoch: int = 10
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "models", tuple(self.models))
+        problem = self.problem()
+        if problem:
+            raise ValueError(problem)
+
+    def problem(self) -> str | None:
+        """The first impossible setting, as one sentence, or None when the config can run."""
+        unknown = [name for name in self.models if name not in MODEL_NAMES]
+        checks = [
+            (not self.models, "Choose at least one model."),
+            (bool(unknown), f"Unknown model {', '.join(unknown)}; choose from {', '.join(MODEL_NAMES)}."),
+            (len(set(self.models)) != len(self.models), "Each model can run only once in a race."),
+            (not 1 <= self.epochs <= 200, "Epochs must be between 1 and 200."),
+            (not 1 <= self.batch_size <= 8192, "Batch size must be between 1 and 8192."),
+            (not 0 <= self.subset <= FULL_TRAINING_SET, f"Training-set size must be between 0 (all) and {FULL_TRAINING_SET}."),
+            (self.optimizer not in OPTIMIZERS, f"Unknown optimizer {self.optimizer}; choose from {', '.join(OPTIMIZERS)}."),
+            (not 0 < self.learning_rate <= 10, "Learning rate must be above 0 and at most 10."),
+            (not 0 <= self.dropout < 1, "Dropout must be at least 0 and below 1."),
+            (not 0 < self.validation_fraction < 0.5, "The validation fraction must be between 0 and 0.5."),
+            (not 1 <= self.validations_per_epoch <= 1000, "Validations per epoch must be between 1 and 1000."),
+        ]
+        if self.subset and not self.problem_free_size():
+            checks.append((True, f"A training set of {self.subset} images is too small for batches of {self.batch_size}."))
+        return next((message for failed, message in checks if failed), None)
+
+    def problem_free_size(self) -> bool:
+        """Whether the subset leaves at least one full batch after holding out validation images."""
+        train_images = self.subset - max(1, round(self.subset * self.validation_fraction))
+        return train_images >= self.batch_size
+
+    @property
+    def is_race(self) -> bool:
+        return len(self.models) > 1
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["models"] = list(self.models)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "TrainConfig":
+        """Rebuild from a stored dict, ignoring keys a newer or older version may have added."""
+        known = {field.name for field in fields(cls)}
+        return cls(**{key: value for key, value in data.items() if key in known})

@@ -1,0 +1,55 @@
+"""Turn training histories into the rows a chart draws: smoothed per-batch curves plus validation points."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+X_AXES = {"epoch": "Epoch", "seconds": "Compute seconds (each model's own)"}
+METRICS = {"accuracy": "Accuracy", "loss": "Loss"}
+TRAIN, VALIDATION = "train", "validation"
+
+
+def smooth(values: list[float], span: int = 20) -> np.ndarray:
+    """Exponential moving average, debiased at the start, so per-batch noise does not hide the trend."""
+    alpha = 2 / (span + 1)
+    smoothed = np.empty(len(values))
+    running, weight = 0.0, 0.0
+    for index, value in enumerate(values):
+        running = (1 - alpha) * running + alpha * value
+        weight = (1 - alpha) * weight + alpha
+        smoothed[index] = running / weight
+    return smoothed
+
+
+def thin(count: int, max_points: int) -> np.ndarray:
+    """Indices of at most `max_points` evenly spread points, always keeping the last one."""
+    if count <= max_points:
+        return np.arange(count)
+    picked = np.linspace(0, count - 1, max_points).round().astype(int)
+    return np.unique(picked)
+
+
+def chart_rows(histories: dict[str, dict[str, Any]], x: str = "epoch", metric: str = "accuracy",
+               max_points: int = 300) -> list[dict[str, Any]]:
+    """Long-format rows (series, model, split, x, y) for every model's train and validation curve."""
+    rows: list[dict[str, Any]] = []
+    for label, history in histories.items():
+        batches = history.get("batches", [])
+        if batches:
+            smoothed = smooth([point[metric] for point in batches])
+            for index in thin(len(batches), max_points):
+                rows.append({"model": label, "split": TRAIN, "x": batches[index][x], "y": float(smoothed[index])})
+        for point in history.get("validations", []):
+            rows.append({"model": label, "split": VALIDATION, "x": point[x], "y": point[metric]})
+    return rows
+
+
+def plotted_summary(histories: dict[str, dict[str, Any]]) -> str:
+    """The chart in words (also what screen readers and the browser test read)."""
+    parts = []
+    for label, history in histories.items():
+        validations = history.get("validations", [])
+        last = f", last validation accuracy {validations[-1]['accuracy']:.1%}" if validations else ""
+        parts.append(f"{label}: {len(history.get('batches', []))} batches, {len(validations)} validation points{last}")
+    return "; ".join(parts)

@@ -1,0 +1,136 @@
+"""The live record of a training job and the Keras callback that fills it.
+
+The worker writes, the page reads: every access goes through one lock, and readers get copies.
+"""
+from __future__ import annotations
+
+import copy
+import threading
+import time
+from typing import Any, Callable
+
+import keras
+
+
+class TrainingRecord:
+    """Per-model curves (per batch and per validation) plus the job's progress, safe to share across threads."""
+
+    def __init__(self, models: tuple[str, ...], total_steps: int, steps_per_epoch: int,
+                 train_images: int = 0, validation_images: int = 0) -> None:
+        self._lock = threading.Lock()
+        self._data: dict[str, Any] = {
+            "models": list(models),
+            "total_steps": total_steps,  # batches per model for the whole run
+            "steps_per_epoch": steps_per_epoch,
+            "train_images": train_images,
+            "validation_images": validation_images,
+            "started_at": None,
+            "finished_at": None,
+            "curves": {name: {"batches": [], "validations": [], "epoch_seconds": [], "compute_seconds": 0.0} for name in models},
+            "evaluation_seconds": 0.0,
+            "results": {},
+        }
+
+    def snapshot(self) -> dict[str, Any]:
+        """A deep copy the reader can use without holding the lock."""
+        with self._lock:
+            return copy.deepcopy(self._data)
+
+    def mark_started(self) -> None:
+        with self._lock:
+            self._data["started_at"] = time.time()
+
+    def mark_finished(self) -> None:
+        with self._lock:
+            self._data["finished_at"] = time.time()
+
+    def add_batch(self, model: str, point: dict[str, float]) -> None:
+        with self._lock:
+            curves = self._data["curves"][model]
+            curves["batches"].append(point)
+            curves["compute_seconds"] = point["seconds"]
+
+    def add_validation(self, model: str, point: dict[str, float], evaluation_seconds: float) -> None:
+        with self._lock:
+            self._data["curves"][model]["validations"].append(point)
+            self._data["evaluation_seconds"] += evaluation_seconds
+
+    def add_epoch_seconds(self, model: str, seconds: float) -> None:
+        with self._lock:
+            self._data["curves"][model]["epoch_seconds"].append(seconds)
+
+    def add_evaluation_seconds(self, seconds: float) -> None:
+        with self._lock:
+            self._data["evaluation_seconds"] += seconds
+
+    def set_result(self, model: str, result: dict[str, Any]) -> None:
+        with self._lock:
+            self._data["results"][model] = result
+
+    def evaluation_seconds(self) -> float:
+        with self._lock:
+            return self._data["evaluation_seconds"]
+
+    def compute_seconds(self, model: str) -> float:
+        with self._lock:
+            return self._data["curves"][model]["compute_seconds"]
+
+
+def progress(snapshot: dict[str, Any]) -> tuple[float, float | None]:
+    """Fraction done (0..1) and seconds left, estimated from the pace so far."""
+    total = snapshot["total_steps"] * len(snapshot["models"])
+    done = sum(len(curves["batches"]) for curves in snapshot["curves"].values())
+    fraction = done / total if total else 0.0
+    started = snapshot["started_at"]
+    if not started or done == 0:
+        return fraction, None
+    end = snapshot["finished_at"] or time.time()
+    elapsed = end - started
+    return fraction, max(0.0, elapsed * (1 - fraction) / fraction) if fraction < 1 else 0.0
+
+
+class HistoryRecorder(keras.callbacks.Callback):
+    """Records each batch's own loss and accuracy, its compute time and throughput; never calls streamlit.
+
+    Keras reports running means since the start of each `fit` call; the recorder turns them back into
+    per-batch values, and asks the model to stop as soon as `should_stop()` is true.
+    """
+
+    def __init__(self, record: TrainingRecord, model_name: str, batch_size: int, steps_per_epoch: int,
+                 should_stop: Callable[[], bool]) -> None:
+        super().__init__()
+        self.record = record
+        self.model_name = model_name
+        self.steps = 0  # batches trained over every fit call of the run
+        self.batch_size = batch_size
+        self.steps_per_epoch = steps_per_epoch
+        self.should_stop = should_stop
+        self._compute_seconds = 0.0
+        self._batch_started = 0.0
+        self._previous_means = {"loss": 0.0, "accuracy": 0.0}
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self._previous_means = {"loss": 0.0, "accuracy": 0.0}
+
+    def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
+        self._batch_started = time.perf_counter()
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        logs = logs or {}
+        values = {key: float(logs.get(key, 0.0)) for key in ("loss", "accuracy")}  # float() waits for the step
+        seconds = time.perf_counter() - self._batch_started
+        self._compute_seconds += seconds
+        seen = batch + 1  # batches in this fit call, all of the same size
+        own = {key: seen * values[key] - batch * self._previous_means[key] for key in values}
+        self._previous_means = values
+        self.steps += 1
+        self.record.add_batch(self.model_name, {
+            "step": self.steps,
+            "epoch": self.steps / self.steps_per_epoch,
+            "loss": max(0.0, own["loss"]),
+            "accuracy": min(1.0, max(0.0, own["accuracy"])),
+            "seconds": self._compute_seconds,
+            "samples_per_second": self.batch_size / seconds if seconds > 0 else 0.0,
+        })
+        if self.should_stop():
+            self.model.stop_training = True

@@ -1,0 +1,204 @@
+"""Training jobs: run one and save its models, and a machine-wide queue that runs one job at a time.
+
+The queue's worker thread never calls streamlit; pages look jobs up by id and read their record.
+"""
+from __future__ import annotations
+
+import collections
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from webapp import device
+from webapp.config import TrainConfig
+from webapp.history import TrainingRecord
+from webapp.store import RunInfo, RunStore, new_run_id
+
+QUEUED, RUNNING, DONE, STOPPED, FAILED = "queued", "running", "done", "stopped", "failed"
+
+
+class QueueFullError(RuntimeError):
+    """This session already has a job waiting or running."""
+
+
+@dataclass
+class Job:
+    """A training job as the page sees it: its config, status, live record and saved runs."""
+
+    config: TrainConfig
+    owner: str
+    job_id: str = field(default_factory=lambda: f"job-{secrets.token_hex(4)}")
+    status: str = QUEUED
+    record: TrainingRecord | None = None
+    stop_event: threading.Event = field(default_factory=threading.Event)
+    runs: list[RunInfo] = field(default_factory=list)
+    error: str | None = None
+    submitted_at: float = field(default_factory=time.time)
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (DONE, STOPPED, FAILED)
+
+
+def execute(job: Job, store: RunStore, *, device_type: str = "GPU") -> list[RunInfo]:
+    """Train the job's models, then save one run per model (marked stopped if it was stopped)."""
+    from webapp.training import run_training
+
+    started = time.time()
+    record, results = run_training(job.config, job.stop_event, device_type=device_type,
+                                   on_record=lambda created: setattr(job, "record", created))
+    job.record = record
+    snapshot = record.snapshot()
+    where = device.describe()
+    saved = []
+    for result in results:
+        curves = snapshot["curves"][result.name]
+        config = {
+            "model": result.name,
+            "status": STOPPED if result.stopped else DONE,
+            "job_id": job.job_id,
+            "raced_with": [name for name in job.config.models if name != result.name],
+            "train_config": job.config.to_dict(),
+            "seed": job.config.seed,
+            "device": where,
+            "params": int(result.model.count_params()),
+            "train_images": snapshot["train_images"],
+            "validation_images": snapshot["validation_images"],
+            "steps": len(curves["batches"]),
+            "epoch_seconds": curves["epoch_seconds"],
+            "compute_seconds": curves["compute_seconds"],
+            "wall_seconds": time.time() - started,
+            "test_accuracy": result.test_accuracy,
+            "test_loss": result.test_loss,
+            "created": time.strftime("%Y-%m-%d %H:%M:%S"),
+        }
+        history = {key: curves[key] for key in ("batches", "validations", "epoch_seconds")}
+        saved.append(store.save(new_run_id(result.name), result.model, config, history, result.test_predictions))
+    return saved
+
+
+class JobQueue:
+    """One job runs at a time; each owner (a browser session) may have one job queued or running."""
+
+    def __init__(self, run: Callable[[Job], list[RunInfo]]) -> None:
+        self._run = run
+        self._lock = threading.Condition()
+        self._waiting: collections.deque[Job] = collections.deque()
+        self._jobs: dict[str, Job] = {}
+        self._current: Job | None = None
+        self._worker: threading.Thread | None = None
+        self._closed = False
+
+    def submit(self, config: TrainConfig, owner: str) -> Job:
+        with self._lock:
+            mine = [job for job in self._jobs.values() if job.owner == owner and not job.finished]
+            if mine:
+                raise QueueFullError("You already have a training job queued or running; stop it or wait for it.")
+            job = Job(config=config, owner=owner)
+            self._jobs[job.job_id] = job
+            self._waiting.append(job)
+            self._ensure_worker()
+            self._lock.notify_all()
+            return job
+
+    def get(self, job_id: str | None) -> Job | None:
+        with self._lock:
+            return self._jobs.get(job_id or "")
+
+    def position(self, job: Job) -> int:
+        """0 while running (or finished), N for the N-th job waiting."""
+        with self._lock:
+            return next((index + 1 for index, waiting in enumerate(self._waiting) if waiting is job), 0)
+
+    def stop(self, job: Job) -> None:
+        """Stop a running job within one batch, or take a waiting one off the queue."""
+        with self._lock:
+            job.stop_event.set()
+            if job in self._waiting:
+                self._waiting.remove(job)
+                job.status = STOPPED
+
+    def wait(self, job: Job, timeout: float) -> bool:
+        """Block until the job has finished (for tests and the CLI); True if it did."""
+        deadline = time.time() + timeout
+        with self._lock:
+            while not job.finished and time.time() < deadline:
+                self._lock.wait(timeout=0.1)
+            return job.finished
+
+    def shutdown(self) -> None:
+        """Stop every job and the worker (tests, server shutdown)."""
+        with self._lock:
+            self._closed = True
+            for job in list(self._waiting) + ([self._current] if self._current else []):
+                job.stop_event.set()
+            self._waiting.clear()
+            self._lock.notify_all()
+        if self._worker:
+            self._worker.join(timeout=60)
+
+    def _ensure_worker(self) -> None:
+        if self._worker is None or not self._worker.is_alive():
+            self._worker = threading.Thread(target=self._work, name="convnet-lab-trainer", daemon=True)
+            self._worker.start()
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                while not self._waiting and not self._closed:
+                    self._lock.wait()
+                if self._closed:
+                    return
+                job = self._current = self._waiting.popleft()
+                job.status = RUNNING
+            status, runs, error = self._run_safely(job)
+            with self._lock:
+                job.runs, job.error = runs, error
+                job.status = status
+                self._current = None
+                self._lock.notify_all()
+
+    def _run_safely(self, job: Job) -> tuple[str, list[RunInfo], str | None]:
+        try:
+            runs = self._run(job)
+        except Exception as error:  # the worker must survive any job; the page shows the sentence
+            return FAILED, [], describe_error(error)
+        return (STOPPED if job.stop_event.is_set() else DONE), runs, None
+
+
+def describe_error(error: BaseException) -> str:
+    """One sentence for the user: our own errors already are one, others get their type named."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    if isinstance(error, (ValueError, LookupError, RuntimeError, OSError)) and text:
+        return text if text.endswith(".") else text + "."
+    return f"Training failed: {type(error).__name__}{': ' + text[:200] if text else ''}."
+
+
+def default_runner(store_factory: Callable[[], RunStore] = RunStore) -> Callable[[Job], list[RunInfo]]:
+    return lambda job: execute(job, store_factory())
+
+
+_machine_queue: JobQueue | None = None
+_machine_queue_lock = threading.Lock()
+
+
+def machine_queue() -> JobQueue:
+    """The one queue of this process (the server): one job at a time on this machine."""
+    global _machine_queue
+    with _machine_queue_lock:
+        if _machine_queue is None:
+            _machine_queue = JobQueue(default_runner())
+        return _machine_queue
+
+
+def reset_machine_queue() -> None:
+    """Shut the queue down and forget it (tests)."""
+    global _machine_queue
+    with _machine_queue_lock:
+        if _machine_queue is not None:
+            _machine_queue.shutdown()
+        _machine_queue = None
+
+

@@ -1,0 +1,198 @@
+"""The runs store: shipped default models plus the user's runs, each a folder written atomically.
+
+A run folder holds `model.keras`, `config.json`, `history.json` and `test_predictions.npy`. It is
+written under a hidden temporary name and moved into place with one `os.replace`, so a half-written
+run is never listed. Models are loaded only for run ids the store itself lists, with `safe_mode=True`.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import secrets
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from webapp.paths import DEFAULT_MODELS_DIR, runs_dir
+
+MODEL_FILE = "model.keras"
+CONFIG_FILE = "config.json"
+HISTORY_FILE = "history.json"
+PREDICTIONS_FILE = "test_predictions.npy"
+REQUIRED_FILES = (MODEL_FILE, CONFIG_FILE, HISTORY_FILE)
+RUN_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
+DEFAULT_PREFIX = "default-"
+
+
+class UnknownRunError(LookupError):
+    """A run id or model name the store does not list."""
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """A run as listed: its id, folder, and the config written with it."""
+
+    run_id: str
+    path: Path
+    config: dict[str, Any]
+    is_default: bool
+
+    @property
+    def model_name(self) -> str:
+        return self.config.get("model", "?")
+
+    @property
+    def label(self) -> str:
+        """A short human label for pickers: model, accuracy, when."""
+        accuracy = self.config.get("test_accuracy")
+        shown = f"{accuracy:.2%}" if isinstance(accuracy, (int, float)) else "n/a"
+        status = " (stopped)" if self.config.get("status") == "stopped" else ""
+        return f"{self.run_id} · {self.model_name.upper()} · test {shown}{status}"
+
+
+@dataclass(frozen=True)
+class Listing:
+    runs: list[RunInfo]
+    warnings: list[str]
+
+
+def new_run_id(model_name: str) -> str:
+    """Sortable by time, readable, and unique even for two runs started in the same second."""
+    return f"{time.strftime('%Y%m%d-%H%M%S')}-{model_name}-{secrets.token_hex(2)}"
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, indent=1, allow_nan=False), encoding="utf-8")
+
+
+class RunStore:
+    """User runs under `root` (default `$CONVNET_LAB_HOME/runs`), defaults under `models/defaults`."""
+
+    def __init__(self, root: Path | None = None, defaults_root: Path = DEFAULT_MODELS_DIR) -> None:
+        self.root = Path(root) if root is not None else runs_dir()
+        self.defaults_root = Path(defaults_root)
+
+    # -- writing -------------------------------------------------------------------------------
+    def save(self, run_id: str, model: Any, config: dict[str, Any], history: dict[str, Any],
+             test_predictions: np.ndarray | None = None) -> RunInfo:
+        """Write every file into a temporary folder, then move it into place in one step."""
+        if not RUN_ID_PATTERN.match(run_id):
+            raise ValueError(f"{run_id!r} is not a valid run id.")
+        self.root.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".tmp-{run_id}-", dir=self.root))
+        try:
+            model.save(staging / MODEL_FILE)
+            _write_json(staging / CONFIG_FILE, {**config, "run_id": run_id})
+            _write_json(staging / HISTORY_FILE, history)
+            if test_predictions is not None:
+                np.save(staging / PREDICTIONS_FILE, np.asarray(test_predictions, dtype=np.uint8), allow_pickle=False)
+            os.replace(staging, self.root / run_id)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return self.get(run_id)
+
+    def delete(self, run_id: str) -> None:
+        """Remove a user run (renamed away first, so it vanishes from listings at once)."""
+        info = self.get(run_id)
+        if info.is_default:
+            raise ValueError("The shipped default models cannot be deleted.")
+        doomed = info.path.with_name(f".deleting-{run_id}-{secrets.token_hex(2)}")
+        os.replace(info.path, doomed)
+        shutil.rmtree(doomed, ignore_errors=True)
+
+    # -- reading -------------------------------------------------------------------------------
+    def list(self) -> Listing:
+        """Defaults first, then user runs newest first; broken or foreign folders skipped with a warning."""
+        runs: list[RunInfo] = []
+        warnings: list[str] = []
+        for base, is_default in ((self.defaults_root, True), (self.root, False)):
+            if not base.is_dir():
+                continue
+            folders = sorted((p for p in base.iterdir() if p.is_dir() and not p.name.startswith(".")),
+                             key=lambda p: p.name, reverse=not is_default)
+            for folder in folders:
+                info, problem = self._read_entry(folder, is_default)
+                if info:
+                    runs.append(info)
+                elif problem:
+                    warnings.append(problem)
+        return Listing(runs, warnings)
+
+    def _read_entry(self, folder: Path, is_default: bool) -> tuple[RunInfo | None, str | None]:
+        missing = [name for name in REQUIRED_FILES if not (folder / name).is_file()]
+        if missing:
+            return None, f"Skipped {folder.name}: it lacks {', '.join(missing)}."
+        try:
+            config = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            return None, f"Skipped {folder.name}: its config is unreadable ({type(error).__name__})."
+        if not isinstance(config, dict) or config.get("model") not in ("dnn", "cnn", "lenet"):
+            return None, f"Skipped {folder.name}: it was not written by ConvNet Lab."
+        run_id = DEFAULT_PREFIX + folder.name if is_default else folder.name
+        if not RUN_ID_PATTERN.match(run_id):
+            return None, f"Skipped {folder.name}: the folder name is not a run id."
+        return RunInfo(run_id, folder, config, is_default), None
+
+    def get(self, run_id: str) -> RunInfo:
+        for info in self.list().runs:
+            if info.run_id == run_id:
+                return info
+        raise UnknownRunError(f"No saved run is called {run_id!r}; `python -m webapp runs` lists them.")
+
+    def resolve(self, name: str) -> RunInfo:
+        """`dnn`, `cnn` or `lenet` mean the shipped default of that network; anything else is a run id."""
+        return self.get(DEFAULT_PREFIX + name if name in ("dnn", "cnn", "lenet") else name)
+
+    def load_model(self, run_id: str) -> Any:
+        """Load a listed run's model; safe mode refuses Lambda layers and other code in the file."""
+        import keras
+
+        return keras.saving.load_model(self.get(run_id).path / MODEL_FILE, safe_mode=True)
+
+    def load_history(self, run_id: str) -> dict[str, Any]:
+        return json.loads((self.get(run_id).path / HISTORY_FILE).read_text(encoding="utf-8"))
+
+    def load_predictions(self, run_id: str) -> np.ndarray | None:
+        path = self.get(run_id).path / PREDICTIONS_FILE
+        return np.load(path, allow_pickle=False) if path.is_file() else None
+
+    def model_bytes(self, run_id: str) -> bytes:
+        return (self.get(run_id).path / MODEL_FILE).read_bytes()
+
+
+def history_csv(history: dict[str, Any]) -> str:
+    """One row per batch, with the validation measured after that batch where there was one."""
+    validations = {point["step"]: point for point in history.get("validations", [])}
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["step", "epoch", "seconds", "loss", "accuracy", "samples_per_second", "val_loss", "val_accuracy"])
+    for point in history.get("batches", []):
+        val = validations.get(point["step"], {})
+        writer.writerow([point["step"], round(point["epoch"], 4), round(point["seconds"], 4),
+                         point["loss"], point["accuracy"], round(point["samples_per_second"], 1),
+                         val.get("loss", ""), val.get("accuracy", "")])
+    return out.getvalue()
+
+
+def promote_to_default(store: RunStore, run_id: str) -> Path:
+    """Copy a user run into the shipped defaults as `models/defaults/<model>` (maintainers only)."""
+    info = store.get(run_id)
+    target = store.defaults_root / info.model_name
+    store.defaults_root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".tmp-{info.model_name}-", dir=store.defaults_root))
+    shutil.copytree(info.path, staging, dirs_exist_ok=True)
+    if target.exists():
+        retired = target.with_name(f".old-{info.model_name}-{secrets.token_hex(2)}")
+        os.replace(target, retired)
+        shutil.rmtree(retired, ignore_errors=True)
+    os.replace(staging, target)
+    return target

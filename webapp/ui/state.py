@@ -1,0 +1,28 @@
+"""Session-state keys and the query parameters that survive a browser reload."""
+from __future__ import annotations
+
+import uuid
+
+import streamlit as st
+
+OWNER_KEY = "owner_id"
+JOB_PARAM = "job"
+
+
+def owner_id() -> str:
+    """A stable id for this browser session (Streamlit has no login), used to limit queued jobs."""
+    if OWNER_KEY not in st.session_state:
+        st.session_state[OWNER_KEY] = uuid.uuid4().hex
+    return st.session_state[OWNER_KEY]
+
+
+def current_job_id() -> str | None:
+    """The job this page follows; kept in the URL so a reload reconnects to it."""
+    return st.query_params.get(JOB_PARAM)
+
+
+def follow_job(job_id: str | None) -> None:
+    if job_id:
+        st.query_params[JOB_PARAM] = job_id
+    elif JOB_PARAM in st.query_params:
+        del st.query_params[JOB_PARAM]

@@ -1,0 +1,177 @@
+"""The Train page's panels: the live job, its results, and the runs store browser."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from webapp import evaluation
+from webapp.codegen import reproduce_script
+from webapp.curves import METRICS, X_AXES, chart_rows, plotted_summary
+from webapp.history import progress
+from webapp.jobs import FAILED, QUEUED, RUNNING, STOPPED, Job
+from webapp.store import RunInfo, history_csv
+from webapp.ui import cached
+from webapp.ui.charts import confusion_chart, race_chart
+
+POLL_SECONDS = 1.0
+
+
+def chart_axes(key: str) -> tuple[str, str]:
+    """Radio buttons for the chart's x axis and metric."""
+    left, right = st.columns(2)
+    x = left.radio("X axis", list(X_AXES), format_func=X_AXES.get, horizontal=True, key=f"{key}_x",
+                   help="Epochs compare learning per image seen; compute seconds compare learning per second of each model's own training time.")
+    metric = right.radio("Show", list(METRICS), format_func=METRICS.get, horizontal=True, key=f"{key}_metric",
+                         help="Accuracy: share of images classified correctly. Loss: the cross-entropy the optimizer minimises.")
+    return x, metric
+
+
+def draw_curves(histories: dict[str, dict[str, Any]], key: str) -> None:
+    x, metric = chart_axes(key)
+    rows = chart_rows(histories, x=x, metric=metric)
+    if not rows:
+        st.info("The first batches are on their way: the curves appear in a second or two.")
+        return
+    st.altair_chart(race_chart(rows, x=x, metric=metric), use_container_width=True)
+    st.caption("Thin lines: training batches (smoothed). Thick lines with markers: validation on held-out training images. "
+               f"Plotted: {plotted_summary(histories)}.")
+
+
+def live_job(job: Job) -> None:
+    """Redrawn every second by a fragment while the job is queued or running; a full rerun when it ends."""
+    if job.finished:
+        return
+    st.fragment(run_every=POLL_SECONDS)(_live_job_body)(job)
+
+
+def _live_job_body(job: Job) -> None:
+    queue = cached.queue()
+    if job.finished:
+        st.rerun()  # draw the results with the whole page
+    if job.status == QUEUED:
+        st.info(f"Queued, position {queue.position(job)}: another learner's job is training. Yours starts when it ends.",
+                icon=":material/hourglass_top:")
+    if st.button("Stop", icon=":material/stop:", key=f"stop_{job.job_id}",
+                 help="Stop within one batch; what was trained so far is evaluated and saved, marked stopped."):
+        queue.stop(job)
+        st.toast("Stopping after the current batch...")
+    if job.record is None:
+        if job.status == RUNNING:
+            st.caption("Preparing the data and building the models...")
+        return
+    snapshot = job.record.snapshot()
+    fraction, eta = progress(snapshot)
+    eta_text = f", about {_duration(eta)} left" if eta is not None and fraction < 1 else ""
+    stopping = " (stopping)" if job.stop_event.is_set() else ""
+    st.progress(min(1.0, fraction), text=f"Training{stopping}: {fraction:.0%}{eta_text}")
+    draw_curves({name.upper(): curves for name, curves in snapshot["curves"].items()}, key="live")
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
+
+
+def job_outcome(job: Job) -> None:
+    """What became of a finished job: its error, or its results."""
+    if job.status == FAILED:
+        st.error(job.error or "Training failed.")
+        return
+    if job.status == STOPPED and not job.runs:
+        st.warning("The job was taken off the queue before it started.")
+        return
+    if job.status == STOPPED:
+        st.warning("Stopped early: the models below are saved as they were, marked stopped.")
+    results(job.runs)
+
+
+def results(runs: list[RunInfo]) -> None:
+    """Test scores side by side, then each model's confusion matrix and misclassified digits."""
+    if not runs:
+        return
+    st.subheader("Results on the 10,000 test images")
+    for column, info in zip(st.columns(len(runs)), runs):
+        column.metric(f"{info.model_name.upper()} test accuracy", f"{info.config['test_accuracy']:.2%}",
+                      help=f"Test loss {info.config['test_loss']:.4f}; {info.config['params']:,} parameters; "
+                           f"{info.config['compute_seconds']:.1f} s of compute on {info.config['device']}.")
+    draw_curves({info.model_name.upper(): cached.store().load_history(info.run_id) for info in runs}, key="final")
+    mnist = cached.mnist()
+    tabs = st.tabs([f"{info.model_name.upper()} mistakes" for info in runs])
+    for tab, info in zip(tabs, runs):
+        with tab:
+            mistakes(info, mnist.x_test, mnist.y_test)
+
+
+def mistakes(info: RunInfo, x_test: np.ndarray, y_test: np.ndarray) -> None:
+    predictions = cached.store().load_predictions(info.run_id)
+    if predictions is None or len(predictions) != len(y_test):
+        st.info("This run has no saved test predictions.")
+        return
+    matrix = evaluation.confusion_matrix(y_test, predictions)
+    left, right = st.columns([1, 1])
+    left.altair_chart(confusion_chart(matrix, f"{info.model_name.upper()}: true vs predicted"), use_container_width=True)
+    worst = evaluation.most_confused(matrix)
+    if worst:
+        left.caption("Most confused: " + "; ".join(f"{t} read as {p} ({n}x)" for t, p, n in worst) + ".")
+    any_label = [None] + list(range(10))
+    label = lambda value: "any" if value is None else str(value)  # noqa: E731
+    pick_true, pick_pred = right.columns(2)
+    true_label = pick_true.selectbox("True digit", any_label, format_func=label, key=f"true_{info.run_id}",
+                                     help="Show only mistakes on this digit.")
+    predicted_label = pick_pred.selectbox("Predicted as", any_label, format_func=label, key=f"pred_{info.run_id}",
+                                          help="Show only mistakes where the model answered this digit.")
+    wrong = evaluation.misclassified(y_test, predictions, true_label, predicted_label)
+    right.caption(f"{len(wrong)} misclassified test digits match; the first 40 are shown.")
+    if len(wrong):
+        shown = wrong[:40]
+        right.image([x_test[index] for index in shown], width=56,
+                    caption=[f"{y_test[index]}→{predictions[index]}" for index in shown])
+
+
+def runs_browser() -> None:
+    """Every saved run: overlay their curves, download, show the code that reproduces one, delete."""
+    listing = cached.store().list()
+    for warning in listing.warnings:
+        st.warning(warning, icon=":material/folder_off:")
+    if not listing.runs:
+        st.info("No saved runs yet: train one above.")
+        return
+    by_id = {info.run_id: info for info in listing.runs}
+    st.dataframe([_run_row(info) for info in listing.runs], hide_index=True, use_container_width=True)
+    chosen = st.multiselect("Overlay runs", list(by_id), format_func=lambda run_id: by_id[run_id].label,
+                            help="Draw the curves of several saved runs on one chart.", key="overlay_runs")
+    if chosen:
+        draw_curves({_short(by_id[run_id]): cached.store().load_history(run_id) for run_id in chosen}, key="overlay")
+    selected = st.selectbox("Run", list(by_id), format_func=lambda run_id: by_id[run_id].label, key="selected_run",
+                            help="Download a run, see the code that reproduces it, or delete it.")
+    run_actions(by_id[selected])
+
+
+def _short(info: RunInfo) -> str:
+    return f"{info.model_name.upper()} {info.run_id[-4:]}" if not info.is_default else f"{info.model_name.upper()} default"
+
+
+def _run_row(info: RunInfo) -> dict[str, Any]:
+    config = info.config
+    train = config.get("train_config", {})
+    return {"run": info.run_id, "model": info.model_name.upper(), "status": config.get("status"),
+            "test accuracy": config.get("test_accuracy"), "epochs": train.get("epochs"),
+            "images": config.get("train_images"), "optimizer": train.get("optimizer"),
+            "created": config.get("created"), "device": config.get("device")}
+
+
+def run_actions(info: RunInfo) -> None:
+    store = cached.store()
+    columns = st.columns(3)
+    columns[0].download_button("Download model (.keras)", store.model_bytes(info.run_id), f"{info.run_id}.keras",
+                               mime="application/octet-stream", help="The trained Keras model, loadable with keras.saving.load_model.")
+    columns[1].download_button("Download history (CSV)", history_csv(store.load_history(info.run_id)),
+                               f"{info.run_id}-history.csv", mime="text/csv", help="One row per batch, with validation scores.")
+    if not info.is_default and columns[2].button("Delete run", icon=":material/delete:", key=f"delete_{info.run_id}",
+                                                 help="Remove this run from the store for good."):
+        store.delete(info.run_id)
+        st.rerun()
+    with st.expander("Show code: a Keras script that reproduces this run"):
+        st.code(reproduce_script(info.model_name, info.config.get("train_config", {})), language="python")

@@ -1,0 +1,47 @@
+"""Controls that return config objects: widgets in, a TrainConfig out, no work done here."""
+from __future__ import annotations
+
+import streamlit as st
+
+from webapp.config import MODEL_NAMES, OPTIMIZERS, TrainConfig
+from webapp.networks_info import MODEL_LABELS
+
+SUBSET_CHOICES = [1_000, 3_000, 6_000, 12_000, 30_000, 60_000]
+
+
+def train_controls(key: str = "train") -> tuple[TrainConfig | None, str | None, bool]:
+    """The training form: (config or None, problem sentence or None, submitted)."""
+    defaults = TrainConfig()
+    with st.form(key=f"{key}_form", border=True):
+        left, middle, right = st.columns(3)
+        models = left.multiselect(
+            "Models", MODEL_NAMES, default=list(defaults.models), format_func=lambda name: MODEL_LABELS[name],
+            help="Pick two or more to race them: they see the same batches in the same order.")
+        subset = left.select_slider(
+            "Training images", SUBSET_CHOICES, value=60_000,
+            help="How many of the 60,000 MNIST training images to use (1/12 of them is held out for validation). "
+                 "Fewer images train faster on a CPU but generalise less.")
+        epochs = middle.slider("Epochs", 1, 20, defaults.epochs, help="Passes over the training images.")
+        batch_size = middle.select_slider(
+            "Batch size", [16, 32, 64, 128, 256, 512], value=defaults.batch_size,
+            help="Images per weight update. Larger batches use the hardware better but update less often.")
+        optimizer = middle.selectbox(
+            "Optimizer", OPTIMIZERS, index=OPTIMIZERS.index(defaults.optimizer),
+            help="adam adapts a step size per weight; rmsprop is the seed tutorial's choice; sgd is the plain baseline.")
+        learning_rate = right.select_slider(
+            "Learning rate", [0.0001, 0.0003, 0.001, 0.002, 0.003, 0.01, 0.03, 0.1], value=defaults.learning_rate,
+            help="Step size of each update. Too high and the loss jumps about; too low and learning crawls.")
+        dropout = right.slider("Dropout", 0.0, 0.8, defaults.dropout, 0.05,
+                               help="Fraction of hidden dense units switched off at random in each training step.")
+        batch_norm = right.toggle("Batch normalization", defaults.batch_norm,
+                                  help="Normalise each layer's outputs per batch before the activation.")
+        seed = right.number_input("Seed", 0, 2**31 - 1, defaults.seed, help="Same seed, same data order and starting weights.")
+        submitted = st.form_submit_button("Start training", type="primary", icon=":material/play_arrow:",
+                                          help="Queue the job; it starts as soon as the machine is free.")
+    try:
+        config = TrainConfig(models=tuple(models), epochs=epochs, batch_size=batch_size,
+                             subset=0 if subset == 60_000 else subset, seed=int(seed), optimizer=optimizer,
+                             learning_rate=learning_rate, dropout=dropout, batch_norm=batch_norm)
+    except ValueError as problem:
+        return None, str(problem), submitted
+    return config, None, submitted
