@@ -23,15 +23,11 @@ Log = Callable[[str], None]
 
 
 # -- bench train ---------------------------------------------------------------------------------
-def test_accuracy(model: Any, x: np.ndarray, y: np.ndarray, batch_size: int = 1000) -> float:
+def test_accuracy(model: Any, x: np.ndarray, y: np.ndarray) -> float:
     """Accuracy from direct model calls (no `evaluate`, which would touch the training loop's state)."""
-    import keras
+    from webapp.training import predict_probabilities, scores
 
-    correct = 0
-    for start in range(0, len(x), batch_size):
-        probabilities = keras.ops.convert_to_numpy(model(x[start:start + batch_size], training=False))
-        correct += int(np.sum(np.argmax(probabilities, axis=1) == y[start:start + batch_size]))
-    return correct / len(x)
+    return scores(predict_probabilities(model, x), y)[1]
 
 
 def make_probe(x_test: np.ndarray, y_test: np.ndarray, target: float, check_every: int,
@@ -125,9 +121,13 @@ def train_benchmark(target: float = 0.985, seeds: int = 3, check_every: int = 10
     from webapp.data import load_mnist
 
     mnist = load_mnist()
-    report: dict[str, Any] = {"benchmark": "train", "target": target, "device": device.describe(),
-                              "lab_settings": {k: v for k, v in TrainConfig().to_dict().items() if k in ("optimizer", "learning_rate", "batch_size")},
-                              "seed_settings": {"optimizer": "rmsprop", "learning_rate": 0.001, "batch_size": 128}}
+    lab = TrainConfig()
+    report: dict[str, Any] = {
+        "benchmark": "train", "target": target, "device": device.describe(), "check_every_batches": check_every,
+        "lab_settings": {"optimizer": lab.optimizer, "learning_rate": lab.learning_rate, "batch_size": lab.batch_size,
+                         "precision": device.resolve_precision(lab.precision)},
+        "seed_settings": {"optimizer": "rmsprop", "learning_rate": 0.001, "batch_size": 128, "precision": "float32"},
+    }
     for label, timer in (("lab", time_lab_defaults), ("seed", time_seed_tutorial)):
         seconds, batches = [], []
         for seed in range(seeds):

@@ -11,7 +11,7 @@ import sys
 import threading
 from typing import Any, Callable
 
-from webapp.config import MODEL_NAMES, OPTIMIZERS, TrainConfig
+from webapp.config import MODEL_NAMES, OPTIMIZERS, PRECISIONS, TrainConfig
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -50,6 +50,8 @@ def add_train_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--lr", type=float, default=defaults.learning_rate, help="learning rate")
     parser.add_argument("--dropout", type=float, default=defaults.dropout)
     parser.add_argument("--batch-norm", action="store_true")
+    parser.add_argument("--precision", choices=PRECISIONS, default=defaults.precision,
+                        help="auto: bfloat16 compute where the hardware has it natively, else float32")
     parser.add_argument("--save-default", action="store_true", help="also install the runs as the shipped defaults (maintainers)")
     parser.add_argument("--json", action="store_true", help="JSON Lines on stdout")
     parser.set_defaults(handler=run_train, parser=parser)
@@ -59,7 +61,7 @@ def run_train(args: argparse.Namespace) -> int:
     try:
         config = TrainConfig(models=args.model, epochs=args.epochs, batch_size=args.batch_size, subset=args.subset,
                              seed=args.seed, optimizer=args.optimizer, learning_rate=args.lr,
-                             dropout=args.dropout, batch_norm=args.batch_norm)
+                             dropout=args.dropout, batch_norm=args.batch_norm, precision=args.precision)
     except ValueError as error:
         raise UsageError(str(error)) from None
     from webapp.device import import_backend_quietly
@@ -79,7 +81,8 @@ def run_train(args: argparse.Namespace) -> int:
             "run_id": info.run_id, "model": info.model_name, "status": info.config["status"],
             "test_accuracy": info.config["test_accuracy"], "test_loss": info.config["test_loss"],
             "epoch_seconds": info.config["epoch_seconds"], "compute_seconds": info.config["compute_seconds"],
-            "device": info.config["device"], "params": info.config["params"], "run_dir": str(info.path),
+            "device": info.config["device"], "precision": info.config["precision"],
+            "params": info.config["params"], "run_dir": str(info.path),
         }
         if args.json:
             emit(report)

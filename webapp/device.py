@@ -59,6 +59,37 @@ def describe() -> str:
     return f"CPU, {os.cpu_count() or 1} cores ({backend})"
 
 
+def cpu_has_native_bfloat16(cpuinfo: str | None = None) -> bool:
+    """True on x86 CPUs with AVX512-BF16 or AMX (bfloat16 matrix units), read from /proc/cpuinfo."""
+    if cpuinfo is None:
+        try:
+            with open("/proc/cpuinfo", encoding="utf-8") as file:
+                cpuinfo = file.read(200_000)
+        except OSError:
+            return False
+    flags = set(cpuinfo.split())
+    return bool(flags & {"avx512_bf16", "amx_bf16"})
+
+
+def gpu_has_native_bfloat16() -> bool:
+    """True for NVIDIA GPUs of compute capability 8.0 or newer (Ampere, Hopper...)."""
+    if _backend() == "tensorflow":
+        import tensorflow as tf
+
+        details = [tf.config.experimental.get_device_details(gpu) for gpu in tf.config.list_physical_devices("GPU")]
+        return bool(details) and all(detail.get("compute_capability", (0, 0)) >= (8, 0) for detail in details)
+    return bool(accelerators())  # JAX picks bfloat16 kernels where the device has them
+
+
+def resolve_precision(requested: str) -> str:
+    """The Keras dtype policy for a run: "auto" means bfloat16 compute (float32 weights) where the
+    hardware runs it natively, which trains faster at the same accuracy, and plain float32 elsewhere."""
+    if requested != "auto":
+        return requested
+    native = gpu_has_native_bfloat16() if accelerators() else cpu_has_native_bfloat16()
+    return "mixed_bfloat16" if native else "float32"
+
+
 def mirrored_strategy(device_type: str = "GPU") -> Any | None:
     """A `tf.distribute.MirroredStrategy` over every logical device of that type, when there are two or more."""
     if _backend() != "tensorflow":

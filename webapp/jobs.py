@@ -17,6 +17,7 @@ from webapp.history import TrainingRecord
 from webapp.store import RunInfo, RunStore, new_run_id
 
 QUEUED, RUNNING, DONE, STOPPED, FAILED = "queued", "running", "done", "stopped", "failed"
+KEEP_FINISHED_JOBS = 200  # finished jobs stay reachable by id (for reloads) up to this many
 
 
 class QueueFullError(RuntimeError):
@@ -63,6 +64,7 @@ def execute(job: Job, store: RunStore, *, device_type: str = "GPU") -> list[RunI
             "train_config": job.config.to_dict(),
             "seed": job.config.seed,
             "device": where,
+            "precision": device.resolve_precision(job.config.precision),
             "params": int(result.model.count_params()),
             "train_images": snapshot["train_images"],
             "validation_images": snapshot["validation_images"],
@@ -97,6 +99,7 @@ class JobQueue:
             if mine:
                 raise QueueFullError("You already have a training job queued or running; stop it or wait for it.")
             job = Job(config=config, owner=owner)
+            self._forget_old_jobs()
             self._jobs[job.job_id] = job
             self._waiting.append(job)
             self._ensure_worker()
@@ -138,6 +141,11 @@ class JobQueue:
             self._lock.notify_all()
         if self._worker:
             self._worker.join(timeout=60)
+
+    def _forget_old_jobs(self) -> None:
+        finished = [job for job in self._jobs.values() if job.finished]
+        for job in sorted(finished, key=lambda job: job.submitted_at)[:-KEEP_FINISHED_JOBS or None]:
+            del self._jobs[job.job_id]
 
     def _ensure_worker(self) -> None:
         if self._worker is None or not self._worker.is_alive():

@@ -5,6 +5,8 @@ so training and serving can never disagree on the input range.
 """
 from __future__ import annotations
 
+import contextlib
+import threading
 from dataclasses import dataclass
 from functools import partial
 from typing import Callable
@@ -89,9 +91,24 @@ BUILDERS: dict[str, Callable[[NetworkOptions], keras.Model]] = {
 }
 
 
-def build(name: str, options: NetworkOptions = NetworkOptions()) -> keras.Model:
-    """Build a network by its short name (`dnn`, `cnn`, `lenet`)."""
-    try:
+_policy_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def dtype_policy(name: str):
+    """Build layers under a Keras dtype policy (e.g. "mixed_bfloat16"), restoring the previous one after."""
+    with _policy_lock:
+        previous = keras.config.dtype_policy()
+        keras.config.set_dtype_policy(name)
+        try:
+            yield
+        finally:
+            keras.config.set_dtype_policy(previous)
+
+
+def build(name: str, options: NetworkOptions = NetworkOptions(), precision: str = "float32") -> keras.Model:
+    """Build a network by its short name (`dnn`, `cnn`, `lenet`); the softmax always computes in float32."""
+    if name not in BUILDERS:
+        raise ValueError(f"Unknown network {name!r}; choose from {', '.join(BUILDERS)}.")
+    with dtype_policy(precision):
         return BUILDERS[name](options)
-    except KeyError:
-        raise ValueError(f"Unknown network {name!r}; choose from {', '.join(BUILDERS)}.") from None

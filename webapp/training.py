@@ -1,15 +1,17 @@
 """Training runs: one model, or several advancing together on the same data order (a race).
 
-The engine calls Keras's own `fit` on short chunks of each epoch, model after model, so every model
-sees the same batches in the same order and all curves grow at once. It never calls streamlit.
+Each model runs Keras's own `fit`, one call per epoch on that epoch's shuffled order (full batches only).
+In a race every model has its own thread and they take turns every few batches, so all see the same
+batches in the same order and all curves grow at once. Nothing here calls streamlit.
 """
 from __future__ import annotations
 
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
+import keras
 import numpy as np
 
 from webapp import device
@@ -17,7 +19,7 @@ from webapp.config import TrainConfig
 from webapp.data import Mnist, Split, as_model_input, load_mnist, split_training_set
 from webapp.history import HistoryRecorder, TrainingRecord
 
-MAX_BATCHES_PER_CHUNK = 20  # how far one model runs ahead of the other in a race
+TURN_BATCHES = 25  # batches one model of a race trains before handing over to the next
 EVALUATION_BATCH_SIZE = 1000
 
 
@@ -45,16 +47,6 @@ class Schedule:
     def __post_init__(self) -> None:
         self.total_steps = self.steps_per_epoch * self.epochs
 
-    def chunks(self) -> Iterator[tuple[int, int, int, bool]]:
-        """(epoch, first batch, end batch, validate after) for every chunk of the run, in order."""
-        for epoch in range(self.epochs):
-            start = 0
-            while start < self.steps_per_epoch:
-                next_validation = (start // self.validate_every + 1) * self.validate_every
-                end = min(self.steps_per_epoch, start + MAX_BATCHES_PER_CHUNK, next_validation)
-                yield epoch, start, end, end == next_validation or end == self.steps_per_epoch
-                start = end
-
 
 def make_schedule(config: TrainConfig, train_images: int) -> Schedule:
     """Full batches only (the remainder of each shuffled epoch is left out, as `drop_remainder` does)."""
@@ -66,16 +58,14 @@ def make_schedule(config: TrainConfig, train_images: int) -> Schedule:
 
 
 def make_optimizer(name: str, learning_rate: float) -> Any:
-    import keras
-
     return keras.optimizers.get({"class_name": name, "config": {"learning_rate": learning_rate}})
 
 
-def compile_model(name: str, config: TrainConfig) -> Any:
-    """Build and compile one network, inside the multi-GPU scope when there is one."""
+def compile_model(name: str, config: TrainConfig, precision: str = "float32") -> Any:
+    """Build and compile one network (the caller puts it in the multi-GPU scope when there is one)."""
     from webapp.networks import NetworkOptions, build
 
-    model = build(name, NetworkOptions(dropout=config.dropout, batch_norm=config.batch_norm))
+    model = build(name, NetworkOptions(dropout=config.dropout, batch_norm=config.batch_norm), precision)
     model.compile(
         optimizer=make_optimizer(config.optimizer, config.learning_rate),
         loss="sparse_categorical_crossentropy",
@@ -84,9 +74,22 @@ def compile_model(name: str, config: TrainConfig) -> Any:
     return model
 
 
+def predict_probabilities(model: Any, x: np.ndarray, batch_size: int = EVALUATION_BATCH_SIZE) -> np.ndarray:
+    """Class probabilities from direct model calls: cheaper than `predict()` and indifferent to how
+    many devices trained the model (distributed `evaluate` trips over batches that do not split evenly)."""
+    parts = [keras.ops.convert_to_numpy(model(x[start:start + batch_size], training=False))
+             for start in range(0, len(x), batch_size)]
+    return np.concatenate(parts) if parts else np.zeros((0, 10), np.float32)
+
+
+def scores(probabilities: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Cross-entropy loss and accuracy, as Keras computes them for sparse labels."""
+    picked = np.clip(probabilities[np.arange(len(y)), y.astype(np.int64)], 1e-7, 1.0)
+    return float(-np.mean(np.log(picked))), float(np.mean(np.argmax(probabilities, axis=1) == y))
+
+
 def _evaluate(model: Any, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    loss, accuracy = model.evaluate(x, y, batch_size=EVALUATION_BATCH_SIZE, verbose=0)
-    return float(loss), float(accuracy)
+    return scores(predict_probabilities(model, x), y)
 
 
 def run_training(
@@ -103,8 +106,6 @@ def run_training(
     `on_record` receives the live record as soon as it exists, so a page can draw it while training runs.
     `stop` ends the run within one batch; the models trained so far are still evaluated and returned.
     """
-    import keras
-
     stop = stop or threading.Event()
     mnist = data if data is not None else load_mnist()
     split = split_training_set(
@@ -118,62 +119,155 @@ def run_training(
         on_record(record)
 
     keras.utils.set_random_seed(config.seed)
+    precision = device.resolve_precision(config.precision)
     with device.training_scope(device_type):
-        models = {name: compile_model(name, config) for name in config.models}
-    recorders = {
-        name: HistoryRecorder(record, name, config.batch_size, schedule.steps_per_epoch, stop.is_set)
-        for name in config.models
-    }
+        models = {name: compile_model(name, config, precision) for name in config.models}
+    lockstep = Lockstep(list(models)) if len(models) > 1 else None
+    trainers = [ModelTrainer(name, model, config, split, schedule, record, stop, lockstep,
+                             extra_callbacks(name) if extra_callbacks else []) for name, model in models.items()]
     record.mark_started()
-    _train_in_chunks(config, split, schedule, models, recorders, record, stop, extra_callbacks)
+    _run_side_by_side(trainers, stop)
     results = [_finish(name, model, mnist, record, stop.is_set()) for name, model in models.items()]
     record.mark_finished()
     return record, results
 
 
-def _train_in_chunks(config: TrainConfig, split: Split, schedule: Schedule, models: dict, recorders: dict,
-                     record: TrainingRecord, stop: threading.Event, extra_callbacks: Callable | None) -> None:
-    """The race loop: each chunk of each epoch goes through every model before the next chunk starts."""
-    batch = config.batch_size
-    order = np.arange(len(split.x_train))
-    epoch_start_seconds = {name: 0.0 for name in models}
-    for epoch, first, end, validate in schedule.chunks():
-        if first == 0:
-            order = np.random.default_rng([config.seed, epoch]).permutation(len(split.x_train))
-            epoch_start_seconds = {name: record.compute_seconds(name) for name in models}
-        indices = order[first * batch:end * batch]
-        x_chunk, y_chunk = split.x_train[indices], split.y_train[indices]
-        for name, model in models.items():
-            callbacks = [recorders[name]] + (extra_callbacks(name) if extra_callbacks else [])
-            model.fit(x_chunk, y_chunk, batch_size=batch, epochs=1, shuffle=False, verbose=0, callbacks=callbacks)
-        if stop.is_set():
-            return
-        if validate:
-            _validate(models, split, record, {name: recorders[name].steps for name in models}, schedule)
-        if end == schedule.steps_per_epoch:
-            for name in models:
-                record.add_epoch_seconds(name, record.compute_seconds(name) - epoch_start_seconds[name])
+def epoch_order(seed: int, epoch: int, images: int, steps: int, batch_size: int) -> np.ndarray:
+    """The shuffled image order of one epoch, cut to full batches; every model of a race gets the same."""
+    return np.random.default_rng([seed, epoch]).permutation(images)[: steps * batch_size]
 
 
-def _validate(models: dict, split: Split, record: TrainingRecord, steps_done: dict, schedule: Schedule) -> None:
-    for name, model in models.items():
+class Lockstep:
+    """Turn-taking for a race: each model trains a few batches, then hands over to the next.
+
+    Only one model computes at a time, so each one's compute seconds are its own, and all curves grow together.
+    """
+
+    def __init__(self, names: list[str]) -> None:
+        self._order = list(names)
+        self._turn = 0
+        self._changed = threading.Condition()
+
+    def wait_for_turn(self, name: str) -> None:
+        with self._changed:
+            self._changed.wait_for(lambda: name not in self._order or self._order[self._turn] == name)
+
+    def pass_turn(self, name: str) -> None:
+        with self._changed:
+            if self._order and self._order[self._turn] == name:
+                self._turn = (self._turn + 1) % len(self._order)
+                self._changed.notify_all()
+
+    def leave(self, name: str) -> None:
+        """A finished (or failed) model drops out, so the others never wait for it."""
+        with self._changed:
+            if name not in self._order:
+                return
+            index, current = self._order.index(name), self._order[self._turn]
+            self._order.remove(name)
+            if not self._order:
+                self._turn = 0
+            elif current == name:
+                self._turn = index % len(self._order)  # the next in line
+            else:
+                self._turn = self._order.index(current)
+            self._changed.notify_all()
+
+
+class ModelTrainer:
+    """Trains one model of a job: one `fit` per epoch on that epoch's order, validating as it goes."""
+
+    def __init__(self, name: str, model: Any, config: TrainConfig, split: Split, schedule: Schedule,
+                 record: TrainingRecord, stop: threading.Event, lockstep: Lockstep | None, extra: list[Any]) -> None:
+        self.name, self.model, self.config, self.split = name, model, config, split
+        self.schedule, self.record, self.stop, self.lockstep = schedule, record, stop, lockstep
+        self.recorder = HistoryRecorder(record, name, config.batch_size, schedule.steps_per_epoch, stop.is_set)
+        self.callbacks = [self.recorder, PeriodicValidation(self)] + ([TakeTurns(lockstep, name)] if lockstep else []) + extra
+
+    def train(self) -> None:
+        try:
+            for epoch in range(self.config.epochs):
+                if self.stop.is_set():
+                    return
+                order = epoch_order(self.config.seed, epoch, len(self.split.x_train),
+                                    self.schedule.steps_per_epoch, self.config.batch_size)
+                before = self.record.compute_seconds(self.name)
+                self.model.fit(self.split.x_train[order], self.split.y_train[order], batch_size=self.config.batch_size,
+                               epochs=1, shuffle=False, verbose=0, callbacks=self.callbacks)
+                if not self.stop.is_set():
+                    self.record.add_epoch_seconds(self.name, self.record.compute_seconds(self.name) - before)
+        finally:
+            if self.lockstep:
+                self.lockstep.leave(self.name)
+
+    def validate(self) -> None:
         started = time.perf_counter()
-        loss, accuracy = _evaluate(model, split.x_val, split.y_val)
-        record.add_validation(name, {
-            "step": steps_done[name],
-            "epoch": steps_done[name] / schedule.steps_per_epoch,
-            "loss": loss,
-            "accuracy": accuracy,
-            "seconds": record.compute_seconds(name),
+        loss, accuracy = _evaluate(self.model, self.split.x_val, self.split.y_val)
+        steps = self.recorder.steps
+        self.record.add_validation(self.name, {
+            "step": steps, "epoch": steps / self.schedule.steps_per_epoch, "loss": loss, "accuracy": accuracy,
+            "seconds": self.record.compute_seconds(self.name),
         }, time.perf_counter() - started)
+
+
+class PeriodicValidation(keras.callbacks.Callback):
+    """Validates every `validate_every` batches and at the end of each epoch (time kept out of compute seconds)."""
+
+    def __init__(self, trainer: "ModelTrainer") -> None:
+        super().__init__()
+        self.trainer = trainer
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        steps, schedule = self.trainer.recorder.steps, self.trainer.schedule
+        if steps % schedule.validate_every == 0 or steps % schedule.steps_per_epoch == 0:
+            self.trainer.validate()
+
+
+class TakeTurns(keras.callbacks.Callback):
+    """Waits for this model's turn before a batch and hands over after every `TURN_BATCHES` batches."""
+
+    def __init__(self, lockstep: Lockstep, name: str) -> None:
+        super().__init__()
+        self.lockstep, self.name, self.batches = lockstep, name, 0
+
+    def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
+        if self.batches % TURN_BATCHES == 0:
+            self.lockstep.wait_for_turn(self.name)
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        self.batches += 1
+        if self.batches % TURN_BATCHES == 0:
+            self.lockstep.pass_turn(self.name)
+
+
+def _run_side_by_side(trainers: list[ModelTrainer], stop: threading.Event) -> None:
+    """One thread per model (they take turns); the first error stops the others and is raised here."""
+    if len(trainers) == 1:
+        trainers[0].train()
+        return
+    errors: list[BaseException] = []
+
+    def guarded(trainer: ModelTrainer) -> None:
+        try:
+            trainer.train()
+        except BaseException as error:  # noqa: BLE001 - handed to the caller below
+            errors.append(error)
+            stop.set()
+
+    threads = [threading.Thread(target=guarded, args=(trainer,), name=f"train-{trainer.name}") for trainer in trainers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
 
 
 def _finish(name: str, model: Any, mnist: Mnist, record: TrainingRecord, stopped: bool) -> TrainedModel:
     """Test-set loss, accuracy and predicted labels, measured once at the end of the run."""
     started = time.perf_counter()
-    x_test = as_model_input(mnist.x_test)
-    loss, accuracy = _evaluate(model, x_test, mnist.y_test)
-    probabilities = model.predict(x_test, batch_size=EVALUATION_BATCH_SIZE, verbose=0)
+    probabilities = predict_probabilities(model, as_model_input(mnist.x_test))
+    loss, accuracy = scores(probabilities, mnist.y_test)
     record.add_evaluation_seconds(time.perf_counter() - started)
     record.set_result(name, {"test_loss": loss, "test_accuracy": accuracy, "stopped": stopped})
     return TrainedModel(name, model, loss, accuracy, np.argmax(probabilities, axis=1).astype(np.uint8), stopped)

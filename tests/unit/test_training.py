@@ -1,20 +1,24 @@
 import threading
 
 import keras
+import numpy as np
 import pytest
 
 from webapp.config import TrainConfig
-from webapp.training import make_schedule, run_training
+from webapp import training
+from webapp.training import epoch_order, make_schedule, run_training
 
 TINY = dict(epochs=2, batch_size=32, subset=0, validation_fraction=0.1)
 
 
-def test_schedule_validates_at_least_ten_times_and_keeps_full_batches():
-    schedule = make_schedule(TrainConfig(epochs=1, batch_size=32), train_images=650)
-    assert schedule.steps_per_epoch == 20
-    validations = [chunk for chunk in schedule.chunks() if chunk[3]]
-    assert len(validations) >= 10
-    assert sum(end - first for _, first, end, _ in schedule.chunks()) == 20
+def test_schedule_keeps_full_batches_and_validates_ten_times_an_epoch():
+    schedule = make_schedule(TrainConfig(epochs=3, batch_size=32), train_images=650)
+    assert (schedule.steps_per_epoch, schedule.validate_every, schedule.total_steps) == (20, 2, 60)
+
+
+def test_every_epoch_has_its_own_order_from_the_seed():
+    first, again, second = epoch_order(7, 0, 100, 3, 32), epoch_order(7, 0, 100, 3, 32), epoch_order(7, 1, 100, 3, 32)
+    assert len(first) == 96 and np.array_equal(first, again) and not np.array_equal(first, second)
 
 
 def test_a_race_records_both_models_on_the_same_steps(tiny_mnist):
@@ -38,20 +42,32 @@ def test_validation_never_uses_the_test_set(tiny_mnist):
     assert record.snapshot()["validation_images"] == 72  # a tenth of the 720 training images
 
 
-def test_both_models_see_the_same_batches_in_the_same_order(tiny_mnist):
-    seen = {"dnn": [], "cnn": []}
+def test_racing_models_take_turns_every_few_batches(tiny_mnist, monkeypatch):
+    monkeypatch.setattr(training, "TURN_BATCHES", 3)
+    order = []
 
     class Spy(keras.callbacks.Callback):
         def __init__(self, name):
             super().__init__()
             self.name = name
 
-        def on_train_begin(self, logs=None):
-            seen[self.name].append(self.model.optimizer.iterations.numpy())
+        def on_train_batch_end(self, batch, logs=None):
+            order.append(self.name)
 
-    run_training(TrainConfig(models=("dnn", "cnn"), **TINY), data=tiny_mnist,
-                 extra_callbacks=lambda name: [Spy(name)])
-    assert seen["dnn"] == seen["cnn"]  # every chunk starts at the same step for both
+    run_training(TrainConfig(models=("dnn", "cnn"), **TINY), data=tiny_mnist, extra_callbacks=lambda name: [Spy(name)])
+    assert order[:12] == ["dnn"] * 3 + ["cnn"] * 3 + ["dnn"] * 3 + ["cnn"] * 3
+    assert order.count("dnn") == order.count("cnn") == 40
+
+
+def test_a_failing_model_stops_the_race_without_deadlock(tiny_mnist):
+    class Boom(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if batch == 5:
+                raise RuntimeError("exploded")
+
+    with pytest.raises(RuntimeError, match="exploded"):
+        run_training(TrainConfig(models=("dnn", "cnn"), **TINY), data=tiny_mnist,
+                     extra_callbacks=lambda name: [Boom()] if name == "cnn" else [])
 
 
 def test_stop_takes_effect_within_one_batch(tiny_mnist):

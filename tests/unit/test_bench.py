@@ -1,0 +1,29 @@
+
+from tests.conftest import synthetic_digits
+from webapp import bench
+from webapp.networks import build
+
+
+def test_probe_notes_the_batch_and_time_when_the_target_is_met():
+    x, y = synthetic_digits(512)
+    model = build("dnn")
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    reached = []
+    probe = bench.make_probe(x[..., None], y, target=0.9, check_every=2, excluded_seconds=lambda: 0.0,
+                             on_reached=lambda: reached.append(True))
+    model.fit(x[..., None], y, batch_size=32, epochs=5, verbose=0, callbacks=[probe])
+    assert reached and probe.reached_batches % 2 == 0 and probe.reached_seconds > 0
+    assert probe.checks[-1][2] >= 0.9
+
+
+def test_medians_treat_an_unreached_target_as_slowest():
+    assert bench._median_or_none([3.0, 1.0, 2.0]) == 2.0
+    assert bench._median_or_none([3.0, None, 1.0]) == 3.0
+    assert bench._median_or_none([None, None, 1.0]) is None
+
+
+def test_train_benchmark_reports_both_settings_and_their_ratio():
+    report = bench.train_benchmark(target=0.0, seeds=1, check_every=1, max_epochs=1, subset=1200, log=lambda _: None)
+    assert report["lab_batches"] == [1] and report["seed_batches"] == [1]
+    assert report["ratio"] is not None and report["ratio"] > 0
+    assert "ratio lab/seed" in bench.format_train_report(report)
