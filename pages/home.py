@@ -14,7 +14,7 @@ st.write("Train a dense network and a convolutional network on handwritten digit
 
 st.subheader("What you can do")
 for entry in PAGES[1:]:
-    st.page_link(entry.script, label=f"**{entry.title}**: {entry.blurb}", icon=entry.icon)
+    st.page_link(entry.script, label=f"**{entry.title}**: {entry.blurb}", icon=entry.icon, help=f"Open {entry.title}.")
 
 st.subheader("This machine")
 device, data, models = st.columns(3)

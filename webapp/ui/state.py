@@ -26,3 +26,20 @@ def follow_job(job_id: str | None) -> None:
         st.query_params[JOB_PARAM] = job_id
     elif JOB_PARAM in st.query_params:
         del st.query_params[JOB_PARAM]
+
+
+def preset(name: str, allowed: list, default):
+    """A form default taken from the URL (`?images=6000&epochs=2`), so a teacher can share a ready setup.
+
+    Values not among `allowed` are ignored; for lists (`models=dnn,cnn`) each item must be allowed.
+    """
+    raw = st.query_params.get(name)
+    if raw is None:
+        return default
+    if isinstance(default, list):
+        items = [item for item in raw.split(",") if item]
+        return items if items and all(item in allowed for item in items) else default
+    for option in allowed:
+        if str(option) == raw:
+            return option
+    return default

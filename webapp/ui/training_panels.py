@@ -34,7 +34,7 @@ def draw_curves(histories: dict[str, dict[str, Any]], key: str) -> None:
     if not rows:
         st.info("The first batches are on their way: the curves appear in a second or two.")
         return
-    st.altair_chart(race_chart(rows, x=x, metric=metric), use_container_width=True)
+    st.altair_chart(race_chart(rows, x=x, metric=metric), width="stretch")
     st.caption("Thin lines: training batches (smoothed). Thick lines with markers: validation on held-out training images. "
                f"Plotted: {plotted_summary(histories)}.")
 
@@ -111,7 +111,7 @@ def mistakes(info: RunInfo, x_test: np.ndarray, y_test: np.ndarray) -> None:
         return
     matrix = evaluation.confusion_matrix(y_test, predictions)
     left, right = st.columns([1, 1])
-    left.altair_chart(confusion_chart(matrix, f"{info.model_name.upper()}: true vs predicted"), use_container_width=True)
+    left.altair_chart(confusion_chart(matrix, f"{info.model_name.upper()}: true vs predicted"), width="stretch")
     worst = evaluation.most_confused(matrix)
     if worst:
         left.caption("Most confused: " + "; ".join(f"{t} read as {p} ({n}x)" for t, p, n in worst) + ".")
@@ -139,7 +139,7 @@ def runs_browser() -> None:
         st.info("No saved runs yet: train one above.")
         return
     by_id = {info.run_id: info for info in listing.runs}
-    st.dataframe([_run_row(info) for info in listing.runs], hide_index=True, use_container_width=True)
+    st.dataframe([_run_row(info) for info in listing.runs], hide_index=True, width="stretch")
     chosen = st.multiselect("Overlay runs", list(by_id), format_func=lambda run_id: by_id[run_id].label,
                             help="Draw the curves of several saved runs on one chart.", key="overlay_runs")
     if chosen:

@@ -1,0 +1,33 @@
+import subprocess
+import sys
+import tomllib
+
+from tests.app.conftest import open_page
+from tests.conftest import PROJECT_ROOT
+
+
+def test_home_shows_the_offer_the_device_data_and_default_models():
+    at = open_page()
+    assert at.title[0].value == "Welcome to ConvNet Lab"
+    labels = [metric.label for metric in at.metric]
+    assert labels == ["Device", "MNIST", "Default models"]
+    assert at.metric[1].value == "found"
+    assert int(at.metric[2].value) >= 2  # the shipped DNN and CNN
+    assert any("Quick start" in header.value for header in at.subheader)
+
+
+def test_home_does_not_import_tensorflow():
+    code = ("import sys; sys.path.insert(0, '.'); from streamlit.testing.v1 import AppTest; "
+            "at = AppTest.from_file('app.py', default_timeout=60).run(); "
+            "assert not at.exception; print('tensorflow' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip().splitlines()[-1] == "False", result.stderr[-1000:]
+
+
+def test_streamlit_config_hides_tracebacks_caps_uploads_and_sends_no_stats():
+    config = tomllib.loads((PROJECT_ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["client"]["showErrorDetails"] == "none"
+    assert config["server"]["maxUploadSize"] == 20
+    assert config["browser"]["gatherUsageStats"] is False
+    procfile = (PROJECT_ROOT / "Procfile").read_text().strip()
+    assert procfile == "web: streamlit run app.py --server.port $PORT --server.address 0.0.0.0"

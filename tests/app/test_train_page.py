@@ -1,0 +1,84 @@
+import time
+
+from tests.app.conftest import open_page
+from webapp.jobs import machine_queue
+
+TRAIN = "pages/train.py"
+
+
+def configure(at, images=1_000, epochs=1, models=("dnn", "cnn")):
+    at.multiselect[0].set_value(list(models))
+    slider = next(widget for widget in at.select_slider if widget.label == "Training images")
+    slider.set_value(images)
+    next(widget for widget in at.slider if widget.label == "Epochs").set_value(epochs)
+    start = next(button for button in at.button if button.label == "Start training")
+    start.click().run()
+    assert not at.exception, at.exception
+    return machine_queue().get(at.query_params["job"])
+
+
+def wait_for_steps(job, steps, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if job.record and min(len(c["batches"]) for c in job.record.snapshot()["curves"].values()) >= steps:
+            return
+        time.sleep(0.1)
+    raise AssertionError("the job did not train")
+
+
+def test_a_short_race_ends_with_scores_confusion_matrices_and_mistakes():
+    at = open_page(TRAIN)
+    job = configure(at)
+    assert job is not None and job.config.models == ("dnn", "cnn")
+    assert machine_queue().wait(job, 120)
+    at.run()
+    assert not at.exception, at.exception
+    metrics = {metric.label: metric.value for metric in at.metric}
+    assert set(metrics) == {"DNN test accuracy", "CNN test accuracy"}
+    assert all(value.endswith("%") for value in metrics.values())
+    assert [tab.label for tab in at.tabs] == ["DNN mistakes", "CNN mistakes"]
+    assert any("Plotted: DNN:" in caption.value for caption in at.caption)
+    listed = at.selectbox(key="selected_run").options
+    assert all(any(run.run_id in option for option in listed) for run in job.runs)
+
+
+def test_reloading_the_page_reconnects_to_the_running_job():
+    at = open_page(TRAIN)
+    job = configure(at, images=12_000, epochs=3)
+    wait_for_steps(job, 2)
+    again = open_page(TRAIN, job=job.job_id)
+    assert any(element.proto.text.startswith("Training") for element in again.get("progress"))
+    assert any(button.label == "Stop" for button in again.button)
+    machine_queue().stop(job)
+    assert machine_queue().wait(job, 60)
+
+
+def test_stop_ends_the_run_within_a_batch_and_saves_it_marked_stopped():
+    at = open_page(TRAIN)
+    job = configure(at, images=12_000, epochs=5)
+    wait_for_steps(job, 2)
+    next(button for button in at.button if button.label == "Stop").click().run()
+    assert machine_queue().wait(job, 60)
+    at.run()
+    assert job.status == "stopped"
+    assert all(run.config["status"] == "stopped" for run in job.runs)
+    assert any("Stopped early" in warning.value for warning in at.warning)
+
+
+def test_a_second_learner_sees_queued_with_a_position():
+    first = open_page(TRAIN)
+    running = configure(first, images=12_000, epochs=5)
+    second = open_page(TRAIN)
+    waiting = configure(second, images=1_000, epochs=1)
+    assert waiting.status == "queued"
+    assert any("Queued, position 1" in info.value for info in second.info)
+    for job in (waiting, running):
+        machine_queue().stop(job)
+    assert machine_queue().wait(running, 60)
+
+
+def test_an_impossible_setting_gets_one_sentence():
+    at = open_page(TRAIN)
+    at.multiselect[0].set_value([])
+    next(button for button in at.button if button.label == "Start training").click().run()
+    assert [error.value for error in at.error] == ["Choose at least one model."]

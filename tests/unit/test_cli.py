@@ -1,0 +1,53 @@
+"""The CLI contract: JSON Lines on stdout, progress on stderr, exit 2 / 1 / 0, never a traceback."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import PROJECT_ROOT
+from webapp import cli
+
+
+def run_cli(*args, env_home):
+    return subprocess.run([sys.executable, "-m", "webapp", *args], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                          timeout=300, env={**__import__("os").environ, "CONVNET_LAB_HOME": str(env_home)})
+
+
+@pytest.mark.parametrize("args", [["train", "--model", "vgg"], ["train", "--epochs", "many"], ["frobnicate"],
+                                  ["train", "--subset", "5"], ["bench", "nothing"]])
+def test_usage_errors_exit_2_with_one_line_and_no_traceback(args, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(args)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.strip().splitlines()[-1].startswith("python -m webapp")
+
+
+def test_runtime_failure_exits_1_with_one_sentence(monkeypatch, capsys):
+    from webapp import data
+    from webapp.data import DataMissingError
+
+    def missing(path=None):
+        raise DataMissingError("MNIST is missing: put mnist.npz at data/mnist.npz.")
+
+    monkeypatch.setattr(data, "load_mnist", missing)
+    monkeypatch.setattr("webapp.training.load_mnist", missing)
+    assert cli.main(["train", "--model", "dnn", "--json"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.strip().splitlines()[-1] == "MNIST is missing: put mnist.npz at data/mnist.npz."
+
+
+def test_train_race_prints_one_json_line_per_model_and_progress_on_stderr(lab_home):
+    result = run_cli("train", "--model", "dnn,cnn", "--subset", "1200", "--epochs", "1", "--json", env_home=lab_home)
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.strip().splitlines()]
+    assert [line["model"] for line in lines] == ["dnn", "cnn"]
+    for line in lines:
+        assert {"run_id", "model", "test_accuracy", "test_loss", "epoch_seconds", "device", "params", "run_dir"} <= set(line)
+        assert 0 <= line["test_accuracy"] <= 1 and len(line["epoch_seconds"]) == 1
+    assert "100%" in result.stderr and "Traceback" not in result.stderr
+    listed = run_cli("runs", "--json", env_home=lab_home)
+    ids = [json.loads(line)["run_id"] for line in listed.stdout.strip().splitlines()]
+    assert {line["run_id"] for line in lines} <= set(ids)
