@@ -182,7 +182,10 @@ class ModelTrainer:
         self.name, self.model, self.config, self.split = name, model, config, split
         self.schedule, self.record, self.stop, self.lockstep = schedule, record, stop, lockstep
         self.recorder = HistoryRecorder(record, name, config.batch_size, schedule.steps_per_epoch, stop.is_set)
-        self.callbacks = [self.recorder, PeriodicValidation(self)] + ([TakeTurns(lockstep, name)] if lockstep else []) + extra
+        # The wait comes before the recorder starts its clock (so waiting is not counted as compute), and the
+        # hand-over after every other callback (so this model's batch is fully recorded before the next starts).
+        wait, hand_over = ([WaitForTurn(self)], [HandOverTurn(self)]) if lockstep else ([], [])
+        self.callbacks = wait + [self.recorder, PeriodicValidation(self)] + extra + hand_over
 
     def train(self) -> None:
         try:
@@ -223,21 +226,28 @@ class PeriodicValidation(keras.callbacks.Callback):
             self.trainer.validate()
 
 
-class TakeTurns(keras.callbacks.Callback):
-    """Waits for this model's turn before a batch and hands over after every `TURN_BATCHES` batches."""
+class WaitForTurn(keras.callbacks.Callback):
+    """First callback of a racing model: before every `TURN_BATCHES`-th batch, wait for this model's turn."""
 
-    def __init__(self, lockstep: Lockstep, name: str) -> None:
+    def __init__(self, trainer: "ModelTrainer") -> None:
         super().__init__()
-        self.lockstep, self.name, self.batches = lockstep, name, 0
+        self.trainer = trainer
 
     def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
-        if self.batches % TURN_BATCHES == 0:
-            self.lockstep.wait_for_turn(self.name)
+        if self.trainer.recorder.steps % TURN_BATCHES == 0:
+            self.trainer.lockstep.wait_for_turn(self.trainer.name)
+
+
+class HandOverTurn(keras.callbacks.Callback):
+    """Last callback of a racing model: after every `TURN_BATCHES` batches, hand over to the next model."""
+
+    def __init__(self, trainer: "ModelTrainer") -> None:
+        super().__init__()
+        self.trainer = trainer
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        self.batches += 1
-        if self.batches % TURN_BATCHES == 0:
-            self.lockstep.pass_turn(self.name)
+        if self.trainer.recorder.steps % TURN_BATCHES == 0:
+            self.trainer.lockstep.pass_turn(self.trainer.name)
 
 
 def _run_side_by_side(trainers: list[ModelTrainer], stop: threading.Event) -> None:

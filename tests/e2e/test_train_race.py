@@ -25,7 +25,7 @@ def wait_for_plotted(page, at_least: int, timeout: float = 90) -> int:
 
 def test_race_grows_live_queues_a_second_learner_and_ends_with_both_scores(server, browser):
     first = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-    first.goto(f"{server}/train?images=12000&epochs=4")
+    first.goto(f"{server}/train?images=30000&epochs=3")
     first.get_by_role("button", name="Start training").click()
 
     early = wait_for_plotted(first, 2)

@@ -90,3 +90,13 @@ def test_stop_takes_effect_within_one_batch(tiny_mnist):
 def test_a_run_smaller_than_one_batch_is_refused(tiny_mnist):
     with pytest.raises(ValueError, match="fewer than one batch"):
         run_training(TrainConfig(models=("dnn",), epochs=1, batch_size=1024), data=tiny_mnist)
+
+
+def test_in_a_race_each_model_counts_only_its_own_compute_time(tiny_mnist, monkeypatch):
+    monkeypatch.setattr(training, "TURN_BATCHES", 2)
+    record, _ = run_training(TrainConfig(models=("dnn", "cnn"), **TINY), data=tiny_mnist)
+    snapshot = record.snapshot()
+    wall = snapshot["finished_at"] - snapshot["started_at"]
+    own = [curves["compute_seconds"] for curves in snapshot["curves"].values()]
+    # waiting for the other model's turn is not compute: together they cannot exceed the wall clock
+    assert sum(own) < wall
