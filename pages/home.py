@@ -5,7 +5,9 @@ from webapp.data import find_mnist
 from webapp.device import describe_quickly
 from webapp.paths import MNIST_PATH
 from webapp.store import RunStore
-from webapp.ui.navigation import PAGES
+from webapp.ui.navigation import PAGES, ensure_app_navigation
+
+ensure_app_navigation()
 
 st.title("Welcome to ConvNet Lab")
 st.write("Train a dense network and a convolutional network on handwritten digits, watch them race, "

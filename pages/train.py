@@ -3,8 +3,11 @@ import streamlit as st
 
 from webapp.jobs import QueueFullError
 from webapp.ui import cached, state
+from webapp.ui.navigation import ensure_app_navigation
 from webapp.ui.training_panels import job_outcome, live_job, runs_browser
 from webapp.ui.widgets import train_controls
+
+ensure_app_navigation()
 
 st.title("Train & Compare")
 st.write("Pick a dense network (DNN) and a convolutional network (CNN) and press **Start training**: both learn from "

@@ -162,12 +162,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(port: int, env: dict[str, str] | None = None) -> subprocess.Popen:
+def start_server(port: int, env: dict[str, str] | None = None, log_path: str | None = None) -> subprocess.Popen:
     """`streamlit run app.py` headless on `port`, in its own process group so it can be stopped cleanly."""
     command = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"), "--server.headless", "true",
                "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+    log = open(log_path, "ab") if log_path else subprocess.DEVNULL
     return subprocess.Popen(command, cwd=PROJECT_ROOT, env={**os.environ, **(env or {})},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+                            stdout=log, stderr=log, start_new_session=True)
 
 
 def stop_server(process: subprocess.Popen) -> None:

@@ -13,17 +13,20 @@ import keras
 
 
 class TrainingRecord:
-    """Per-model curves (per batch and per validation) plus the job's progress, safe to share across threads."""
+    """Per-model curves (per batch and per validation) plus the job's progress, safe to share across threads.
 
-    def __init__(self, models: tuple[str, ...], total_steps: int, steps_per_epoch: int,
+    Every change is an event tuple applied by `apply`; a `listener` sees each one, which is how a record kept
+    in the training process is mirrored, event by event, in the server's process.
+    """
+
+    def __init__(self, models: tuple[str, ...] | list[str], total_steps: int, steps_per_epoch: int,
                  train_images: int = 0, validation_images: int = 0) -> None:
         self._lock = threading.Lock()
+        self.listener: Callable[[tuple], None] | None = None
+        self._header = {"models": list(models), "total_steps": total_steps, "steps_per_epoch": steps_per_epoch,
+                        "train_images": train_images, "validation_images": validation_images}
         self._data: dict[str, Any] = {
-            "models": list(models),
-            "total_steps": total_steps,  # batches per model for the whole run
-            "steps_per_epoch": steps_per_epoch,
-            "train_images": train_images,
-            "validation_images": validation_images,
+            **copy.deepcopy(self._header),  # total_steps: batches per model for the whole run
             "started_at": None,
             "finished_at": None,
             "curves": {name: {"batches": [], "validations": [], "epoch_seconds": [], "compute_seconds": 0.0} for name in models},
@@ -31,41 +34,61 @@ class TrainingRecord:
             "results": {},
         }
 
+    def header(self) -> dict[str, Any]:
+        """The constructor arguments, to build a mirror of this record elsewhere."""
+        return copy.deepcopy(self._header)
+
     def snapshot(self) -> dict[str, Any]:
         """A deep copy the reader can use without holding the lock."""
         with self._lock:
             return copy.deepcopy(self._data)
 
-    def mark_started(self) -> None:
+    def apply(self, event: tuple) -> None:
+        """Apply one change: ("started"|"finished", time), ("batch", model, point), ("validation", model, point,
+        seconds), ("epoch_seconds", model, seconds), ("evaluation_seconds", seconds), ("result", model, dict)."""
+        kind, *args = event
         with self._lock:
-            self._data["started_at"] = time.time()
+            data = self._data
+            if kind in ("started", "finished"):
+                data[f"{kind}_at"] = args[0]
+            elif kind == "batch":
+                curves = data["curves"][args[0]]
+                curves["batches"].append(args[1])
+                curves["compute_seconds"] = args[1]["seconds"]
+            elif kind == "validation":
+                data["curves"][args[0]]["validations"].append(args[1])
+                data["evaluation_seconds"] += args[2]
+            elif kind == "epoch_seconds":
+                data["curves"][args[0]]["epoch_seconds"].append(args[1])
+            elif kind == "evaluation_seconds":
+                data["evaluation_seconds"] += args[0]
+            elif kind == "result":
+                data["results"][args[0]] = args[1]
+            else:
+                raise ValueError(f"Unknown record event {kind!r}.")
+        if self.listener:
+            self.listener(event)
+
+    def mark_started(self) -> None:
+        self.apply(("started", time.time()))
 
     def mark_finished(self) -> None:
-        with self._lock:
-            self._data["finished_at"] = time.time()
+        self.apply(("finished", time.time()))
 
     def add_batch(self, model: str, point: dict[str, float]) -> None:
-        with self._lock:
-            curves = self._data["curves"][model]
-            curves["batches"].append(point)
-            curves["compute_seconds"] = point["seconds"]
+        self.apply(("batch", model, point))
 
     def add_validation(self, model: str, point: dict[str, float], evaluation_seconds: float) -> None:
-        with self._lock:
-            self._data["curves"][model]["validations"].append(point)
-            self._data["evaluation_seconds"] += evaluation_seconds
+        self.apply(("validation", model, point, evaluation_seconds))
 
     def add_epoch_seconds(self, model: str, seconds: float) -> None:
-        with self._lock:
-            self._data["curves"][model]["epoch_seconds"].append(seconds)
+        self.apply(("epoch_seconds", model, seconds))
 
     def add_evaluation_seconds(self, seconds: float) -> None:
-        with self._lock:
-            self._data["evaluation_seconds"] += seconds
+        self.apply(("evaluation_seconds", seconds))
 
     def set_result(self, model: str, result: dict[str, Any]) -> None:
-        with self._lock:
-            self._data["results"][model] = result
+        self.apply(("result", model, result))
 
     def evaluation_seconds(self) -> float:
         with self._lock:

@@ -1,10 +1,12 @@
 """Training jobs: run one and save its models, and a machine-wide queue that runs one job at a time.
 
-The queue's worker thread never calls streamlit; pages look jobs up by id and read their record.
+The queue's thread never calls streamlit; in the server it hands each job to a training process
+(`webapp.worker`). Pages look jobs up by id and read their record.
 """
 from __future__ import annotations
 
 import collections
+import logging
 import secrets
 import threading
 import time
@@ -16,6 +18,7 @@ from webapp.config import TrainConfig
 from webapp.history import TrainingRecord
 from webapp.store import RunInfo, RunStore, new_run_id
 
+LOG = logging.getLogger("convnet_lab.jobs")
 QUEUED, RUNNING, DONE, STOPPED, FAILED = "queued", "running", "done", "stopped", "failed"
 KEEP_FINISHED_JOBS = 200  # finished jobs stay reachable by id (for reloads) up to this many
 
@@ -43,13 +46,18 @@ class Job:
         return self.status in (DONE, STOPPED, FAILED)
 
 
-def execute(job: Job, store: RunStore, *, device_type: str = "GPU") -> list[RunInfo]:
+def execute(job: Job, store: RunStore, *, device_type: str = "GPU",
+            on_record: Callable[[TrainingRecord], None] | None = None) -> list[RunInfo]:
     """Train the job's models, then save one run per model (marked stopped if it was stopped)."""
     from webapp.training import run_training
 
+    def attach(created: TrainingRecord) -> None:
+        job.record = created
+        if on_record:
+            on_record(created)
+
     started = time.time()
-    record, results = run_training(job.config, job.stop_event, device_type=device_type,
-                                   on_record=lambda created: setattr(job, "record", created))
+    record, results = run_training(job.config, job.stop_event, device_type=device_type, on_record=attach)
     job.record = record
     snapshot = record.snapshot()
     where = device.describe()
@@ -141,6 +149,9 @@ class JobQueue:
             self._lock.notify_all()
         if self._worker:
             self._worker.join(timeout=60)
+        close = getattr(self._run, "close", None)
+        if close:
+            close()
 
     def _forget_old_jobs(self) -> None:
         finished = [job for job in self._jobs.values() if job.finished]
@@ -172,6 +183,7 @@ class JobQueue:
         try:
             runs = self._run(job)
         except Exception as error:  # the worker must survive any job; the page shows the sentence
+            LOG.warning("Training job %s failed: %s", job.job_id, error, exc_info=True)  # details: server log only
             return FAILED, [], describe_error(error)
         return (STOPPED if job.stop_event.is_set() else DONE), runs, None
 
@@ -184,10 +196,6 @@ def describe_error(error: BaseException) -> str:
     return f"Training failed: {type(error).__name__}{': ' + text[:200] if text else ''}."
 
 
-def default_runner(store_factory: Callable[[], RunStore] = RunStore) -> Callable[[Job], list[RunInfo]]:
-    return lambda job: execute(job, store_factory())
-
-
 _machine_queue: JobQueue | None = None
 _machine_queue_lock = threading.Lock()
 
@@ -197,7 +205,9 @@ def machine_queue() -> JobQueue:
     global _machine_queue
     with _machine_queue_lock:
         if _machine_queue is None:
-            _machine_queue = JobQueue(default_runner())
+            from webapp.worker import TrainingProcess
+
+            _machine_queue = JobQueue(TrainingProcess())
         return _machine_queue
 
 

@@ -1,7 +1,12 @@
 """The lab's pages, listed once: app.py builds the navigation from it and Home links to each."""
 from __future__ import annotations
 
+import contextlib
+import threading
 from dataclasses import dataclass
+from typing import Iterator
+
+import streamlit as st
 
 
 @dataclass(frozen=True)
@@ -18,3 +23,47 @@ PAGES = [
     PageEntry("pages/train.py", "Train & Compare", ":material/monitoring:", "train",
               "Race a dense network against a convnet on MNIST and watch both accuracy curves grow live."),
 ]
+
+_running = threading.local()
+
+
+def app_navigation() -> st.navigation:
+    """`st.navigation` over every page; Home is the default."""
+    return st.navigation([
+        st.Page(entry.script, title=entry.title, icon=entry.icon, url_path=entry.url_path,
+                default=entry.url_path == "home")
+        for entry in PAGES
+    ])
+
+
+@contextlib.contextmanager
+def inside_app() -> Iterator[None]:
+    """Marks page scripts run by app.py's navigation (see `ensure_app_navigation`)."""
+    _running.inside_app = True
+    try:
+        yield
+    finally:
+        _running.inside_app = False
+
+
+def page_frame() -> None:
+    """What every page shares: page config and the sidebar."""
+    from webapp.ui.sidebar import shared_sidebar
+
+    st.set_page_config(page_title="ConvNet Lab", page_icon=":material/neurology:", layout="wide")
+    shared_sidebar()
+
+
+def ensure_app_navigation() -> None:
+    """Called first by every page. When a fresh server's very first visitor opens a page's URL (and on
+    every run in AppTest), Streamlit runs that `pages/` script on its own, its behaviour from before
+    `st.navigation`. Then draw the shared frame here and declare the navigation, which makes Streamlit go
+    through app.py from now on. A browser session then reruns at once, so that its widgets belong to
+    app.py's pages from the first click on. (AppTest, which has no browser and so no request headers,
+    runs every page this way and keeps going.)"""
+    if getattr(_running, "inside_app", False):
+        return
+    page_frame()
+    st.navigation([st.Page(entry.script, url_path=entry.url_path) for entry in PAGES], position="hidden")
+    if st.context.headers:
+        st.rerun()

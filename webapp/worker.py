@@ -1,0 +1,107 @@
+"""The training process: the server's jobs train here, not in the server's own process.
+
+Streamlit resets Keras after every script run (`keras.backend.clear_session()`: it drops Keras's global
+state and TensorFlow's kernel cache), which would break and slow down any training sharing its process.
+So one long-lived child process (TensorFlow stays loaded between jobs) trains the jobs one at a time and
+streams every change of its record back; the server mirrors it into the job the page reads.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import queue
+import threading
+from typing import Any
+
+from webapp.history import TrainingRecord
+from webapp.store import RunInfo, RunStore
+
+POLL_SECONDS = 0.2
+
+
+class TrainingProcessError(RuntimeError):
+    """A job failed in the training process; the message is the one sentence to show."""
+
+
+class TrainingProcess:
+    """Callable as a JobQueue runner: `run(job)` trains in the child and returns the saved runs."""
+
+    def __init__(self) -> None:
+        self._context = multiprocessing.get_context("spawn")  # fork after TensorFlow starts is unsafe
+        self._lock = threading.Lock()
+        self._process: Any = None
+        self._requests: Any = None
+        self._events: Any = None
+        self._stop: Any = None
+
+    def __call__(self, job: Any) -> list[RunInfo]:
+        with self._lock:
+            self._ensure_started()
+            self._stop.clear()
+            store = RunStore()
+            self._requests.put((job.job_id, job.config.to_dict(), str(store.root)))
+            return self._follow(job, store)
+
+    def _ensure_started(self) -> None:
+        if self._process is not None and self._process.is_alive():
+            return
+        self._requests, self._events, self._stop = self._context.Queue(), self._context.Queue(), self._context.Event()
+        self._process = self._context.Process(target=serve, args=(self._requests, self._events, self._stop),
+                                              name="convnet-lab-training", daemon=True)
+        self._process.start()
+
+    def _follow(self, job: Any, store: RunStore) -> list[RunInfo]:
+        """Mirror the child's record into the job until the child reports the saved runs or an error."""
+        while True:
+            if job.stop_event.is_set():
+                self._stop.set()
+            try:
+                kind, *args = self._events.get(timeout=POLL_SECONDS)
+            except queue.Empty:
+                if not self._process.is_alive():
+                    raise TrainingProcessError("The training process stopped unexpectedly; try again.") from None
+                continue
+            if kind == "record":
+                job.record = TrainingRecord(**args[0])
+            elif kind == "event":
+                job.record.apply(args[0])
+            elif kind == "done":
+                return [store.get(run_id) for run_id in args[0]]
+            elif kind == "error":
+                raise TrainingProcessError(args[0])
+
+    def close(self) -> None:
+        """End the child (server shutdown, tests)."""
+        with self._lock:
+            if self._process is None:
+                return
+            self._requests.put(None)
+            self._process.join(timeout=10)
+            if self._process.is_alive():
+                self._process.terminate()
+            self._process = None
+
+
+def serve(requests: Any, events: Any, stop: Any) -> None:
+    """The child's loop: train each requested job, streaming its record; None ends the loop."""
+    from webapp.device import import_backend_quietly
+
+    import_backend_quietly()
+    from webapp.config import TrainConfig
+    from webapp.jobs import Job, describe_error, execute
+
+    while True:
+        request = requests.get()
+        if request is None:
+            return
+        job_id, config, runs_root = request
+
+        def stream(record: TrainingRecord) -> None:
+            events.put(("record", record.header()))
+            record.listener = lambda event: events.put(("event", event))
+
+        try:
+            job = Job(config=TrainConfig.from_dict(config), owner="worker", job_id=job_id, stop_event=stop)
+            runs = execute(job, RunStore(runs_root), on_record=stream)
+            events.put(("done", [info.run_id for info in runs]))
+        except Exception as error:  # reported to the server as one sentence; the process lives on
+            events.put(("error", describe_error(error)))
