@@ -37,12 +37,15 @@ def race_chart(rows: list[dict[str, Any]], x: str = "epoch", metric: str = "accu
     last = frame[frame["split"] == VALIDATION].groupby("model", as_index=False).tail(1).copy()
     number = "{:.1%}" if metric == "accuracy" else "{:.3f}"
     last["label"] = last["model"] + " " + last["y"].map(number.format)
-    labels = alt.Chart(last).mark_text(align="left", dx=8, fontWeight="bold").encode(
+    # One label per model at its last validation point, stacked by rank so close curves stay readable.
+    last = last.sort_values("y", ascending=metric != "accuracy")
+    labels = [alt.Chart(row.to_frame().T).mark_text(align="right", dx=-6, dy=16 + 14 * rank, fontWeight="bold").encode(
         x="x:Q", y="y:Q", text="label:N", color=alt.Color("model:N", scale=_scale(models, PALETTE), legend=None))
+        for rank, (_, row) in enumerate(last.iterrows())]
     return alt.layer(
         train.encode(**encode, tooltip=tooltip),
         validation.encode(**encode, shape=shape, tooltip=tooltip),
-        labels,
+        *labels,
     ).properties(height=360).interactive(bind_y=False)
 
 

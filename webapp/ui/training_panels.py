@@ -94,8 +94,9 @@ def results(runs: list[RunInfo]) -> None:
     st.subheader("Results on the 10,000 test images")
     for column, info in zip(st.columns(len(runs)), runs):
         column.metric(f"{info.model_name.upper()} test accuracy", f"{info.config['test_accuracy']:.2%}",
-                      help=f"Test loss {info.config['test_loss']:.4f}; {info.config['params']:,} parameters; "
-                           f"{info.config['compute_seconds']:.1f} s of compute on {info.config['device']}.")
+                      help=f"{info.config['params']:,} parameters, trained on {info.config['device']}.")
+        column.caption(f"Test loss {info.config['test_loss']:.4f} · {info.config['compute_seconds']:.1f} s of compute"
+                       f" · saved as {info.run_id}")
     draw_curves({info.model_name.upper(): cached.store().load_history(info.run_id) for info in runs}, key="final")
     mnist = cached.mnist()
     tabs = st.tabs([f"{info.model_name.upper()} mistakes" for info in runs])
