@@ -18,12 +18,17 @@ def _scale(domain: list[str], values: list[Any]) -> alt.Scale:
     return alt.Scale(domain=domain, range=[values[i % len(values)] for i in range(len(domain))])
 
 
-def race_chart(rows: list[dict[str, Any]], x: str = "epoch", metric: str = "accuracy") -> alt.LayerChart:
-    """Smoothed training curves (thin) and validation points (thick, with markers) for every model."""
+def race_chart(rows: list[dict[str, Any]], x: str = "epoch", metric: str = "accuracy",
+               x_max: float | None = None) -> alt.LayerChart:
+    """Smoothed training curves (thin) and validation points (thick, with markers) for every model.
+
+    `x_max` fixes the right end of the x axis (the run's last epoch), so a live race shows how far it has come.
+    """
     frame = pd.DataFrame(rows, columns=["model", "split", "x", "y"])
     models = list(dict.fromkeys(frame["model"]))
+    x_scale = alt.Scale(domain=[0, x_max]) if x_max else alt.Undefined
     encode = {
-        "x": alt.X("x:Q", title=X_AXES[x]),
+        "x": alt.X("x:Q", title=X_AXES[x], scale=x_scale),
         "y": alt.Y("y:Q", title=METRICS[metric], scale=alt.Scale(zero=False)),
         "color": alt.Color("model:N", title="Model", scale=_scale(models, PALETTE)),
         "strokeDash": alt.StrokeDash("model:N", title="Model", scale=_scale(models, DASHES)),

@@ -28,13 +28,14 @@ def chart_axes(key: str) -> tuple[str, str]:
     return x, metric
 
 
-def draw_curves(histories: dict[str, dict[str, Any]], key: str) -> None:
+def draw_curves(histories: dict[str, dict[str, Any]], key: str, epochs: float | None = None) -> None:
+    """The race chart with its axis choices; `epochs` fixes the epoch axis to the whole run."""
     x, metric = chart_axes(key)
     rows = chart_rows(histories, x=x, metric=metric)
     if not rows:
         st.info("The first batches are on their way: the curves appear in a second or two.")
         return
-    st.altair_chart(race_chart(rows, x=x, metric=metric), width="stretch")
+    st.altair_chart(race_chart(rows, x=x, metric=metric, x_max=epochs if x == "epoch" else None), width="stretch")
     st.caption("Thin lines: training batches (smoothed). Thick lines with markers: validation on held-out training images. "
                f"Plotted: {plotted_summary(histories)}.")
 
@@ -66,7 +67,8 @@ def _live_job_body(job: Job) -> None:
     eta_text = f", about {_duration(eta)} left" if eta is not None and fraction < 1 else ""
     stopping = " (stopping)" if job.stop_event.is_set() else ""
     st.progress(min(1.0, fraction), text=f"Training{stopping}: {fraction:.0%}{eta_text}")
-    draw_curves({name.upper(): curves for name, curves in snapshot["curves"].items()}, key="live")
+    draw_curves({name.upper(): curves for name, curves in snapshot["curves"].items()}, key="live",
+                epochs=snapshot["total_steps"] / snapshot["steps_per_epoch"])
 
 
 def _duration(seconds: float) -> str:
