@@ -131,11 +131,17 @@ def run_training(
     precision = device.resolve_precision(config.precision)
     with device.training_scope(device_type):
         models = {name: compile_model(name, config, precision) for name in config.models}
-    lockstep = Lockstep(list(models)) if len(models) > 1 else None
+    # tf.distribute deadlocks when two models' steps interleave across threads: on several devices a
+    # race takes turns in one thread instead, one `fit` per turn.
+    several_devices = any(_replicas(model) > 1 for model in models.values())
+    lockstep = Lockstep(list(models)) if len(models) > 1 and not several_devices else None
     trainers = [ModelTrainer(name, model, config, split, schedule, record, stop, lockstep,
                              extra_callbacks(name) if extra_callbacks else []) for name, model in models.items()]
     record.mark_started()
-    _run_side_by_side(trainers, stop)
+    if len(trainers) > 1 and several_devices:
+        _run_in_one_thread(trainers, stop)
+    else:
+        _run_side_by_side(trainers, stop)
     results = [_finish(name, model, mnist, record, stop.is_set()) for name, model in models.items()]
     record.mark_finished()
     return record, results
@@ -257,6 +263,24 @@ class HandOverTurn(keras.callbacks.Callback):
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         if self.trainer.recorder.steps % TURN_BATCHES == 0:
             self.trainer.lockstep.pass_turn(self.trainer.name)
+
+
+def _run_in_one_thread(trainers: list[ModelTrainer], stop: threading.Event) -> None:
+    """Each model fits `TURN_BATCHES` batches of the epoch's order in turn, all in the calling thread."""
+    first_trainer = trainers[0]
+    config, schedule, batch = first_trainer.config, first_trainer.schedule, first_trainer.config.batch_size
+    for epoch in range(config.epochs):
+        order = epoch_order(config.seed, epoch, len(first_trainer.split.x_train), schedule.steps_per_epoch, batch)
+        before = {trainer.name: trainer.record.compute_seconds(trainer.name) for trainer in trainers}
+        for first in range(0, schedule.steps_per_epoch, TURN_BATCHES):
+            turn = order[first * batch:(first + TURN_BATCHES) * batch]
+            for trainer in trainers:
+                if stop.is_set():
+                    return
+                trainer.model.fit(trainer.split.x_train[turn], trainer.split.y_train[turn], batch_size=batch,
+                                  epochs=1, shuffle=False, verbose=0, callbacks=trainer.callbacks)
+        for trainer in trainers:
+            trainer.record.add_epoch_seconds(trainer.name, trainer.record.compute_seconds(trainer.name) - before[trainer.name])
 
 
 def _run_side_by_side(trainers: list[ModelTrainer], stop: threading.Event) -> None:
