@@ -165,6 +165,47 @@ def run_runs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# -- predict -----------------------------------------------------------------------------------------
+def add_predict_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("predict", help="read digits from image files with one or more models",
+                                 description="Each image is prepared the way MNIST was made (20x20 box, centre of mass).")
+    parser.add_argument("files", nargs="+", metavar="FILE", help="images of one handwritten digit each")
+    parser.add_argument("--models", default="dnn,cnn", help="comma list of dnn, cnn, lenet or run ids (default dnn,cnn)")
+    parser.add_argument("--json", action="store_true", help="JSON Lines on stdout")
+    parser.set_defaults(handler=run_predict, parser=parser)
+
+
+def run_predict(args: argparse.Namespace) -> int:
+    from webapp.store import RunStore, UnknownRunError
+
+    store = RunStore()
+    names = [name.strip() for name in args.models.split(",") if name.strip()]
+    try:
+        runs = {name: store.resolve(name) for name in names}
+    except UnknownRunError as error:
+        raise UsageError(str(error)) from None
+    if not runs:
+        raise UsageError("name at least one model with --models")
+    from webapp.device import import_backend_quietly
+
+    import_backend_quietly()
+    from webapp.predict import predict_file
+
+    models = {name: store.load_model(info.run_id) for name, info in runs.items()}
+    failed = 0
+    for path in args.files:
+        result = predict_file(path, models)
+        failed += "error" in result
+        if args.json:
+            emit(result)
+        elif "error" in result:
+            say(f"{path}: {result['error']}")
+        else:
+            print(f"{path}: " + ", ".join(f"{name.upper()} {result[name]['label']} "
+                                          f"({max(result[name]['probabilities']):.1%})" for name in models))
+    return EXIT_FAILED if failed else EXIT_OK
+
+
 # -- bench -------------------------------------------------------------------------------------------
 def add_bench_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("bench", help="measure speed (see each benchmark's --help)")
@@ -210,7 +251,8 @@ def run_bench_startup(args: argparse.Namespace) -> int:
 
 
 # -- entry -------------------------------------------------------------------------------------------
-PARSERS: list[Callable[[argparse._SubParsersAction], None]] = [add_train_parser, add_runs_parser, add_bench_parser]
+PARSERS: list[Callable[[argparse._SubParsersAction], None]] = [add_train_parser, add_runs_parser, add_predict_parser,
+                                                                add_bench_parser]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,48 @@
+"""Predict digits: one 28x28 input through one or more models, called directly (no `predict()` overhead)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from webapp.digits import to_mnist
+from webapp.images import ImageError, load_image, to_array
+
+DECODE_MAX_SIDE = 2000  # a digit needs no more; big phone photos decode at reduced scale
+
+
+@dataclass(frozen=True)
+class Prediction:
+    label: int
+    probabilities: list[float]
+
+
+def classify(models: dict[str, Any], digit: np.ndarray) -> dict[str, Prediction]:
+    """Each model's label and ten probabilities for one 28x28 uint8 digit."""
+    import keras
+
+    batch = digit.reshape(1, 28, 28, 1).astype(np.float32)
+    predictions = {}
+    for name, model in models.items():
+        probabilities = keras.ops.convert_to_numpy(model(batch, training=False))[0].astype(float)
+        predictions[name] = Prediction(int(np.argmax(probabilities)), [round(p, 6) for p in probabilities.tolist()])
+    return predictions
+
+
+def predict_file(path: str | Path, models: dict[str, Any]) -> dict[str, Any]:
+    """One JSON-ready result per file: the predictions, or one readable sentence saying why not."""
+    try:
+        pixels = to_array(load_image(Path(path), max_side=DECODE_MAX_SIDE))
+    except FileNotFoundError:
+        return {"file": str(path), "error": "The file does not exist."}
+    except IsADirectoryError:
+        return {"file": str(path), "error": "That is a folder, not an image file."}
+    except ImageError as error:
+        return {"file": str(path), "error": str(error)}
+    prepared = to_mnist(pixels)
+    if prepared.digit is None:
+        return {"file": str(path), "error": prepared.problem}
+    return {"file": str(path), **{name: {"label": p.label, "probabilities": p.probabilities}
+                                  for name, p in classify(models, prepared.digit).items()}}
