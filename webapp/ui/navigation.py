@@ -22,6 +22,8 @@ PAGES = [
     PageEntry("pages/home.py", "Home", ":material/home:", "home", "What the lab offers and how to start."),
     PageEntry("pages/train.py", "Train & Compare", ":material/monitoring:", "train",
               "Race a dense network against a convnet on MNIST and watch both accuracy curves grow live."),
+    PageEntry("pages/draw.py", "Draw & Predict", ":material/draw:", "draw",
+              "Draw a digit or upload a photo of one and see the dense net and the convnet read it."),
 ]
 
 _running = threading.local()

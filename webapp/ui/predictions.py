@@ -1,0 +1,88 @@
+"""Draw & Predict panels: what the model sees, and each model's answer with its ten probabilities."""
+from __future__ import annotations
+
+from typing import Any
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from webapp.digits import Preprocessed
+from webapp.predict import Prediction, classify
+from webapp.store import RunInfo
+from webapp.ui import cached
+
+STEP_CAPTIONS = {"ink": "ink", "cropped": "cropped to the ink", "20x20": "fitted in 20x20", "28x28": "centred: what the model sees"}
+
+
+def model_pickers() -> dict[str, RunInfo]:
+    """Sidebar choice of the dense and the convolutional model (shipped defaults or any saved run)."""
+    runs = cached.store().list().runs
+    chosen = {}
+    with st.sidebar:
+        for kind, label in (("dnn", "Dense model"), ("cnn", "Convolutional model")):
+            options = [info for info in runs if info.model_name in ((kind,) if kind == "dnn" else ("cnn", "lenet"))]
+            if not options:
+                continue
+            picked = st.selectbox(label, options, format_func=lambda info: info.label, key=f"pick_{kind}",
+                                  help="The shipped default or any run you trained on the Train page.")
+            chosen[kind] = picked
+    return chosen
+
+
+def loaded_models(chosen: dict[str, RunInfo]) -> dict[str, Any]:
+    return {kind: cached.run_model(info.run_id, info.path.stat().st_mtime) for kind, info in chosen.items()}
+
+
+def show_steps(prepared: Preprocessed) -> None:
+    """Each step as a square thumbnail (narrow crops padded with black, as the model would see them)."""
+    columns = st.columns(len(prepared.steps))
+    for column, (name, image) in zip(columns, prepared.steps.items()):
+        column.image(pad_to_square(image), caption=STEP_CAPTIONS.get(name, name), width=96, clamp=True)
+
+
+def pad_to_square(image: np.ndarray) -> np.ndarray:
+    height, width = image.shape
+    side = max(height, width)
+    square = np.zeros((side, side), dtype=image.dtype)
+    top, left = (side - height) // 2, (side - width) // 2
+    square[top:top + height, left:left + width] = image
+    return square
+
+
+def probability_chart(prediction: Prediction) -> alt.LayerChart:
+    frame = pd.DataFrame({"digit": list(range(10)), "probability": prediction.probabilities})
+    frame["top"] = frame["digit"] == prediction.label
+    base = alt.Chart(frame).encode(x=alt.X("digit:O", title="Digit", axis=alt.Axis(labelAngle=0)),
+                                   y=alt.Y("probability:Q", title="Probability", scale=alt.Scale(domain=[0, 1])))
+    bars = base.mark_bar().encode(color=alt.condition(alt.datum.top, alt.value("#1f77b4"), alt.value("#b0b0b0")),
+                                  tooltip=["digit:O", alt.Tooltip("probability:Q", format=".3f")])
+    text = base.mark_text(dy=-6).encode(text=alt.Text("probability:Q", format=".0%"))
+    return (bars + text).properties(height=220)
+
+
+def show_predictions(models: dict[str, Any], chosen: dict[str, RunInfo], digit: Any) -> None:
+    predictions = classify(models, digit)
+    for column, (kind, prediction) in zip(st.columns(len(predictions)), predictions.items()):
+        name = chosen[kind].model_name.upper()
+        column.metric(f"{name} reads", str(prediction.label), help=f"Model: {chosen[kind].label}")
+        column.caption(f"{max(prediction.probabilities):.1%} sure")
+        column.altair_chart(probability_chart(prediction), width="stretch")
+
+
+def show_reading(pixels: Any, models: dict[str, Any], chosen: dict[str, RunInfo], prompt: str) -> None:
+    """Prepare the picture like MNIST and show the steps and both predictions, or say why not."""
+    from webapp.digits import to_mnist
+
+    if pixels is None:
+        st.info(prompt)
+        return
+    prepared = to_mnist(pixels)
+    if prepared.digit is None:
+        has_ink = prepared.steps["ink"].max() > 0
+        st.info(prepared.problem if has_ink else prompt)
+        return
+    st.caption("What the model sees, step by step")
+    show_steps(prepared)
+    show_predictions(models, chosen, prepared.digit)
