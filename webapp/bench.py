@@ -229,3 +229,46 @@ def startup_benchmark(repeats: int = 3, log: Log = print, marker: str = "Welcome
             log(f"start {attempt + 1}: Home shown after {timings[-1]:.2f} s")
         browser.close()
     return {"benchmark": "startup", "seconds": timings, "median_seconds": statistics.median(timings)}
+
+
+# -- bench predict -------------------------------------------------------------------------------
+def predict_benchmark(runs: int = 50, log: Log = print) -> dict[str, Any]:
+    """Milliseconds from a 280x280 canvas array to both default models' probabilities (preprocessing
+    included), and separately to decode a PNG upload; medians after a warm-up."""
+    import io
+
+    from PIL import Image
+
+    from webapp.data import load_mnist
+    from webapp.digits import to_mnist
+    from webapp.images import load_image, to_array
+    from webapp.predict import classify
+    from webapp.store import RunStore
+
+    store = RunStore()
+    models = {name: store.load_model(store.resolve(name).run_id) for name in ("dnn", "cnn")}
+    digit = load_mnist().x_test[0]
+    canvas = np.zeros((280, 280, 4), np.uint8)
+    canvas[..., 3] = np.asarray(Image.fromarray(digit).resize((280, 280), Image.Resampling.BILINEAR))
+    encoded = io.BytesIO()
+    Image.fromarray(canvas).save(encoded, "PNG")
+    png = encoded.getvalue()
+
+    def predict_once() -> None:
+        classify(models, to_mnist(canvas).digit)
+
+    def decode_once() -> None:
+        to_array(load_image(png))
+
+    report: dict[str, Any] = {"benchmark": "predict", "runs": runs}
+    for label, action in (("predict", predict_once), ("decode", decode_once)):
+        for _ in range(3):
+            action()  # warm-up: first calls trace and allocate
+        timings = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            action()
+            timings.append((time.perf_counter() - started) * 1000)
+        report[f"{label}_median_ms"] = statistics.median(timings)
+        log(f"{label}: median {report[f'{label}_median_ms']:.1f} ms over {runs} runs")
+    return report

@@ -218,6 +218,10 @@ def add_bench_parser(commands: argparse._SubParsersAction) -> None:
     train.add_argument("--subset", type=int, default=0, help="training images (0: all; smaller only for smoke tests)")
     train.add_argument("--json", action="store_true")
     train.set_defaults(handler=run_bench_train)
+    predict = benches.add_parser("predict", help="ms from a canvas array to both models' probabilities")
+    predict.add_argument("--runs", type=int, default=50, help="timed runs after the warm-up (median reported)")
+    predict.add_argument("--json", action="store_true")
+    predict.set_defaults(handler=run_bench_predict)
     startup = benches.add_parser("startup", help="seconds from server start to the Home page shown")
     startup.add_argument("--repeats", type=int, default=3)
     startup.add_argument("--json", action="store_true")
@@ -236,6 +240,21 @@ def run_bench_train(args: argparse.Namespace) -> int:
         emit(report)
     else:
         print(bench.format_train_report(report))
+    return EXIT_OK
+
+
+def run_bench_predict(args: argparse.Namespace) -> int:
+    from webapp.device import import_backend_quietly
+
+    import_backend_quietly()
+    from webapp import bench
+
+    report = bench.predict_benchmark(runs=max(20, args.runs), log=say)
+    if args.json:
+        emit(report)
+    else:
+        print(f"canvas to both models' probabilities: {report['predict_median_ms']:.1f} ms (median); "
+              f"PNG decoding: {report['decode_median_ms']:.1f} ms")
     return EXIT_OK
 
 

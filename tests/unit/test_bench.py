@@ -27,3 +27,8 @@ def test_train_benchmark_reports_both_settings_and_their_ratio():
     assert report["lab_batches"] == [1] and report["seed_batches"] == [1]
     assert report["ratio"] is not None and report["ratio"] > 0
     assert "ratio lab/seed" in bench.format_train_report(report)
+
+
+def test_predict_benchmark_reports_medians_for_prediction_and_decoding():
+    report = bench.predict_benchmark(runs=20, log=lambda _: None)
+    assert report["predict_median_ms"] > 0 and report["decode_median_ms"] > 0
