@@ -86,3 +86,23 @@ def show_reading(pixels: Any, models: dict[str, Any], chosen: dict[str, RunInfo]
     st.caption("What the model sees, step by step")
     show_steps(prepared)
     show_predictions(models, chosen, prepared.digit)
+    with st.expander("See inside: the convnet's feature maps and the dense net's weights"):
+        show_inside(models, prepared.digit)
+
+
+def show_inside(models: dict[str, Any], digit: Any) -> None:
+    """Every feature map of the convnet for this digit, and the dense net's first-layer weights."""
+    from webapp.inside import feature_maps, first_dense_weights, to_tiles
+
+    if "cnn" in models:
+        st.markdown("**Convnet feature maps** for your digit (bright: strong response). Early maps find strokes "
+                    "and edges; after pooling they shrink but keep where each feature was found.")
+        for name, maps in feature_maps(models["cnn"], digit):
+            height, width, channels = maps.shape
+            st.caption(f"{name}: {height}x{width}, {channels} maps")
+            st.image(to_tiles(maps), width=max(28, min(72, 4 * width)), clamp=True)
+    weights = first_dense_weights(models["dnn"]) if "dnn" in models else None
+    if weights is not None:
+        st.markdown("**Dense net, first layer**: each neuron's 784 weights drawn as a 28x28 picture (grey: 0, white: "
+                    "positive, black: negative). Each neuron looks for ink at fixed places, so a shifted digit fools it.")
+        st.image(to_tiles(weights[:32], symmetric=True), width=56, clamp=True)
