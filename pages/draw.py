@@ -30,7 +30,8 @@ with draw_tab:
             clear_canvas("digit")
             st.rerun()
     with right:
-        show_reading(drawing, models, chosen, "Draw a digit on the canvas: the predictions appear here on mouse-up.")
+        show_reading(drawing, models, chosen, "Draw a digit on the canvas: the predictions appear here on mouse-up.",
+                     key="drawn")
 
 with upload_tab:
     upload = st.file_uploader("Photo of one handwritten digit", type=["png", "jpg", "jpeg", "webp", "bmp", "gif"],
@@ -41,4 +42,4 @@ with upload_tab:
             photo = to_array(load_image(upload.getvalue(), max_side=DECODE_MAX_SIDE))
         except ImageError as problem:
             st.error(str(problem))
-    show_reading(photo, models, chosen, "Upload a photo of one handwritten digit.")
+    show_reading(photo, models, chosen, "Upload a photo of one handwritten digit.", key="photo")

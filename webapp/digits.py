@@ -101,3 +101,16 @@ def centre_box(digit: np.ndarray, size: int = FIELD) -> np.ndarray:
 
 def to_uint8(values: np.ndarray) -> np.ndarray:
     return np.clip(values * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+
+def transform(digit: np.ndarray, shift_x: int = 0, shift_y: int = 0, angle: float = 0.0) -> np.ndarray:
+    """Rotate a 28x28 digit about its centre (degrees, counter-clockwise), then shift it by whole pixels;
+    what leaves the field is lost, as it would be on paper."""
+    image = Image.fromarray(digit)
+    if angle:
+        image = image.rotate(angle, resample=Image.Resampling.BILINEAR, center=(FIELD / 2, FIELD / 2))
+    rotated = np.asarray(image)
+    shifted = np.zeros_like(rotated)
+    source = rotated[max(0, -shift_y):FIELD - max(0, shift_y), max(0, -shift_x):FIELD - max(0, shift_x)]
+    shifted[max(0, shift_y):max(0, shift_y) + source.shape[0], max(0, shift_x):max(0, shift_x) + source.shape[1]] = source
+    return shifted

@@ -29,7 +29,18 @@ def test_an_uploaded_photo_is_read_by_both_models():
     at.run()
     assert not at.exception, at.exception
     readings = {metric.label: metric.value for metric in at.metric}
-    assert readings == {"DNN reads": str(label), "CNN reads": str(label)}
+    assert readings["DNN reads"] == readings["CNN reads"] == str(label)
+    assert readings["DNN now reads"] == readings["CNN now reads"] == str(label)  # unshifted in the explorer
+
+
+def test_the_robustness_explorer_shows_how_a_big_shift_changes_the_answers():
+    at = open_page(DRAW)
+    data, label = png_of_test_digit(0)
+    at.file_uploader[0].set_value(("seven.png", data, "image/png"))
+    at.run()
+    at.slider(key="photo_dx").set_value(8).run()
+    assert not at.exception, at.exception
+    assert {"DNN now reads", "CNN now reads"} <= {metric.label for metric in at.metric}
 
 
 def test_a_broken_upload_gets_one_sentence():

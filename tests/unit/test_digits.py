@@ -71,3 +71,16 @@ def test_mnist_digits_drawn_large_on_a_canvas_come_back_readable():
     model = RunStore().load_model("default-cnn")
     predicted = predict_probabilities(model, np.stack(digits)[..., None]).argmax(axis=1)
     assert (predicted == mnist.y_test[:100]).mean() >= 0.97
+
+
+def test_transform_shifts_by_whole_pixels_and_rotates_about_the_centre():
+    from webapp.digits import transform
+
+    digit = to_mnist(canvas_with_stroke()).digit
+    assert np.array_equal(transform(digit), digit)
+    row, col = centre_of_mass(digit.astype(float))
+    moved_row, moved_col = centre_of_mass(transform(digit, shift_x=3, shift_y=-2).astype(float))
+    assert abs(moved_col - col - 3) < 0.5 and abs(moved_row - row + 2) < 0.5
+    turned = transform(digit, angle=90)  # a vertical bar becomes horizontal
+    rows, cols = np.nonzero(turned > 100)
+    assert cols.max() - cols.min() > rows.max() - rows.min()

@@ -71,7 +71,7 @@ def show_predictions(models: dict[str, Any], chosen: dict[str, RunInfo], digit: 
         column.altair_chart(probability_chart(prediction), width="stretch")
 
 
-def show_reading(pixels: Any, models: dict[str, Any], chosen: dict[str, RunInfo], prompt: str) -> None:
+def show_reading(pixels: Any, models: dict[str, Any], chosen: dict[str, RunInfo], prompt: str, key: str) -> None:
     """Prepare the picture like MNIST and show the steps and both predictions, or say why not."""
     from webapp.digits import to_mnist
 
@@ -88,6 +88,8 @@ def show_reading(pixels: Any, models: dict[str, Any], chosen: dict[str, RunInfo]
     show_predictions(models, chosen, prepared.digit)
     with st.expander("See inside: the convnet's feature maps and the dense net's weights"):
         show_inside(models, prepared.digit)
+    with st.expander("Robustness explorer: shift and turn your digit"):
+        show_robustness(models, chosen, pixels, key)
 
 
 def show_inside(models: dict[str, Any], digit: Any) -> None:
@@ -106,3 +108,49 @@ def show_inside(models: dict[str, Any], digit: Any) -> None:
         st.markdown("**Dense net, first layer**: each neuron's 784 weights drawn as a 28x28 picture (grey: 0, white: "
                     "positive, black: negative). Each neuron looks for ink at fixed places, so a shifted digit fools it.")
         st.image(to_tiles(weights[:32], symmetric=True), width=56, clamp=True)
+
+
+def show_robustness(models: dict[str, Any], chosen: dict[str, RunInfo], pixels: Any, key: str) -> None:
+    """Shift, turn, or skip the centring, and see each model's answer; plus a sweep of horizontal shifts."""
+    from webapp.digits import to_mnist, transform
+
+    st.markdown("A dense net ties each weight to one pixel, so moving the digit changes everything it sees; a "
+                "convnet's filters slide, and pooling forgives small moves. Shift the digit and compare.")
+    first, second, third = st.columns(3)
+    shift_x = first.slider("Shift right (pixels)", -8, 8, 0, key=f"{key}_dx", help="Move the 28x28 digit sideways.")
+    shift_y = second.slider("Shift down (pixels)", -8, 8, 0, key=f"{key}_dy", help="Move the 28x28 digit up or down.")
+    angle = third.slider("Rotate (degrees)", -60, 60, 0, step=5, key=f"{key}_angle",
+                         help="Turn the digit about the centre, counter-clockwise for positive angles.")
+    skip = st.toggle("Skip the centring step", key=f"{key}_skip",
+                     help="Centre the digit's box instead of its centre of mass, as many demos do.")
+    base = to_mnist(pixels, centre=not skip).digit
+    moved = transform(base, shift_x, shift_y, angle)
+    picture, answers = st.columns([1, 3])
+    picture.image(moved, caption="what the models see now", width=112, clamp=True)
+    readings = classify(models, moved)
+    for column, (kind, reading) in zip(answers.columns(len(readings)), readings.items()):
+        column.metric(f"{chosen[kind].model_name.upper()} now reads", str(reading.label),
+                      help="The answer for the shifted and turned digit.")
+        column.caption(f"{max(reading.probabilities):.1%} sure")
+    st.caption("Confidence in the original answer as the digit slides sideways (the other sliders left out).")
+    st.altair_chart(shift_sweep_chart(models, chosen, base), width="stretch")
+
+
+def shift_sweep_chart(models: dict[str, Any], chosen: dict[str, RunInfo], digit: Any) -> alt.Chart:
+    """Each model's confidence in its unshifted answer as the digit slides sideways."""
+    from webapp.digits import transform
+
+    original = classify(models, digit)
+    rows = []
+    for shift in range(-8, 9):
+        for kind, reading in classify(models, transform(digit, shift_x=shift)).items():
+            rows.append({"shift": shift, "model": chosen[kind].model_name.upper(),
+                         "confidence": reading.probabilities[original[kind].label]})
+    frame = pd.DataFrame(rows)
+    return alt.Chart(frame).mark_line(
+        point=True, strokeWidth=2.5).encode(
+        x=alt.X("shift:Q", title="Shift right (pixels)"),
+        y=alt.Y("confidence:Q", title="Probability of the original answer", scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("model:N", title="Model"), strokeDash=alt.StrokeDash("model:N", title="Model"),
+        shape=alt.Shape("model:N", title="Model"),
+        tooltip=["model:N", "shift:Q", alt.Tooltip("confidence:Q", format=".3f")]).properties(height=260)
