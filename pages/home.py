@@ -2,10 +2,10 @@
 import streamlit as st
 
 from webapp.data import find_mnist
-from webapp.device import describe_quickly
 from webapp.paths import MNIST_PATH
 from webapp.store import RunStore
 from webapp.ui.navigation import PAGES, ensure_app_navigation
+from webapp.ui.sidebar import device_line
 
 ensure_app_navigation()
 
@@ -20,8 +20,9 @@ for entry in PAGES[1:]:
 
 st.subheader("This machine")
 device, data, models = st.columns(3)
-device.metric("Device", "GPU" if describe_quickly().startswith("GPU") else "CPU", help=describe_quickly())
-device.caption(describe_quickly())
+found_device = device_line()
+device.metric("Device", "GPU" if found_device.startswith("GPU") else "CPU", help=found_device)
+device.caption(found_device)
 found = find_mnist()
 data.metric("MNIST", "found" if found else "missing", help="60,000 training and 10,000 test digits, 28x28 grey.")
 data.caption(str(found) if found else f"Put mnist.npz at {MNIST_PATH}.")

@@ -143,8 +143,13 @@ class RunStore:
         return RunInfo(run_id, folder, config, is_default), None
 
     def get(self, run_id: str) -> RunInfo:
-        for info in self.list().runs:
-            if info.run_id == run_id:
+        """The run's own folder, read and checked as `list` does (no other run is read)."""
+        is_default = run_id.startswith(DEFAULT_PREFIX)
+        name = run_id[len(DEFAULT_PREFIX):] if is_default else run_id
+        folder = (self.defaults_root if is_default else self.root) / name
+        if RUN_ID_PATTERN.match(run_id) and folder.is_dir():  # the pattern rules out "/", ".." and hidden folders
+            info, _ = self._read_entry(folder, is_default)
+            if info and info.run_id == run_id:
                 return info
         raise UnknownRunError(f"No saved run is called {run_id!r}; `python -m webapp runs` lists them.")
 

@@ -8,12 +8,13 @@ from webapp.device import describe_quickly
 
 
 @st.cache_data(ttl=300, show_spinner=False)
-def _device_line() -> str:
+def device_line() -> str:
+    """`nvidia-smi -L` once every five minutes at most, shared by the sidebar and Home."""
     return describe_quickly()
 
 
 def shared_sidebar() -> None:
     with st.sidebar:
-        st.caption(f"**Device:** {_device_line()}")
+        st.caption(f"**Device:** {device_line()}")
         found = find_mnist()
         st.caption(f"**Data:** {'MNIST found' if found else 'MNIST missing (see Home)'}")

@@ -168,9 +168,10 @@ def _run_row(info: RunInfo) -> dict[str, Any]:
 def run_actions(info: RunInfo) -> None:
     store = cached.store()
     columns = st.columns(3)
-    columns[0].download_button("Download model (.keras)", store.model_bytes(info.run_id), f"{info.run_id}.keras",
+    # The bytes are read only when the button is pressed, not on every rerun of the page.
+    columns[0].download_button("Download model (.keras)", lambda: store.model_bytes(info.run_id), f"{info.run_id}.keras",
                                mime="application/octet-stream", help="The trained Keras model, loadable with keras.saving.load_model.")
-    columns[1].download_button("Download history (CSV)", history_csv(store.load_history(info.run_id)),
+    columns[1].download_button("Download history (CSV)", lambda: history_csv(store.load_history(info.run_id)),
                                f"{info.run_id}-history.csv", mime="text/csv", help="One row per batch, with validation scores.")
     if not info.is_default and columns[2].button("Delete run", icon=":material/delete:", key=f"delete_{info.run_id}",
                                                  help="Remove this run from the store for good."):
