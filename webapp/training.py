@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import keras
@@ -35,17 +35,17 @@ class TrainedModel:
     stopped: bool
 
 
-@dataclass
+@dataclass(frozen=True)
 class Schedule:
     """Batches per epoch and where, within an epoch, the run pauses to validate."""
 
     steps_per_epoch: int
     validate_every: int
-    total_steps: int = field(init=False)
     epochs: int = 1
 
-    def __post_init__(self) -> None:
-        self.total_steps = self.steps_per_epoch * self.epochs
+    @property
+    def total_steps(self) -> int:
+        return self.steps_per_epoch * self.epochs
 
 
 def make_schedule(config: TrainConfig, train_images: int) -> Schedule:
@@ -197,9 +197,7 @@ class ModelTrainer:
         self.name, self.model, self.config, self.split = name, model, config, split
         self.schedule, self.record, self.stop, self.lockstep = schedule, record, stop, lockstep
         self.recorder = HistoryRecorder(record, name, config.batch_size, schedule.steps_per_epoch, stop.is_set)
-        # The wait comes before the recorder starts its clock (so waiting is not counted as compute), and the
-        # hand-over after every other callback (so this model's batch is fully recorded before the next starts).
-        wait, hand_over = ([WaitForTurn(self)], [HandOverTurn(self)]) if lockstep else ([], [])
+        wait, hand_over = ([TakeTurns(self, hand_over=False)], [TakeTurns(self, hand_over=True)]) if lockstep else ([], [])
         self.callbacks = wait + [self.recorder, PeriodicValidation(self)] + extra + hand_over
 
     def train(self) -> None:
@@ -241,27 +239,21 @@ class PeriodicValidation(keras.callbacks.Callback):
             self.trainer.validate()
 
 
-class WaitForTurn(keras.callbacks.Callback):
-    """First callback of a racing model: before every `TURN_BATCHES`-th batch, wait for this model's turn."""
+class TakeTurns(keras.callbacks.Callback):
+    """Turn-taking in a race, every `TURN_BATCHES` batches. Used twice per model: first in the callback list
+    it waits for the turn (before the recorder starts its clock, so waiting is not compute); last, it hands
+    the turn over (after every other callback, so the batch is fully recorded before the next model starts)."""
 
-    def __init__(self, trainer: "ModelTrainer") -> None:
+    def __init__(self, trainer: "ModelTrainer", hand_over: bool) -> None:
         super().__init__()
-        self.trainer = trainer
+        self.trainer, self.hand_over = trainer, hand_over
 
     def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
-        if self.trainer.recorder.steps % TURN_BATCHES == 0:
+        if not self.hand_over and self.trainer.recorder.steps % TURN_BATCHES == 0:
             self.trainer.lockstep.wait_for_turn(self.trainer.name)
 
-
-class HandOverTurn(keras.callbacks.Callback):
-    """Last callback of a racing model: after every `TURN_BATCHES` batches, hand over to the next model."""
-
-    def __init__(self, trainer: "ModelTrainer") -> None:
-        super().__init__()
-        self.trainer = trainer
-
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        if self.trainer.recorder.steps % TURN_BATCHES == 0:
+        if self.hand_over and self.trainer.recorder.steps % TURN_BATCHES == 0:
             self.trainer.lockstep.pass_turn(self.trainer.name)
 
 
