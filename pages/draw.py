@@ -5,6 +5,7 @@ from webapp.images import ImageError, load_image, to_array
 from webapp.predict import DECODE_MAX_SIDE
 from webapp.ui.canvas import clear_canvas, drawing_canvas
 from webapp.ui.navigation import ensure_app_navigation
+from webapp.ui.own_digits import collection_panel, collection_picker, label_buttons
 from webapp.ui.predictions import loaded_models, model_pickers, show_reading
 
 ensure_app_navigation()
@@ -30,8 +31,13 @@ with draw_tab:
             clear_canvas("digit")
             st.rerun()
     with right:
-        show_reading(drawing, models, chosen, "Draw a digit on the canvas: the predictions appear here on mouse-up.",
-                     key="drawn")
+        prepared = show_reading(drawing, models, chosen,
+                                "Draw a digit on the canvas: the predictions appear here on mouse-up.", key="drawn")
+    with left:
+        collection = collection_picker()
+        label_buttons(collection, prepared, drawing, "digit")
+    st.subheader("Your own digits")
+    collection_panel(collection, chosen)
 
 with upload_tab:
     upload = st.file_uploader("Photo of one handwritten digit", type=["png", "jpg", "jpeg", "webp", "bmp", "gif"],

@@ -29,6 +29,8 @@ class TrainConfig:
     validation_fraction: float = 1 / 12  # of the (sub)set, held out; never the test set
     validations_per_epoch: int = 10
     precision: str = "auto"  # "auto": bfloat16 compute where the hardware has it natively, else float32
+    base_run: str = ""  # fine-tuning: the saved run to start from ...
+    collection: str = ""  # ... trained on this collection of the learner's own digits instead of MNIST
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "models", tuple(self.models))
@@ -52,6 +54,9 @@ class TrainConfig:
             (not 0 < self.validation_fraction < 0.5, "The validation fraction must be between 0 and 0.5."),
             (not 1 <= self.validations_per_epoch <= 1000, "Validations per epoch must be between 1 and 1000."),
             (self.precision not in PRECISIONS, f"Unknown precision {self.precision}; choose from {', '.join(PRECISIONS)}."),
+            (bool(self.base_run) != bool(self.collection),
+             "Fine-tuning needs both a saved model to start from and a collection of your own digits."),
+            (bool(self.base_run) and len(self.models) != 1, "Fine-tuning takes exactly one model."),
         ]
         if self.subset and not self.problem_free_size():
             checks.append((True, f"A training set of {self.subset} images is too small for batches of {self.batch_size}."))
@@ -61,6 +66,10 @@ class TrainConfig:
         """Whether the subset leaves at least one full batch after holding out validation images."""
         train_images = self.subset - max(1, round(self.subset * self.validation_fraction))
         return train_images >= self.batch_size
+
+    @property
+    def is_fine_tuning(self) -> bool:
+        return bool(self.base_run)
 
     @property
     def is_race(self) -> bool:

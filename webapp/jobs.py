@@ -57,7 +57,7 @@ def execute(job: Job, store: RunStore, *, device_type: str = "GPU",
             on_record(created)
 
     started = time.time()
-    record, results = run_training(job.config, job.stop_event, device_type=device_type, on_record=attach)
+    record, results = run_training(job.config, job.stop_event, store=store, device_type=device_type, on_record=attach)
     job.record = record
     snapshot = record.snapshot()
     where = device.describe()
@@ -84,6 +84,8 @@ def execute(job: Job, store: RunStore, *, device_type: str = "GPU",
             "test_loss": result.test_loss,
             "created": time.strftime("%Y-%m-%d %H:%M:%S"),
         }
+        if result.fine_tuning:
+            config["fine_tuning"] = result.fine_tuning
         history = {key: curves[key] for key in ("batches", "validations", "epoch_seconds")}
         saved.append(store.save(new_run_id(result.name), result.model, config, history, result.test_predictions))
     return saved

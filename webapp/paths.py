@@ -20,3 +20,8 @@ def lab_home() -> Path:
 def runs_dir() -> Path:
     """Where user runs are saved (gitignored when it is the project's own `models/runs`)."""
     return lab_home() / "runs"
+
+
+def collections_dir() -> Path:
+    """Where the learners' own digit collections are kept (gitignored in the project)."""
+    return lab_home() / "collections"

@@ -55,7 +55,9 @@ class RunInfo:
         accuracy = self.config.get("test_accuracy")
         shown = f"{accuracy:.2%}" if isinstance(accuracy, (int, float)) else "n/a"
         status = " (stopped)" if self.config.get("status") == "stopped" else ""
-        return f"{self.run_id} · {self.model_name.upper()} · test {shown}{status}"
+        tuned = self.config.get("fine_tuning") or {}
+        origin = f" · tuned on {tuned['collection']}" if tuned.get("collection") else ""
+        return f"{self.run_id} · {self.model_name.upper()} · test {shown}{origin}{status}"
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 import keras
@@ -33,6 +33,7 @@ class TrainedModel:
     test_accuracy: float
     test_predictions: np.ndarray
     stopped: bool
+    fine_tuning: dict[str, Any] | None = None  # accuracies before and after, when a saved model was fine-tuned
 
 
 @dataclass(frozen=True)
@@ -61,17 +62,43 @@ def make_optimizer(name: str, learning_rate: float) -> Any:
     return keras.optimizers.get({"class_name": name, "config": {"learning_rate": learning_rate}})
 
 
-def compile_model(name: str, config: TrainConfig, precision: str = "float32") -> Any:
-    """Build and compile one network (the caller puts it in the multi-GPU scope when there is one)."""
+def compile_model(name: str, config: TrainConfig, precision: str = "float32", store: Any = None) -> Any:
+    """Build and compile one network, or load the saved run it fine-tunes (the caller puts it in the
+    multi-GPU scope when there is one)."""
     from webapp.networks import NetworkOptions, build
 
-    model = build(name, NetworkOptions(dropout=config.dropout, batch_norm=config.batch_norm), precision)
+    if config.is_fine_tuning:
+        from webapp.store import RunStore
+
+        store = store or RunStore()
+        if store.get(config.base_run).model_name != name:
+            raise ValueError(f"The run {config.base_run} is not a {name.upper()} model.")
+        model = store.load_model(config.base_run)
+    else:
+        model = build(name, NetworkOptions(dropout=config.dropout, batch_norm=config.batch_norm), precision)
     model.compile(
         optimizer=make_optimizer(config.optimizer, config.learning_rate),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
     return model
+
+
+def training_split(config: TrainConfig, mnist: Mnist) -> Split:
+    """MNIST's training set (a subset, validation held out), or the learner's collection (a fifth held out)."""
+    if config.collection:
+        from webapp.own_digits import Collection, held_out_split
+
+        digits, labels = Collection(config.collection).arrays()
+        return held_out_split(as_model_input(digits), labels, seed=config.seed)
+    return split_training_set(as_model_input(mnist.x_train), mnist.y_train, subset=config.subset or None,
+                              validation_fraction=config.validation_fraction, seed=config.seed)
+
+
+def accuracies(model: Any, split: Split, mnist: Mnist) -> dict[str, float]:
+    """A fine-tuned model's two yardsticks: the held-out part of the collection, and MNIST's test set."""
+    return {"held_out_accuracy": _evaluate(model, split.x_val, split.y_val)[1],
+            "mnist_test_accuracy": _evaluate(model, as_model_input(mnist.x_test), mnist.y_test)[1]}
 
 
 def predict_probabilities(model: Any, x: np.ndarray, batch_size: int = EVALUATION_BATCH_SIZE) -> np.ndarray:
@@ -106,6 +133,7 @@ def run_training(
     stop: threading.Event | None = None,
     *,
     data: Mnist | None = None,
+    store: Any = None,
     device_type: str = "GPU",
     on_record: Callable[[TrainingRecord], None] | None = None,
     extra_callbacks: Callable[[str], list[Any]] | None = None,
@@ -114,13 +142,13 @@ def run_training(
 
     `on_record` receives the live record as soon as it exists, so a page can draw it while training runs.
     `stop` ends the run within one batch; the models trained so far are still evaluated and returned.
+    A fine-tuning config starts from a saved run (read from `store`) and trains on the learner's collection.
     """
     stop = stop or threading.Event()
     mnist = data if data is not None else load_mnist()
-    split = split_training_set(
-        as_model_input(mnist.x_train), mnist.y_train,
-        subset=config.subset or None, validation_fraction=config.validation_fraction, seed=config.seed,
-    )
+    split = training_split(config, mnist)
+    if config.is_fine_tuning:  # a small collection: batches no larger than it
+        config = replace(config, batch_size=min(config.batch_size, len(split.x_train)))
     schedule = make_schedule(config, len(split.x_train))
     record = TrainingRecord(config.models, schedule.total_steps, schedule.steps_per_epoch,
                             train_images=len(split.x_train), validation_images=len(split.x_val))
@@ -130,7 +158,8 @@ def run_training(
     keras.utils.set_random_seed(config.seed)
     precision = device.resolve_precision(config.precision)
     with device.training_scope(device_type):
-        models = {name: compile_model(name, config, precision) for name in config.models}
+        models = {name: compile_model(name, config, precision, store) for name in config.models}
+    before = {name: accuracies(model, split, mnist) for name, model in models.items()} if config.is_fine_tuning else {}
     # tf.distribute deadlocks when two models' steps interleave across threads: on several devices a
     # race takes turns in one thread instead, one `fit` per turn.
     several_devices = any(_replicas(model) > 1 for model in models.values())
@@ -143,6 +172,11 @@ def run_training(
     else:
         _run_side_by_side(trainers, stop)
     results = [_finish(name, model, mnist, record, stop.is_set()) for name, model in models.items()]
+    for result in results:
+        if result.name in before:
+            result.fine_tuning = {"collection": config.collection, "base_run": config.base_run,
+                                  "held_out_images": len(split.x_val), "before": before[result.name],
+                                  "after": accuracies(result.model, split, mnist)}
     record.mark_finished()
     return record, results
 

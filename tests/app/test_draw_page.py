@@ -30,6 +30,8 @@ def test_an_uploaded_photo_is_read_by_both_models():
     assert not at.exception, at.exception
     readings = {metric.label: metric.value for metric in at.metric}
     assert readings["DNN reads"] == readings["CNN reads"] == str(label)
+    at.toggle(key="photo_robust").set_value(True).run()
+    readings = {metric.label: metric.value for metric in at.metric}
     assert readings["DNN now reads"] == readings["CNN now reads"] == str(label)  # unshifted in the explorer
 
 
@@ -38,6 +40,7 @@ def test_the_robustness_explorer_shows_how_a_big_shift_changes_the_answers():
     data, label = png_of_test_digit(0)
     at.file_uploader[0].set_value(("seven.png", data, "image/png"))
     at.run()
+    at.toggle(key="photo_robust").set_value(True).run()
     at.slider(key="photo_dx").set_value(8).run()
     assert not at.exception, at.exception
     assert {"DNN now reads", "CNN now reads"} <= {metric.label for metric in at.metric}
@@ -49,3 +52,62 @@ def test_a_broken_upload_gets_one_sentence():
     at.run()
     assert not at.exception
     assert [error.value for error in at.error] == ["This file is not an image that can be read; use PNG, JPEG, WebP, BMP or GIF."]
+
+
+def fill_collection(name: str, count: int) -> None:
+    from webapp.own_digits import Collection
+
+    mnist = load_mnist()
+    collection = Collection(name)
+    for index in range(count):
+        collection.add(mnist.x_test[index], 255 - mnist.x_test[index], int(mnist.y_test[index]))
+
+
+def test_the_collection_named_in_the_url_is_tidied_and_its_counts_shown():
+    fill_collection("class-5b", 3)
+    at = open_page(DRAW, collection="Class 5B!")
+    assert at.text_input(key="collection_name").value == "class-5b"
+    assert at.query_params["collection"] == "class-5b"
+    assert any("3 samples" in caption.value for caption in at.caption)
+    assert at.button(key="save_7").disabled, "nothing drawn: nothing to save"
+    assert any("at least 10" in caption.value for caption in at.caption), "too few samples to fine-tune, said why"
+
+
+def test_removing_the_latest_sample():
+    fill_collection("undo", 2)
+    at = open_page(DRAW, collection="undo")
+    next(button for button in at.button if button.label == "Remove the latest").click().run()
+    assert any("1 samples" in caption.value for caption in at.caption)
+
+
+def test_fine_tuning_on_a_collection_reports_accuracy_before_and_after():
+    import time
+
+    fill_collection("tune-me", 12)
+    at = open_page(DRAW, collection="tune-me")
+    epochs = next(slider for slider in at.slider if slider.label == "Epochs")
+    epochs.set_value(1)
+    next(button for button in at.button if button.label == "Fine-tune").click().run()
+    assert not at.exception, at.exception
+    assert at.query_params.get("tune")
+    deadline = time.time() + 120
+    while not at.table and time.time() < deadline:
+        time.sleep(1)
+        at.run()
+    assert not at.exception, at.exception
+    table = at.table[0].value
+    assert list(table.index) == ["your held-out digits (2)", "MNIST test set (10,000)"]
+    assert 90 < float(table["before"].iloc[1].rstrip("%")) <= 100
+    assert any("tuned on tune-me" in option for option in at.selectbox(key="pick_dnn").options)
+
+
+def test_see_inside_shows_occlusion_maps_feature_maps_and_weights():
+    at = open_page(DRAW)
+    data, _ = png_of_test_digit(0)
+    at.file_uploader[0].set_value(("seven.png", data, "image/png"))
+    at.run()
+    at.toggle(key="photo_inside").set_value(True).run()
+    assert not at.exception, at.exception
+    text = " ".join(block.value for block in at.markdown)
+    assert "What each model looks at" in text and "Convnet feature maps" in text and "Dense net, first layer" in text
+    assert any(caption.value.startswith("conv_1: 26x26, 32 maps") for caption in at.caption)

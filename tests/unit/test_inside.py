@@ -21,3 +21,26 @@ def test_tiles_scale_over_the_whole_layer():
     assert low.max() == 0 and high.min() == 255
     grey, white = to_tiles(np.stack([np.zeros((2, 2)), np.ones((2, 2))], axis=-1), symmetric=True)
     assert grey[0, 0] == 128 and white[0, 0] == 255
+
+
+class LooksAtTopLeft:
+    """A stand-in model whose confidence in class 3 is the mean ink in the top-left 8x8 corner."""
+
+    def __call__(self, batch, training=False):
+        ink = batch[:, :8, :8, 0].mean(axis=(1, 2)) / 255.0
+        probabilities = np.full((len(batch), 10), 0.0, np.float32)
+        probabilities[:, 3] = ink
+        return probabilities
+
+
+def test_occlusion_finds_the_part_the_model_relies_on():
+    from webapp.inside import occlusion_map, occlusion_overlay
+
+    digit = np.full((28, 28), 255, np.uint8)
+    heat = occlusion_map(LooksAtTopLeft(), digit, label=3)
+    assert heat.shape == (28, 28)
+    assert heat[:8, :8].min() > 0.05, "covering the corner the model reads lowers its confidence"
+    assert np.allclose(heat[14:, 14:], 0), "covering anything else changes nothing"
+    picture = occlusion_overlay(heat, digit)
+    assert picture.shape == (28, 28, 3) and picture.dtype == np.uint8
+    assert picture[2, 2, 0] > picture[2, 2, 2] and picture[20, 20, 0] == picture[20, 20, 2]

@@ -62,39 +62,51 @@ def probability_chart(prediction: Prediction) -> alt.LayerChart:
     return (bars + text).properties(height=220)
 
 
-def show_predictions(models: dict[str, Any], chosen: dict[str, RunInfo], digit: Any) -> None:
+def show_predictions(models: dict[str, Any], chosen: dict[str, RunInfo], digit: Any) -> dict[str, Prediction]:
     predictions = classify(models, digit)
     for column, (kind, prediction) in zip(st.columns(len(predictions)), predictions.items()):
         name = chosen[kind].model_name.upper()
         column.metric(f"{name} reads", str(prediction.label), help=f"Model: {chosen[kind].label}")
         column.caption(f"{max(prediction.probabilities):.1%} sure")
         column.altair_chart(probability_chart(prediction), width="stretch")
+    return predictions
 
 
-def show_reading(pixels: Any, models: dict[str, Any], chosen: dict[str, RunInfo], prompt: str, key: str) -> None:
-    """Prepare the picture like MNIST and show the steps and both predictions, or say why not."""
+def show_reading(pixels: Any, models: dict[str, Any], chosen: dict[str, RunInfo], prompt: str,
+                 key: str) -> Preprocessed | None:
+    """Prepare the picture like MNIST and show the steps and both predictions, or say why not.
+    Returns the prepared digit when there is one."""
     from webapp.digits import to_mnist
 
     if pixels is None:
         st.info(prompt)
-        return
+        return None
     prepared = to_mnist(pixels)
     if prepared.digit is None:
         has_ink = prepared.steps["ink"].max() > 0
         st.info(prepared.problem if has_ink else prompt)
-        return
+        return None
     st.caption("What the model sees, step by step")
     show_steps(prepared)
-    show_predictions(models, chosen, prepared.digit)
-    with st.expander("See inside: the convnet's feature maps and the dense net's weights"):
-        show_inside(models, prepared.digit)
-    with st.expander("Robustness explorer: shift and turn your digit"):
-        show_robustness(models, chosen, pixels, key)
+    predictions = show_predictions(models, chosen, prepared.digit)
+    if st.toggle("See inside: feature maps, first-layer weights and what each model looks at", key=f"{key}_inside",
+                 help="Computed for each new drawing while this is on."):
+        with st.container(border=True):
+            show_inside(models, chosen, prepared.digit, predictions)
+    if st.toggle("Robustness explorer: shift and turn your digit", key=f"{key}_robust",
+                 help="Move and turn the digit and see which model still reads it."):
+        with st.container(border=True):
+            show_robustness(models, chosen, pixels, key)
+    return prepared
 
 
-def show_inside(models: dict[str, Any], digit: Any) -> None:
-    """Every feature map of the convnet for this digit, and the dense net's first-layer weights."""
+def show_inside(models: dict[str, Any], chosen: dict[str, RunInfo], digit: Any,
+                predictions: dict[str, Prediction]) -> None:
+    """Every feature map of the convnet for this digit, the dense net's first-layer weights, and an
+    occlusion map per model."""
     from webapp.inside import feature_maps, first_dense_weights, to_tiles
+
+    show_occlusion(models, chosen, digit, predictions)
 
     if "cnn" in models:
         st.markdown("**Convnet feature maps** for your digit (bright: strong response). Early maps find strokes "
@@ -108,6 +120,21 @@ def show_inside(models: dict[str, Any], digit: Any) -> None:
         st.markdown("**Dense net, first layer**: each neuron's 784 weights drawn as a 28x28 picture (grey: 0, white: "
                     "positive, black: negative). Each neuron looks for ink at fixed places, so a shifted digit fools it.")
         st.image(to_tiles(weights[:32], symmetric=True), width=56, clamp=True)
+
+
+def show_occlusion(models: dict[str, Any], chosen: dict[str, RunInfo], digit: Any,
+                   predictions: dict[str, Prediction]) -> None:
+    """Which parts of the digit each model relies on: a black 6x6 patch slid over it, 2 pixels at a time."""
+    from webapp.inside import occlusion_map, occlusion_overlay
+
+    st.markdown("**What each model looks at.** A black 6x6 patch covers one part of your digit at a time. "
+                "**Red**: covering it lowers the model's confidence in its answer (the model relies on it); "
+                "**blue**: covering it raises the confidence; dark: no effect.")
+    for column, (kind, prediction) in zip(st.columns(len(models) + 1), predictions.items()):
+        heat = occlusion_map(models[kind], digit, prediction.label)
+        column.image(occlusion_overlay(heat, digit), width=168,
+                     caption=f"{chosen[kind].model_name.upper()}, answer {prediction.label}: "
+                             f"largest drop {max(0.0, float(heat.max())):.0%}")
 
 
 def show_robustness(models: dict[str, Any], chosen: dict[str, RunInfo], pixels: Any, key: str) -> None:

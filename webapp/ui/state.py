@@ -16,16 +16,16 @@ def owner_id() -> str:
     return st.session_state[OWNER_KEY]
 
 
-def current_job_id() -> str | None:
+def current_job_id(param: str = JOB_PARAM) -> str | None:
     """The job this page follows; kept in the URL so a reload reconnects to it."""
-    return st.query_params.get(JOB_PARAM)
+    return st.query_params.get(param)
 
 
-def follow_job(job_id: str | None) -> None:
+def follow_job(job_id: str | None, param: str = JOB_PARAM) -> None:
     if job_id:
-        st.query_params[JOB_PARAM] = job_id
-    elif JOB_PARAM in st.query_params:
-        del st.query_params[JOB_PARAM]
+        st.query_params[param] = job_id
+    elif param in st.query_params:
+        del st.query_params[param]
 
 
 def preset(name: str, allowed: list, default):

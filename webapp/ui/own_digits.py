@@ -1,0 +1,156 @@
+"""Draw & Predict, "Your own digits": label and keep drawings, download them, fine-tune a model on them."""
+from __future__ import annotations
+
+from typing import Any
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from webapp.config import TrainConfig
+from webapp.digits import Preprocessed
+from webapp.jobs import FAILED, STOPPED, QueueFullError
+from webapp.own_digits import Collection, fine_tuning_problem, sanitise_name
+from webapp.store import RunInfo
+from webapp.ui import cached, state
+from webapp.ui.canvas import clear_canvas
+from webapp.ui.training_panels import live_job
+
+COLLECTION_PARAM = "collection"
+TUNE_PARAM = "tune"
+NAME_KEY = "collection_name"
+FLASH_KEY = "own_digits_flash"
+RECENT_SHOWN = 12
+
+
+def collection_picker() -> Collection:
+    """The collection's name, tidied to a safe folder name and kept in the URL (reloads and shared links)."""
+    if NAME_KEY not in st.session_state:
+        st.session_state[NAME_KEY] = sanitise_name(st.query_params.get(COLLECTION_PARAM))
+    st.text_input("Collection", key=NAME_KEY, on_change=_tidy_name, max_chars=60,
+                  help="Samples are kept under this name on the server: use your own name, or a class name so a "
+                       "whole class builds one set together. Letters, digits and dashes.")
+    name = sanitise_name(st.session_state[NAME_KEY])
+    if st.query_params.get(COLLECTION_PARAM) != name:
+        st.query_params[COLLECTION_PARAM] = name
+    return Collection(name)
+
+
+def _tidy_name() -> None:
+    st.session_state[NAME_KEY] = sanitise_name(st.session_state[NAME_KEY])
+
+
+def label_buttons(collection: Collection, prepared: Preprocessed | None, drawing: Any, canvas_key: str) -> None:
+    """"What did you draw?": one button per digit saves the sample under that label and clears the canvas."""
+    st.caption("What did you draw? Press its digit to keep the drawing in your collection.")
+    for label, column in enumerate([*st.columns(5, gap="small"), *st.columns(5, gap="small")]):
+        column.button(str(label), key=f"save_{label}", disabled=prepared is None, width="stretch",
+                      on_click=_save, args=(collection, prepared, drawing, label, canvas_key),
+                      help=f"Save this drawing as a {label} in '{collection.name}', then clear the canvas.")
+
+
+def _save(collection: Collection, prepared: Preprocessed, drawing: Any, label: int, canvas_key: str) -> None:
+    """A button callback (it runs before the rerun, so the page shows the saved sample at once)."""
+    collection.add(prepared.digit, drawing, label)
+    st.session_state[FLASH_KEY] = f"Saved a {label} in '{collection.name}'."
+    clear_canvas(canvas_key)
+
+
+def collection_panel(collection: Collection, chosen: dict[str, RunInfo]) -> None:
+    """Counts per digit, the latest samples, the zip download, and fine-tuning."""
+    flash = st.session_state.pop(FLASH_KEY, None)
+    if flash:
+        st.success(flash, icon=":material/check:")
+    samples = collection.samples()
+    if not samples:
+        st.info(f"'{collection.name}' is empty: draw a digit above and press its number to keep it.")
+    else:
+        counts_column, recent_column = st.columns([3, 2])
+        with counts_column:
+            st.altair_chart(counts_chart(collection.counts()), width="stretch")
+        with recent_column:
+            recent = samples[-RECENT_SHOWN:][::-1]
+            st.caption(f"{len(samples)} samples; the latest, newest first:")
+            st.image([np.asarray(_read(sample.path)) for sample in recent], width=42,
+                     caption=[str(sample.label) for sample in recent], clamp=True)
+            left, right = st.columns(2)
+            left.download_button("Download (.zip)", collection.zip_bytes, f"{collection.name}.zip",
+                                 mime="application/zip", icon=":material/download:",
+                                 help="Every sample as the 28x28 digit and the original drawing, plus labels.csv.")
+            right.button("Remove the latest", icon=":material/undo:", on_click=collection.remove, args=(samples[-1],),
+                         help="Take back the last sample saved (a wrong label, say).")
+    fine_tuning_panel(collection, chosen, len(samples))
+
+
+def _read(path: Any) -> Any:
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return image.convert("L").copy()
+
+
+def counts_chart(counts: dict[int, int]) -> alt.LayerChart:
+    frame = pd.DataFrame({"digit": list(counts), "samples": list(counts.values())})
+    base = alt.Chart(frame).encode(x=alt.X("digit:O", title="Digit", axis=alt.Axis(labelAngle=0)),
+                                   y=alt.Y("samples:Q", title="Samples", axis=alt.Axis(tickMinStep=1)))
+    return (base.mark_bar(color="#1f77b4") + base.mark_text(dy=-6).encode(text="samples:Q")).properties(
+        height=180, title="Samples per digit (aim for a few of each)")
+
+
+def fine_tuning_panel(collection: Collection, chosen: dict[str, RunInfo], sample_count: int) -> None:
+    """Fine-tune one of the chosen models on the collection through the training queue, then compare."""
+    st.markdown("**Fine-tune on your digits.** A model trained on MNIST keeps learning from your handwriting; a "
+                "fifth of your samples is held out to measure it. Watch its MNIST accuracy too: training only on "
+                "a few of your digits can make it forget (catastrophic forgetting).")
+    queue = cached.queue()
+    job = queue.get(state.current_job_id(TUNE_PARAM))
+    if job is not None and not job.finished:
+        live_job(job)
+        return
+    if job is not None:
+        fine_tuning_outcome(job)
+    problem = fine_tuning_problem(sample_count)
+    with st.form("fine_tune"):
+        kinds = list(chosen)
+        kind = st.radio("Model", kinds, horizontal=True, format_func=lambda k: chosen[k].model_name.upper(),
+                        help="The model chosen in the sidebar for that kind; the tuned copy is saved as a new run.")
+        left, right = st.columns(2)
+        epochs = left.slider("Epochs", 1, 50, 10, help="Passes over your samples (a fifth held out).")
+        rate = right.select_slider("Learning rate", [1e-4, 3e-4, 1e-3, 3e-3], value=3e-4,
+                                   help="Small steps keep more of what the model learned from MNIST.")
+        submitted = st.form_submit_button("Fine-tune", icon=":material/model_training:", disabled=bool(problem),
+                                          help=problem or "Runs on the training queue, one job at a time per server.")
+    if problem:
+        st.caption(problem)
+    if submitted and not problem:
+        config = TrainConfig(models=(chosen[kind].model_name,), epochs=epochs, batch_size=16, learning_rate=rate,
+                             precision="float32", base_run=chosen[kind].run_id, collection=collection.name)
+        try:
+            state.follow_job(queue.submit(config, state.owner_id()).job_id, TUNE_PARAM)
+        except QueueFullError as busy:
+            st.warning(str(busy))
+            return
+        st.rerun()
+
+
+def fine_tuning_outcome(job: Any) -> None:
+    """Accuracy before and after on the held-out fifth and on MNIST's test set."""
+    if job.status == FAILED:
+        st.error(job.error or "Fine-tuning failed.")
+        return
+    if not job.runs:
+        st.warning("The fine-tuning job was taken off the queue before it started.")
+        return
+    info = job.runs[0]
+    report = info.config.get("fine_tuning") or {}
+    if job.status == STOPPED:
+        st.warning("Stopped early: the model is saved as it was, marked stopped.")
+    rows = []
+    for place, key in ((f"your held-out digits ({report['held_out_images']})", "held_out_accuracy"),
+                       ("MNIST test set (10,000)", "mnist_test_accuracy")):
+        before, after = report["before"][key], report["after"][key]
+        rows.append({"measured on": place, "before": f"{before:.1%}", "after": f"{after:.1%}",
+                     "change": f"{(after - before) * 100:+.1f} points"})
+    st.table(pd.DataFrame(rows).set_index("measured on"))
+    st.caption(f"Saved as {info.run_id}: pick it in the sidebar to draw against the tuned model.")
