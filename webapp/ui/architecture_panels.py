@@ -87,8 +87,8 @@ def show_totals(table: NetworkTable, report: MemoryReport) -> None:
     params.metric("Parameters", f"{table.total_params:,}", help="Weights and biases, trainable or not.")
     published = PUBLISHED_PARAMS.get(table.name)
     check = f"; published {published:,} {'✓' if published == table.total_params else '✗'}" if published else ""
-    params.caption(f"{table.trainable_params:,} trainable, {table.non_trainable_params:,} not "
-                   f"(batch-norm running statistics){check}")
+    frozen = f", {table.non_trainable_params:,} not (batch-norm running statistics)" if table.non_trainable_params else ""
+    params.caption(f"{table.trainable_params:,} trainable{frozen}{check}")
     work.metric("Multiply-adds per image", format_count(table.multiply_adds),
                 help="One multiplication and one addition per kernel weight at every output position.")
     work.caption(f"{table.multiply_adds:,} in all, {len(table.rows)} layers")
