@@ -11,7 +11,9 @@ import sys
 import threading
 from typing import Any, Callable
 
+from webapp.architectures import ARCHITECTURE_NAMES
 from webapp.config import MODEL_NAMES, OPTIMIZERS, PRECISIONS, TrainConfig
+from webapp.summary import DTYPE_BYTES, OPTIMIZER_SLOTS, MemorySettings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -29,12 +31,19 @@ def say(message: str) -> None:
 
 
 # -- train -------------------------------------------------------------------------------------------
-def model_list(text: str) -> tuple[str, ...]:
-    names = tuple(name.strip().lower() for name in text.split(",") if name.strip())
-    unknown = [name for name in names if name not in MODEL_NAMES]
-    if not names or unknown:
-        raise argparse.ArgumentTypeError(f"unknown model {', '.join(unknown) or text!r}; choose from {', '.join(MODEL_NAMES)}")
-    return names
+def name_list(allowed: tuple[str, ...], noun: str) -> Callable[[str], tuple[str, ...]]:
+    """An argparse type for a comma list of names, each one of `allowed`."""
+    def parse(text: str) -> tuple[str, ...]:
+        names = tuple(name.strip().lower() for name in text.split(",") if name.strip())
+        unknown = [name for name in names if name not in allowed]
+        if not names or unknown:
+            raise argparse.ArgumentTypeError(f"unknown {noun} {', '.join(unknown) or text!r}; choose from {', '.join(allowed)}")
+        return names
+
+    return parse
+
+
+model_list = name_list(MODEL_NAMES, "model")
 
 
 def add_train_parser(commands: argparse._SubParsersAction) -> None:
@@ -206,6 +215,39 @@ def run_predict(args: argparse.Namespace) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
+# -- summary -----------------------------------------------------------------------------------------
+def add_summary_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("summary", help="per-layer parameters, multiply-adds and memory of a network",
+                                 description="Count a network's parameters, multiply-adds and memory layer by layer "
+                                             "(nothing is trained or downloaded).")
+    parser.add_argument("name", metavar="NAME", choices=ARCHITECTURE_NAMES, help=f"one of {', '.join(ARCHITECTURE_NAMES)}")
+    parser.add_argument("--batch-size", type=int, default=1, help="images per batch (activation memory grows with it)")
+    parser.add_argument("--optimizer", choices=list(OPTIMIZER_SLOTS), default="adam",
+                        help="its state per weight counts towards training memory")
+    parser.add_argument("--dtype", choices=list(DTYPE_BYTES), default="float32", help="bytes per number: float16 halves them")
+    parser.add_argument("--json", action="store_true", help="one JSON line: totals and a list of layers")
+    parser.set_defaults(handler=run_summary, parser=parser)
+
+
+def run_summary(args: argparse.Namespace) -> int:
+    try:
+        settings = MemorySettings(batch_size=args.batch_size, optimizer=args.optimizer, dtype=args.dtype)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    from webapp.device import import_backend_quietly
+
+    import_backend_quietly()
+    from webapp.summary import format_report, memory_report, network_table, summary_record
+
+    table = network_table(args.name)
+    report = memory_report(table, settings)
+    if args.json:
+        emit(summary_record(table, report))
+    else:
+        print(format_report(table, report))
+    return EXIT_OK
+
+
 # -- bench -------------------------------------------------------------------------------------------
 def add_bench_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("bench", help="measure speed (see each benchmark's --help)")
@@ -226,6 +268,12 @@ def add_bench_parser(commands: argparse._SubParsersAction) -> None:
     startup.add_argument("--repeats", type=int, default=3)
     startup.add_argument("--json", action="store_true")
     startup.set_defaults(handler=run_bench_startup)
+    summary = benches.add_parser("summary", help="seconds to build each network's table the first time, ms once cached")
+    summary.add_argument("--networks", type=name_list(ARCHITECTURE_NAMES, "network"), default=ARCHITECTURE_NAMES,
+                         help="comma list of network names (default: all of them)")
+    summary.add_argument("--repeats", type=int, default=20, help="cached look-ups timed per network (median reported)")
+    summary.add_argument("--json", action="store_true")
+    summary.set_defaults(handler=run_bench_summary, parser=summary)
 
 
 def run_bench_train(args: argparse.Namespace) -> int:
@@ -269,9 +317,24 @@ def run_bench_startup(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_bench_summary(args: argparse.Namespace) -> int:
+    from webapp.device import import_backend_quietly
+
+    import_backend_quietly()
+    from webapp import bench
+
+    report = bench.summary_benchmark(args.networks, repeats=max(1, args.repeats), log=say)
+    if args.json:
+        emit(report)
+    else:
+        print(f"slowest first build: {report['max_first_seconds']:.2f} s; slowest cached look-up: "
+              f"{report['max_cached_ms']:.3f} ms")
+    return EXIT_OK
+
+
 # -- entry -------------------------------------------------------------------------------------------
 PARSERS: list[Callable[[argparse._SubParsersAction], None]] = [add_train_parser, add_runs_parser, add_predict_parser,
-                                                                add_bench_parser]
+                                                                add_summary_parser, add_bench_parser]
 
 
 def build_parser() -> argparse.ArgumentParser:

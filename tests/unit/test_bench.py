@@ -32,3 +32,10 @@ def test_train_benchmark_reports_both_settings_and_their_ratio():
 def test_predict_benchmark_reports_medians_for_prediction_and_decoding():
     report = bench.predict_benchmark(runs=20, log=lambda _: None)
     assert report["predict_median_ms"] > 0 and report["decode_median_ms"] > 0
+
+
+def test_summary_benchmark_times_the_first_build_and_the_cached_lookup():
+    report = bench.summary_benchmark(["dnn", "lenet"], repeats=3, log=lambda _: None)
+    assert set(report["networks"]) == {"dnn", "lenet"}
+    assert report["networks"]["lenet"]["layers"] == 10
+    assert report["max_first_seconds"] > 0 and report["max_cached_ms"] > 0

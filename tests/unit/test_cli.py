@@ -15,7 +15,9 @@ def run_cli(*args, env_home):
 
 
 @pytest.mark.parametrize("args", [["train", "--model", "vgg"], ["train", "--epochs", "many"], ["frobnicate"],
-                                  ["train", "--subset", "5"], ["bench", "nothing"]])
+                                  ["train", "--subset", "5"], ["bench", "nothing"], ["summary", "resnet"],
+                                  ["summary", "vgg16", "--dtype", "int8"], ["summary", "vgg16", "--batch-size", "0"],
+                                  ["summary", "dnn", "--optimizer", "lbfgs"], ["bench", "summary", "--networks", "dnn,vgg"]])
 def test_usage_errors_exit_2_with_one_line_and_no_traceback(args, capsys):
     with pytest.raises(SystemExit) as exit_info:
         cli.main(args)
@@ -51,3 +53,22 @@ def test_train_race_prints_one_json_line_per_model_and_progress_on_stderr(lab_ho
     listed = run_cli("runs", "--json", env_home=lab_home)
     ids = [json.loads(line)["run_id"] for line in listed.stdout.strip().splitlines()]
     assert {line["run_id"] for line in lines} <= set(ids)
+
+
+def test_summary_json_gives_totals_and_one_entry_per_layer(capsys):
+    assert cli.main(["summary", "vgg16", "--batch-size", "2", "--optimizer", "sgd", "--dtype", "float16", "--json"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 1
+    record = json.loads(lines[0])
+    assert record["total_params"] == record["trainable_params"] == 138_357_544
+    assert record["inference_bytes"] == 2 * (224 * 224 * 64) * 2 * 2  # two 224x224x64 maps, batch 2, 2 bytes
+    assert record["training_bytes"] == record["activations_bytes"] + 2 * 2 * 138_357_544  # weights + gradients, no state
+    fc1 = next(layer for layer in record["layers"] if layer["name"] == "fc1")
+    assert fc1 == {"name": "fc1", "type": "Dense", "output_shape": [None, 4096], "params": 102_764_544,
+                   "multiply_adds": 25_088 * 4_096, "activation_bytes": 4_096 * 2 * 2, "inputs": ["flatten"]}
+
+
+def test_summary_prints_a_readable_table_without_json(capsys):
+    assert cli.main(["summary", "lenet"]) == 0
+    out = capsys.readouterr().out
+    assert "61,706 parameters" in out and "conv_1" in out and "inference" in out and "adam state" in out

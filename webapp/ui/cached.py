@@ -1,10 +1,12 @@
-"""Shared, read-only resources cached for the whole server: datasets, stores and loaded models."""
+"""Shared, read-only resources cached for the whole server: datasets, stores, loaded models and layer tables."""
 from __future__ import annotations
 
 from typing import Any
 
 import streamlit as st
 
+from webapp import summary
+from webapp.architectures import Design
 from webapp.data import Mnist, load_mnist
 from webapp.jobs import JobQueue, machine_queue
 from webapp.store import RunStore
@@ -30,3 +32,14 @@ def run_model(run_id: str, _signature: float) -> Any:
 def queue() -> JobQueue:
     """The machine-wide training queue (a process singleton, shared by every browser session)."""
     return machine_queue()
+
+
+@st.cache_data(show_spinner="Counting the network's layers...")
+def network_table(name: str) -> summary.NetworkTable:
+    """A listed network's layer table (the tables are cached, never the models: VGG16's weights alone are 550 MB)."""
+    return summary.network_table(name)
+
+
+@st.cache_data(show_spinner="Counting the design's layers...", max_entries=64)
+def design_table(design: Design) -> summary.NetworkTable:
+    return summary.design_table(design)

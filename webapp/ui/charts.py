@@ -68,3 +68,25 @@ def confusion_chart(matrix: np.ndarray, title: str) -> alt.LayerChart:
         text=alt.condition(alt.datum.count > 0, "count:Q", alt.value("")),
         color=alt.condition(alt.datum.count > matrix.max() / 3, alt.value("white"), alt.value("black")))
     return (cells + text).properties(height=320)
+
+
+
+
+def layer_panel(frame: pd.DataFrame, field: str, title: str, names: bool, number_format: str,
+                axis_title: str | None = None) -> alt.LayerChart:
+    """Bars per layer in network order, titled, with the tallest bar named on the chart, so it reads without
+    colour. Panels drawn one above the other line up: same layer axis, same width kept for the numbers."""
+    x = alt.X("Layer:N", sort=None, title=axis_title,
+              axis=alt.Axis(labels=names, ticks=names, labelAngle=-90, labelOverlap=False, labelLimit=160))
+    tooltip = ["Layer:N", "Type:N", "Output shape:N", alt.Tooltip("Parameters:Q", format=","),
+               alt.Tooltip(f"{field}:Q", format=number_format, title=title)]
+    bars = alt.Chart(frame, title=title).mark_bar().encode(
+        x=x, y=alt.Y(f"{field}:Q", title=None, axis=alt.Axis(minExtent=80, format="~s")), tooltip=tooltip)
+    tallest = int(frame[field].to_numpy().argmax())
+    top = frame.iloc[[tallest]].assign(label=lambda rows: rows["Layer"] + ": " + rows[field].map(
+        lambda value: format(value, number_format)))
+    on_right = tallest > len(frame) / 2
+    label = alt.Chart(top).mark_text(align="right" if on_right else "left", baseline="bottom", dx=-4 if on_right else 4,
+                                     dy=-2, fontWeight="bold").encode(x=x, y=f"{field}:Q", text="label:N")
+    # Streamlit fits the whole chart, axis labels included, into the height: leave room for layer names.
+    return (bars + label).properties(height=260 + 150 * names)

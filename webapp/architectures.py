@@ -1,0 +1,149 @@
+"""Classic networks and the seed notes' design pattern, built only so their layers can be counted.
+
+Keras is imported inside the builders: this module's names (and `Design`, which a page's widgets fill in)
+stay importable without it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from webapp.networks_info import ARCHITECTURE_LABELS
+
+APPLICATIONS = {"vgg16": "VGG16", "resnet50": "ResNet50", "inceptionv3": "InceptionV3", "mobilenetv2": "MobileNetV2"}
+MNIST_NETWORKS = ("dnn", "cnn", "lenet")
+ARCHITECTURE_NAMES = tuple(ARCHITECTURE_LABELS)
+
+# Limits for the designer: the seed notes' usual ranges (0 <= N <= 3, M >= 0, 0 <= K < 3), a little wider.
+MAX_CONVS_PER_BLOCK, MAX_BLOCKS, MAX_DENSE_LAYERS = 4, 6, 3
+MAX_FILTERS, MAX_WIDTH, MAX_IMAGE_SIZE = 2048, 8192, 512
+
+
+@dataclass(frozen=True)
+class Design:
+    """INPUT -> [[CONV -> RELU]*N -> POOL?]*M -> [FC -> RELU]*K -> FC, the seed notes' pattern.
+
+    Convolutions are `same`-padded, so only the 2x2 max-pools shrink the image; with `double_filters`
+    each block has twice the filters of the one before, the usual way to trade resolution for depth.
+    """
+
+    image_size: int = 32
+    channels: int = 3
+    convs_per_block: int = 2  # N
+    blocks: int = 3  # M
+    pool: bool = True
+    filters: int = 32
+    double_filters: bool = True
+    kernel_size: int = 3
+    dense_layers: int = 1  # K
+    dense_width: int = 128
+    classes: int = 10
+
+    def __post_init__(self) -> None:
+        problem = self.problem()
+        if problem:
+            raise ValueError(problem)
+
+    def problem(self) -> str | None:
+        """The first impossible setting, as one sentence, or None."""
+        checks = [
+            (not 4 <= self.image_size <= MAX_IMAGE_SIZE, f"The image side must be between 4 and {MAX_IMAGE_SIZE} pixels."),
+            (self.channels not in (1, 3), "Images have 1 channel (grey) or 3 (RGB)."),
+            (not 0 <= self.convs_per_block <= MAX_CONVS_PER_BLOCK, f"N (convolutions per block) must be between 0 and {MAX_CONVS_PER_BLOCK}."),
+            (not 0 <= self.blocks <= MAX_BLOCKS, f"M (blocks) must be between 0 and {MAX_BLOCKS}."),
+            (not 0 <= self.dense_layers <= MAX_DENSE_LAYERS, f"K (hidden dense layers) must be between 0 and {MAX_DENSE_LAYERS}."),
+            (not 1 <= self.filters <= MAX_FILTERS, f"Filters must be between 1 and {MAX_FILTERS}."),
+            (self.kernel_size not in (1, 3, 5, 7), "The kernel side must be 1, 3, 5 or 7."),
+            (not 1 <= self.dense_width <= MAX_WIDTH, f"Dense widths must be between 1 and {MAX_WIDTH}."),
+            (not 2 <= self.classes <= 1000, "Classes must be between 2 and 1000."),
+            (self.pool and self.blocks and self.image_size >> self.blocks < 1,
+             f"A {self.image_size}-pixel image cannot be halved {self.blocks} times; use fewer blocks, "
+             "a larger image, or no pooling."),
+            (self.convs_per_block and self.blocks and self.block_filters(self.blocks) > MAX_FILTERS,
+             f"Doubling {self.filters} filters over {self.blocks} blocks exceeds {MAX_FILTERS}; use fewer filters or blocks."),
+        ]
+        return next((message for failed, message in checks if failed), None)
+
+    def block_filters(self, block: int) -> int:
+        """Filters in block `block` (counted from 1)."""
+        return self.filters * 2 ** (block - 1) if self.double_filters else self.filters
+
+    def pattern(self) -> str:
+        """The design in the seed notes' notation, e.g. INPUT -> [[CONV -> RELU]*2 -> POOL]*3 -> [FC -> RELU]*1 -> FC."""
+        block = f"[CONV -> RELU]*{self.convs_per_block}" + (" -> POOL" if self.pool else "")
+        return f"INPUT -> [{block}]*{self.blocks} -> [FC -> RELU]*{self.dense_layers} -> FC"
+
+
+def build_alexnet() -> Any:
+    """AlexNet as one tower (Krizhevsky et al., 2012) on 227x227x3: 62,378,344 weights.
+
+    The paper split conv2, conv4 and conv5 over two GPUs; as one tower every filter sees all channels,
+    which is how the network is usually counted. Local response normalisation has no weights and is left out.
+    """
+    import keras
+    from keras import layers
+
+    return keras.Sequential([
+        keras.Input(shape=(227, 227, 3), name="image"),
+        layers.Conv2D(96, 11, strides=4, activation="relu", name="conv1"),
+        layers.MaxPooling2D(3, strides=2, name="pool1"),
+        layers.Conv2D(256, 5, padding="same", activation="relu", name="conv2"),
+        layers.MaxPooling2D(3, strides=2, name="pool2"),
+        layers.Conv2D(384, 3, padding="same", activation="relu", name="conv3"),
+        layers.Conv2D(384, 3, padding="same", activation="relu", name="conv4"),
+        layers.Conv2D(256, 3, padding="same", activation="relu", name="conv5"),
+        layers.MaxPooling2D(3, strides=2, name="pool5"),
+        layers.Flatten(name="flatten"),
+        layers.Dense(4096, activation="relu", name="fc6"),
+        layers.Dropout(0.5, name="dropout6"),
+        layers.Dense(4096, activation="relu", name="fc7"),
+        layers.Dropout(0.5, name="dropout7"),
+        layers.Dense(1000, activation="softmax", name="fc8"),
+    ], name="alexnet")
+
+
+def build_design(design: Design) -> Any:
+    """The designer's network, with layer names that say where each layer sits (conv2_1: block 2, first conv)."""
+    import keras
+    from keras import layers
+
+    stack: list[Any] = [keras.Input(shape=(design.image_size, design.image_size, design.channels), name="image")]
+    for block in range(1, design.blocks + 1):
+        stack += [layers.Conv2D(design.block_filters(block), design.kernel_size, padding="same", activation="relu",
+                                name=f"conv{block}_{index}") for index in range(1, design.convs_per_block + 1)]
+        if design.pool:
+            stack.append(layers.MaxPooling2D(2, name=f"pool{block}"))
+    stack.append(layers.Flatten(name="flatten"))
+    stack += [layers.Dense(design.dense_width, activation="relu", name=f"fc{index}")
+              for index in range(1, design.dense_layers + 1)]
+    stack.append(layers.Dense(design.classes, activation="softmax", name="predictions"))
+    return keras.Sequential(stack, name="design")
+
+
+def _application(name: str) -> Callable[[], Any]:
+    def build() -> Any:
+        import keras
+
+        return getattr(keras.applications, APPLICATIONS[name])(weights=None)  # weights=None: nothing downloaded
+
+    return build
+
+
+def _mnist_network(name: str) -> Callable[[], Any]:
+    def build() -> Any:
+        from webapp.networks import build as build_network
+
+        return build_network(name)
+
+    return build
+
+
+def builder(name: str) -> Callable[[], Any]:
+    """A function that builds the named network (untrained)."""
+    if name not in ARCHITECTURE_NAMES:
+        raise ValueError(f"Unknown network {name!r}; choose from {', '.join(ARCHITECTURE_NAMES)}.")
+    if name in MNIST_NETWORKS:
+        return _mnist_network(name)
+    if name == "alexnet":
+        return build_alexnet
+    return _application(name)
