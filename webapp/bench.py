@@ -262,16 +262,21 @@ def predict_benchmark(runs: int = 50, log: Log = print) -> dict[str, Any]:
 
     report: dict[str, Any] = {"benchmark": "predict", "runs": runs}
     for label, action in (("predict", predict_once), ("decode", decode_once)):
-        for _ in range(3):
-            action()  # warm-up: first calls trace and allocate
-        timings = []
-        for _ in range(runs):
-            started = time.perf_counter()
-            action()
-            timings.append((time.perf_counter() - started) * 1000)
-        report[f"{label}_median_ms"] = statistics.median(timings)
+        report[f"{label}_median_ms"] = statistics.median(timed(action, runs, warmups=3)) * 1000
         log(f"{label}: median {report[f'{label}_median_ms']:.1f} ms over {runs} runs")
     return report
+
+
+def timed(action: Callable[[], Any], runs: int, warmups: int = 1) -> list[float]:
+    """Seconds per call over `runs` calls, after `warmups` untimed ones (first calls trace and allocate)."""
+    for _ in range(warmups):
+        action()
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        timings.append(time.perf_counter() - started)
+    return timings
 
 
 # -- bench stages --------------------------------------------------------------------------------
@@ -292,13 +297,13 @@ def synthetic_photo_jpeg(width: int = 4000, height: int = 3000, seed: int = 0) -
     return encoded.getvalue()
 
 
-def stages_benchmark(runs: int = 7, log: Log = print) -> dict[str, Any]:
+def stages_benchmark(runs: int = 7, width: int = 4000, height: int = 3000, log: Log = print) -> dict[str, Any]:
     """Seconds for a 12 MP photo through conv (4 library filters of 3x3, SAME) + ReLU + 2x2 max pool at full
     resolution, arrays back in NumPy; decoding the JPEG is timed separately. Medians after a warm-up."""
     from webapp import device
     from webapp.stages import KernelChoice, StageConfig, library_bank, match_channels, read_photo, run_stages
 
-    jpeg = synthetic_photo_jpeg()
+    jpeg = synthetic_photo_jpeg(width, height)
     pixels = read_photo(jpeg)
     pixels, bank = match_channels(pixels, library_bank(KernelChoice().names))
     config = StageConfig()
@@ -306,12 +311,7 @@ def stages_benchmark(runs: int = 7, log: Log = print) -> dict[str, Any]:
                               "megapixels": pixels.shape[0] * pixels.shape[1] / 1e6, "jpeg_bytes": len(jpeg),
                               "filters": list(bank.names), "goal_seconds": 1.0}
     for label, action in (("decode", lambda: read_photo(jpeg)), ("stages", lambda: run_stages(pixels, bank, config))):
-        action()  # warm-up: the first call traces and allocates
-        timings = []
-        for _ in range(runs):
-            started = time.perf_counter()
-            action()
-            timings.append(time.perf_counter() - started)
+        timings = timed(action, runs)
         report[f"{label}_seconds"] = timings
         report[f"{label}_median_seconds"] = statistics.median(timings)
         log(f"{label}: median {report[f'{label}_median_seconds']:.3f} s over {runs} runs")

@@ -349,11 +349,7 @@ def run_bench_train(args: argparse.Namespace) -> int:
 
     report = bench.train_benchmark(target=args.target, seeds=args.seeds, check_every=args.check_every,
                                    max_epochs=args.max_epochs, subset=args.subset, log=say)
-    if args.json:
-        emit(report)
-    else:
-        print(bench.format_train_report(report))
-    return EXIT_OK
+    return show_report(args, report, bench.format_train_report)
 
 
 def run_bench_predict(args: argparse.Namespace) -> int:
@@ -362,13 +358,9 @@ def run_bench_predict(args: argparse.Namespace) -> int:
     import_backend_quietly()
     from webapp import bench
 
-    report = bench.predict_benchmark(runs=max(20, args.runs), log=say)
-    if args.json:
-        emit(report)
-    else:
-        print(f"canvas to both models' probabilities: {report['predict_median_ms']:.1f} ms (median); "
-              f"PNG decoding: {report['decode_median_ms']:.1f} ms")
-    return EXIT_OK
+    return show_report(args, bench.predict_benchmark(runs=max(20, args.runs), log=say), lambda report: (
+        f"canvas to both models' probabilities: {report['predict_median_ms']:.1f} ms (median); "
+        f"PNG decoding: {report['decode_median_ms']:.1f} ms"))
 
 
 def run_bench_stages(args: argparse.Namespace) -> int:
@@ -377,25 +369,26 @@ def run_bench_stages(args: argparse.Namespace) -> int:
     import_backend_quietly()
     from webapp import bench
 
-    report = bench.stages_benchmark(runs=max(3, args.runs), log=say)
+    return show_report(args, bench.stages_benchmark(runs=max(3, args.runs), log=say), lambda report: (
+        f"{report['megapixels']:.0f} MP photo through conv + ReLU + pool on {report['device']}: "
+        f"{report['stages_median_seconds']:.2f} s (median of {report['runs']}; goal {report['goal_seconds']:.0f} s); "
+        f"JPEG decoding: {report['decode_median_seconds']:.2f} s"))
+
+
+def show_report(args: argparse.Namespace, report: dict[str, Any], as_text: Callable[[dict[str, Any]], str]) -> int:
+    """A benchmark's report: one JSON line with --json, else one readable line."""
     if args.json:
         emit(report)
     else:
-        print(f"{report['megapixels']:.0f} MP photo through conv + ReLU + pool on {report['device']}: "
-              f"{report['stages_median_seconds']:.2f} s (median of {report['runs']}; goal {report['goal_seconds']:.0f} s); "
-              f"JPEG decoding: {report['decode_median_seconds']:.2f} s")
+        print(as_text(report))
     return EXIT_OK
 
 
 def run_bench_startup(args: argparse.Namespace) -> int:
     from webapp import bench
 
-    report = bench.startup_benchmark(repeats=args.repeats, log=say)
-    if args.json:
-        emit(report)
-    else:
-        print(f"Home page shown {report['median_seconds']:.2f} s after server start (median of {len(report['seconds'])}).")
-    return EXIT_OK
+    return show_report(args, bench.startup_benchmark(repeats=args.repeats, log=say), lambda report: (
+        f"Home page shown {report['median_seconds']:.2f} s after server start (median of {len(report['seconds'])})."))
 
 
 # -- entry -------------------------------------------------------------------------------------------

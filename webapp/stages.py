@@ -496,15 +496,20 @@ def _three_digits(value: float) -> str:
     return f"{value:.0f}" if value >= 100 else f"{value:.1f}" if value >= 10 else f"{value:.2f}"
 
 
-def format_bytes(count: int) -> str:
-    """Decimal and binary units side by side: 12,000,000 bytes is "12.0 MB (11.4 MiB)"."""
+def byte_units(count: int) -> tuple[str, str]:
+    """The same size in decimal and in binary units: 12,000,000 bytes are 12.0 MB and 11.4 MiB."""
     if count < 1000:
-        return f"{count} bytes"
-    power = min(int(math.log(count, 1000)), 4)
+        return f"{count} bytes", f"{count} bytes"
+    decimal = min(int(math.log(count, 1000)), 4)
     binary = min(int(math.log(count, 1024)), 4)
-    units = ("bytes", "kB", "MB", "GB", "TB"), ("bytes", "KiB", "MiB", "GiB", "TiB")
-    return (f"{_three_digits(count / 1000**power)} {units[0][power]} "
-            f"({_three_digits(count / 1024**binary)} {units[1][binary]})")
+    return (f"{_three_digits(count / 1000**decimal)} {('bytes', 'kB', 'MB', 'GB', 'TB')[decimal]}",
+            f"{_three_digits(count / 1024**binary)} {('bytes', 'KiB', 'MiB', 'GiB', 'TiB')[binary]}")
+
+
+def format_bytes(count: int) -> str:
+    """"12.0 MB (11.4 MiB)"."""
+    decimal, binary = byte_units(count)
+    return decimal if decimal == binary else f"{decimal} ({binary})"
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import streamlit as st
 
 from webapp import stages as core
 from webapp.images import ImageError
-from webapp.stage_images import StagesView, view_of
+from webapp.stage_images import StagesView, Tile, view_of
 from webapp.ui import cached
 
 PHOTO_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif"]
@@ -54,11 +54,11 @@ def kernel_controls() -> core.KernelChoice | None:
 
 
 def _kernel_choice() -> core.KernelChoice:
-    source = st.radio("Filters", list(SOURCE_LABELS), format_func=SOURCE_LABELS.get, horizontal=True,
+    source = st.radio("Filters", list(SOURCE_LABELS), format_func=SOURCE_LABELS.get, horizontal=True, key="stages_source",
                       help="A library of classic kernels, random filters as in the seed tutorial, the first layer "
                            "of a CNN trained on MNIST, or a grid you type yourself.")
     if source == "library":
-        names = st.multiselect("Kernels", list(core.KERNELS), default=list(core.DEFAULT_KERNELS),
+        names = st.multiselect("Kernels", list(core.KERNELS), default=list(core.DEFAULT_KERNELS), key="stages_kernels",
                                help="One filter each. " + " ".join(f"{kernel.name}: {kernel.what}."
                                                                    for kernel in core.KERNELS.values()))
         size = st.selectbox("Kernel size F", [None, *range(1, 16)], format_func=lambda value: str(value) if value else "natural",
@@ -99,8 +99,8 @@ def custom_kernel_controls() -> core.KernelChoice:
 
 def stage_controls() -> core.StageConfig:
     """Stride and padding of the convolution, then the pooling."""
-    stride = st.slider("Stride S", 1, 8, 1, help="How many pixels the window moves each step.")
-    mode = st.radio("Padding", list(PADDING_LABELS), format_func=PADDING_LABELS.get, horizontal=True,
+    stride = st.slider("Stride S", 1, 8, 1, key="stages_stride", help="How many pixels the window moves each step.")
+    mode = st.radio("Padding", list(PADDING_LABELS), format_func=PADDING_LABELS.get, horizontal=True, key="stages_padding",
                     help="SAME pads zeros so the output is ceil(W / S) wide; VALID pads nothing; or choose P rows "
                          "and columns of zeros on every side.")
     padding: str | int = mode
@@ -158,8 +158,14 @@ def show_stage(view: StagesView, stage: str) -> None:
                     + ("matches the computed result." if agrees else "**does not match** the computed result."))
         for note in view.plan.notes(stage):
             st.info(note)
-    tiles = view.tiles[stage]
-    st.image([tile.image for tile in tiles], caption=[tile.caption for tile in tiles])
+    show_tiles(view.tiles[stage])
+
+
+def show_tiles(tiles: list[Tile], per_row: int = 4) -> None:
+    """Feature maps four to a row, each with its caption (shrunk for display only)."""
+    for start in range(0, len(tiles), per_row):
+        for column, tile in zip(st.columns(per_row), tiles[start:start + per_row]):
+            column.image(tile.image, caption=tile.caption, width="stretch")
 
 
 def show_layer_numbers(view: StagesView) -> None:
@@ -174,12 +180,19 @@ def show_layer_numbers(view: StagesView) -> None:
                                                         f"{depth} + 1)·{conv.filters}: weights plus one bias per filter.")
     second.metric("Multiplications", f"{conv.multiplications:,}",
                   help="Each output value reads F·F·D inputs: output values × F·F·D.")
-    third.metric("Conv output per image", core.format_bytes(conv.memory_bytes()),
-                 help="float32, 4 bytes per value: " + " x ".join(map(str, conv.output_shape)) + " x 4 bytes.")
-    fourth.metric(f"For a batch of {int(batch)}", core.format_bytes(conv.memory_bytes(int(batch))),
-                  help="Training keeps every layer's output for the backward pass, so this adds up layer by layer.")
+    memory_metric(third, "Conv output per image", conv.memory_bytes(),
+                  "float32, 4 bytes per value: " + " x ".join(map(str, conv.output_shape)) + " x 4 bytes.")
+    memory_metric(fourth, f"For a batch of {int(batch)}", conv.memory_bytes(int(batch)),
+                  "Training keeps every layer's output for the backward pass, so this adds up layer by layer.")
     st.caption(f"Input {height}x{width}x{depth}. Memory in decimal units (1 MB = 1,000,000 bytes) and binary units "
                "(1 MiB = 1,048,576 bytes).")
+
+
+def memory_metric(where: Any, label: str, count: int, explanation: str) -> None:
+    """Decimal units as the value, binary units underneath (12.0 MB is 11.4 MiB)."""
+    decimal, binary = core.byte_units(count)
+    where.metric(label, decimal, help=f"{explanation} {count:,} bytes.")
+    where.caption(f"= {binary}")
 
 
 def show_filters(view: StagesView) -> None:
@@ -197,21 +210,24 @@ def show_filters(view: StagesView) -> None:
 
 
 # -- worked examples --------------------------------------------------------------------------------------
-def marked(grid: np.ndarray, top: int, left: int, size: int) -> pd.DataFrame:
-    """A grid as text with the window's cells in [brackets], so the window reads without colour."""
-    text = [[f"{value:g}" for value in row] for row in grid]
-    for row in range(top, top + size):
-        for col in range(left, left + size):
-            text[row][col] = f"[{text[row][col]}]"
-    return pd.DataFrame(text, columns=[str(col) for col in range(grid.shape[1])])
+HIGHLIGHT = "background-color: #fde68a; font-weight: bold"
 
 
-def filled(output: np.ndarray, current: tuple[int, int] | None = None) -> pd.DataFrame:
-    """The output so far: blanks where no window has been yet, the newest value in [brackets]."""
-    text = [["" if np.isnan(value) else f"{value:g}" for value in row] for row in output]
-    if current:
-        text[current[0]][current[1]] = f"[{text[current[0]][current[1]]}]"
-    return pd.DataFrame(text, columns=[str(col) for col in range(output.shape[1])])
+def grid_table(where: Any, grid: np.ndarray, cells: set[tuple[int, int]] = frozenset(), caption: str = "") -> None:
+    """A small grid of numbers; `cells` are shown in [brackets] and shaded, so they read without colour too.
+    NaN cells stay blank (not computed yet)."""
+    text = [["" if np.isnan(value) else f"{value:g}" for value in row] for row in np.asarray(grid, float)]
+    for row, col in cells:
+        text[row][col] = f"[{text[row][col]}]"
+    frame = pd.DataFrame(text)
+    styled = frame.style.apply(lambda column: [HIGHLIGHT if (row, column.name) in cells else "" for row in range(len(column))])
+    if caption:
+        where.caption(caption)
+    where.table(styled, hide_index=True, hide_header=True)
+
+
+def window_cells(top: int, left: int, size: int) -> set[tuple[int, int]]:
+    return {(row, col) for row in range(top, top + size) for col in range(left, left + size)}
 
 
 def sum_of_products(patch: np.ndarray, weights: np.ndarray) -> str:
@@ -236,14 +252,10 @@ def show_single_channel_example() -> None:
                      help="Move the window one step (stride 1) and watch the result fill in, left to right, top to bottom.")
     window = steps[step - 1]
     columns = st.columns(4)
-    columns[0].caption("Image (window in [brackets])")
-    columns[0].dataframe(marked(image, window.top, window.left, 3), hide_index=True)
-    columns[1].caption("Kernel")
-    columns[1].dataframe(pd.DataFrame(kernel).map(lambda value: f"{value:g}"), hide_index=True)
-    columns[2].caption("Products, cell by cell")
-    columns[2].dataframe(pd.DataFrame(window.products[:, :, 0]).map(lambda value: f"{value:g}"), hide_index=True)
-    columns[3].caption("Result so far")
-    columns[3].dataframe(filled(core.assemble(steps[:step], (3, 3, 1))[:, :, 0], (window.row, window.col)), hide_index=True)
+    grid_table(columns[0], image, window_cells(window.top, window.left, 3), "Image (the window in [brackets])")
+    grid_table(columns[1], kernel, caption="Kernel")
+    grid_table(columns[2], window.products[:, :, 0], caption="Products, cell by cell")
+    grid_table(columns[3], core.assemble(steps[:step], (3, 3, 1))[:, :, 0], {(window.row, window.col)}, "Result so far")
     st.markdown(f"Step {step}: {sum_of_products(window.patch, kernel)} = **{window.value:g}**, written at row "
                 f"{window.row}, column {window.col} of the 3x3 result ((5 − 3)/1 + 1 = 3).")
 
@@ -257,20 +269,17 @@ def show_multi_channel_example() -> None:
                      help="Nine positions for filter W0, then nine for W1.")
     window = example.steps[step - 1]
     for channel, column in enumerate(st.columns(3)):
-        column.caption(f"Input channel {channel} (padded; window in [brackets])")
-        column.dataframe(marked(example.padded[:, :, channel], window.top, window.left, 3), hide_index=True)
-        column.caption(f"W{window.filter} channel {channel}")
-        column.dataframe(pd.DataFrame(example.weights[:, :, channel, window.filter]).map(lambda value: f"{value:g}"),
-                         hide_index=True)
+        grid_table(column, example.padded[:, :, channel], window_cells(window.top, window.left, 3),
+                   f"Input channel {channel}, padded (the window in [brackets])")
+        grid_table(column, example.weights[:, :, channel, window.filter], caption=f"W{window.filter}, channel {channel}")
         column.markdown(f"Sum of products: **{window.channel_sums[channel]:g}**")
-    sums = " + ".join(f"{value:g}" for value in window.channel_sums)
-    st.markdown(f"Filter W{window.filter} at output row {window.row}, column {window.col}: {sums} + bias "
-                f"b{window.filter} = {window.bias:g} → **{window.value:g}**")
+    sums = " + ".join(f"({value:g})" for value in window.channel_sums)
+    st.markdown(f"Filter W{window.filter} at output row {window.row}, column {window.col}: {sums} + "
+                f"({window.bias:g}) for the bias b{window.filter} = **{window.value:g}**")
     outputs = core.assemble(example.steps[:step], (3, 3, 2))
     for index, column in enumerate(st.columns(2)):
-        column.caption(f"Output map {index} (filter W{index}, bias {example.bias[index]:g})")
-        current = (window.row, window.col) if index == window.filter else None
-        column.dataframe(filled(outputs[:, :, index], current), hide_index=True)
+        current = {(window.row, window.col)} if index == window.filter else set()
+        grid_table(column, outputs[:, :, index], current, f"Output map {index} (filter W{index}, bias {example.bias[index]:g})")
 
 
 @st.cache_data(show_spinner="Checking im2col against the direct convolution...")
@@ -284,8 +293,7 @@ def show_im2col_example() -> None:
     columns = core.im2col(image, 3, 1)
     st.caption("Each 3x3 window of the 5x5 image becomes one column of X_col (9 windows, 9 values each); the "
                "kernel becomes one row W_row; W_row · X_col gives all nine results at once.")
-    st.dataframe(pd.DataFrame(columns, columns=[f"window {index + 1}" for index in range(columns.shape[1])]).map(
-        lambda value: f"{value:g}"), hide_index=True)
+    grid_table(st, columns, caption="X_col: one column per window")
     product = core.SEED_KERNEL_3X3.reshape(1, -1) @ columns
     st.markdown(f"W_row · X_col = {product.ravel().astype(int).tolist()}, reshaped to 3x3: the same result as the "
                 "sliding window above.")
@@ -303,7 +311,7 @@ def show_im2col_example() -> None:
 
 # -- the layer calculator ---------------------------------------------------------------------------------
 def show_layer_calculator() -> None:
-    preset = st.selectbox("Start from", core.LAYER_PRESETS, format_func=lambda layer: layer.title,
+    preset = st.selectbox("Start from", core.LAYER_PRESETS, format_func=lambda layer: layer.title, key="calc_preset",
                           help="Examples from the seed tutorials; change any number below.")
     key = core.LAYER_PRESETS.index(preset)
     columns = st.columns(4)
@@ -332,6 +340,6 @@ def show_layer_calculator() -> None:
     first, second, third, fourth = st.columns(4)
     first.metric("Output shape", " x ".join(map(str, layer.output_shape)), help="Height x width x filters.")
     second.metric("Parameters", f"{layer.params:,}", help="(F·F·D + 1)·K")
-    third.metric("Memory per image", core.format_bytes(layer.memory_bytes()), help="float32 output: 4 bytes per value.")
-    fourth.metric(f"Memory for {int(batch)}", core.format_bytes(layer.memory_bytes(int(batch))), help="Per image x batch size.")
+    memory_metric(third, "Memory per image", layer.memory_bytes(), "float32 output: 4 bytes per value.")
+    memory_metric(fourth, f"Memory for a batch of {int(batch)}", layer.memory_bytes(int(batch)), "Per image x batch size.")
     st.caption(f"Multiplications: {layer.multiplications:,} (output values × F·F·D).")
