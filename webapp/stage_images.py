@@ -29,14 +29,19 @@ class Tile:
     caption: str
 
 
-def shrink(values: np.ndarray, max_side: int) -> np.ndarray:
-    """Average down a 2-D float map so its longer side is at most `max_side` (display only)."""
-    height, width = values.shape
-    scale = max_side / max(height, width)
-    if scale >= 1:
-        return values
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return np.asarray(Image.fromarray(np.ascontiguousarray(values, np.float32), "F").resize(size, Image.Resampling.BOX))
+def shrink(stack: np.ndarray, max_side: int) -> np.ndarray:
+    """Average (H, W, C) maps down by one whole factor until the longer side is at most `max_side` (display
+    only; rows and columns that do not fill a last block are left out). One pass over the data, all maps at once."""
+    height, width = stack.shape[:2]
+    factor = math.ceil(max(height, width) / max_side)
+    if factor == 1:
+        return stack
+    down, across = min(factor, height), min(factor, width)
+    rows, cols = height // down, width // across
+    # two sums over contiguous blocks: several times faster than one mean over axes (1, 3) of a 5-D view
+    strips = stack[:rows * down].reshape(rows, down, width, -1).sum(axis=1, dtype=np.float32)
+    blocks = strips[:, :cols * across].reshape(rows, cols, across, -1).sum(axis=2)
+    return blocks / (down * across)
 
 
 def enlarge(image: np.ndarray, min_side: int) -> np.ndarray:
@@ -67,7 +72,8 @@ def framed(image: np.ndarray) -> np.ndarray:
 
 
 def _tile(values: np.ndarray, paint, caption: str, side: int) -> Tile:
-    return Tile(framed(enlarge(paint(shrink(values, side)), side // 2)), caption)
+    """`values` already shrunk; small maps are blown up with square pixels."""
+    return Tile(framed(enlarge(paint(values), side // 2)), caption)
 
 
 def colour_limit(values: np.ndarray, sample: int = 1_000_000) -> float:
@@ -80,17 +86,20 @@ def colour_limit(values: np.ndarray, sample: int = 1_000_000) -> float:
 def input_tiles(pixels: np.ndarray, side: int = TILE_SIDE) -> list[Tile]:
     """The photo as fed to the convolution, then each of its channels."""
     height, width, channels = pixels.shape
+    small = shrink(pixels, side)
     if channels == 1:
-        return [_tile(pixels[..., 0], grey, f"grey · {height}x{width}", side)]
-    photo = np.stack([shrink(pixels[..., channel], side) for channel in range(channels)], axis=-1)
-    tiles = [Tile(framed(enlarge((np.clip(photo, 0, 1) * 255 + 0.5).astype(np.uint8), side // 2)), f"photo · {height}x{width}x{channels}")]
-    return tiles + [_tile(pixels[..., channel], grey, CHANNEL_NAMES[channel] if channels == 3 else f"channel {channel + 1}", side)
-                    for channel in range(channels)]
+        return [_tile(small[..., 0], grey, f"grey · {height}x{width}", side)]
+    photo = (np.clip(small, 0, 1) * 255 + 0.5).astype(np.uint8)
+    names = CHANNEL_NAMES if channels == 3 else [f"channel {channel + 1}" for channel in range(channels)]
+    return [Tile(framed(enlarge(photo, side // 2)), f"photo · {height}x{width}x{channels}")] + [
+        _tile(small[..., channel], grey, names[channel], side) for channel in range(channels)]
 
 
 def stage_tiles(processed: Processed, side: int = TILE_SIDE) -> dict[str, list[Tile]]:
-    """A labelled tile per channel of every stage; one colour scale per filter across conv, ReLU and pool."""
+    """A labelled tile per channel of every stage; one colour scale per filter across conv, ReLU and pool.
+    The numbers in the captions come from the full-resolution maps."""
     result, names = processed.result, processed.bank.names
+    small = {stage: shrink(getattr(result, stage), side) for stage in ("conv", "relu", "pool")}
     tiles = {"input": input_tiles(result.input, side), "conv": [], "relu": [], "pool": []}
     for index, name in enumerate(names):
         conv, relu, pool = result.conv[..., index], result.relu[..., index], result.pool[..., index]
@@ -99,9 +108,10 @@ def stage_tiles(processed: Processed, side: int = TILE_SIDE) -> dict[str, list[T
         def paint(values: np.ndarray) -> np.ndarray:
             return diverging(values, limit)
 
-        tiles["conv"].append(_tile(conv, paint, f"{name}: {conv.min():.3g} to {conv.max():.3g}", side))
-        tiles["relu"].append(_tile(relu, paint, f"{name}: {np.mean(relu == 0):.0%} zeros", side))
-        tiles["pool"].append(_tile(pool, paint, f"{name}: up to {pool.max():.3g}", side))
+        captions = {"conv": f"{name}: {conv.min():.3g} to {conv.max():.3g}",
+                    "relu": f"{name}: {np.mean(relu == 0):.0%} zeros", "pool": f"{name}: up to {pool.max():.3g}"}
+        for stage, caption in captions.items():
+            tiles[stage].append(_tile(small[stage][..., index], paint, caption, side))
     return tiles
 
 

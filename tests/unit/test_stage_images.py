@@ -15,8 +15,11 @@ def test_the_diverging_map_is_blue_below_zero_white_at_zero_red_above():
 
 
 def test_maps_are_shrunk_for_display_only_and_tiny_maps_enlarged_with_square_pixels():
-    assert stage_images.shrink(np.ones((1000, 400), np.float32), 250).shape == (250, 100)
-    assert stage_images.shrink(np.ones((10, 10), np.float32), 250).shape == (10, 10)
+    stack = np.arange(1000 * 400 * 2, dtype=np.float32).reshape(1000, 400, 2)
+    small = stage_images.shrink(stack, 250)
+    assert small.shape == (250, 100, 2)
+    assert small[0, 0, 1] == stack[:4, :4, 1].mean()
+    assert stage_images.shrink(np.ones((10, 10, 1), np.float32), 250).shape == (10, 10, 1)
     big = stage_images.enlarge(np.arange(4, dtype=np.uint8).reshape(2, 2), 6)
     assert big.shape == (6, 6) and big[2, 2] == 0 and big[3, 3] == 3
 
