@@ -225,13 +225,15 @@ def _is_square_grid(grid: Any) -> bool:
     return rows.ndim == 2 and rows.shape[0] == rows.shape[1] >= 1 and bool(np.all(np.isfinite(rows)))
 
 
-def build_bank(choice: KernelChoice, channels: int, load_model: Callable[[str], Any]) -> FilterBank:
+def build_bank(choice: KernelChoice, channels: int, load_model: Callable[[str], Any] | None = None) -> FilterBank:
     """The filters `choice` names, for an input of `channels` channels (`load_model` only for trained filters)."""
     if choice.source == "library":
         return library_bank(choice.names, choice.size)
     if choice.source == "random":
         return random_bank(choice.count or 4, choice.size or 3, channels, choice.seed)
     if choice.source == "model":
+        if load_model is None:
+            raise StageError("Trained filters need a model to load them from.")
         return model_bank(load_model(choice.run), choice.count)
     if choice.source == "custom":
         return bank_of(np.asarray(choice.grid, np.float32)[:, :, None], ["custom"])
@@ -273,11 +275,9 @@ def photo_pixels(image: Image.Image, grayscale: bool = False) -> np.ndarray:
     return pixels[:, :, None] if pixels.ndim == 2 else pixels
 
 
-def read_photo(source: bytes | str | Path, grayscale: bool = False, max_pixels: int | None = None) -> np.ndarray:
+def read_photo(source: bytes | str | Path, grayscale: bool = False) -> np.ndarray:
     """Decode through the one safe loader (bytes from an upload, or a path given by a user)."""
-    limits = {"max_pixels": max_pixels} if max_pixels else {}
-    image = load_image(source, **limits) if isinstance(source, bytes) else load_image_file(source, **limits)
-    return photo_pixels(image, grayscale)
+    return photo_pixels(load_image(source) if isinstance(source, bytes) else load_image_file(source), grayscale)
 
 
 # -- shapes --------------------------------------------------------------------------------------------
@@ -343,7 +343,8 @@ class AxisPlan:
     def formula(self) -> str:
         """The textbook formula with this axis's numbers, and what TensorFlow makes of it."""
         if self.padding == "same":
-            return f"ceil(W / S) = ceil({self.size} / {self.stride}) = {self.out}"
+            zeros = f", with {self.pad_before} + {self.pad_after} zeros" if self.pad_before + self.pad_after else ""
+            return f"ceil(W / S) = ceil({self.size} / {self.stride}) = {self.out}{zeros}"
         padding = 0 if self.padding == "valid" else self.padding
         text = (f"(W − F + 2P) / S + 1 = ({self.size} − {self.window} + 2·{padding}) / {self.stride} + 1 "
                 f"= {_decimal(self.exact)}")
@@ -603,10 +604,9 @@ class Processed:
 
 
 def process_photo(source: bytes | str | Path, choice: KernelChoice, config: StageConfig, *, grayscale: bool = False,
-                  load_model: Callable[[str], Any] = lambda run: None, value_limit: int | None = None,
-                  max_pixels: int | None = None) -> Processed:
+                  load_model: Callable[[str], Any] | None = None, value_limit: int | None = None) -> Processed:
     """Decode, fit the filters, plan the shapes (refusing stages over `value_limit` values), then compute."""
-    pixels = read_photo(source, grayscale, max_pixels)
+    pixels = read_photo(source, grayscale)
     chosen = build_bank(choice, pixels.shape[2], load_model)
     pixels, bank = match_channels(pixels, chosen)
     plan = plan_stages(pixels.shape, bank.size, bank.count, config)

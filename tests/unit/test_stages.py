@@ -133,6 +133,7 @@ def test_a_stride_longer_than_the_window_skips_rows_and_says_how_many():
 def test_same_padding_puts_the_odd_zero_at_the_end():
     axis = stages.plan_axis(7, 4, 1, "same")
     assert (axis.out, axis.pad_before, axis.pad_after) == (7, 1, 2)
+    assert axis.formula() == "ceil(W / S) = ceil(7 / 1) = 7, with 1 + 2 zeros"
 
 
 def test_a_kernel_larger_than_the_input_is_a_sentence_not_a_crash():
