@@ -262,14 +262,7 @@ def predict_benchmark(runs: int = 50, log: Log = print) -> dict[str, Any]:
 
     report: dict[str, Any] = {"benchmark": "predict", "runs": runs}
     for label, action in (("predict", predict_once), ("decode", decode_once)):
-        for _ in range(3):
-            action()  # warm-up: first calls trace and allocate
-        timings = []
-        for _ in range(runs):
-            started = time.perf_counter()
-            action()
-            timings.append((time.perf_counter() - started) * 1000)
-        report[f"{label}_median_ms"] = statistics.median(timings)
+        report[f"{label}_median_ms"] = statistics.median(timed(action, runs, warmups=3)) * 1000
         log(f"{label}: median {report[f'{label}_median_ms']:.1f} ms over {runs} runs")
     return report
 
@@ -302,3 +295,52 @@ def summary_benchmark(names: Sequence[str], repeats: int = 20, log: Log = print)
     return {"benchmark": "summary", "batch_size": settings.batch_size, "networks": networks,
             "max_first_seconds": max(entry["first_seconds"] for entry in networks.values()),
             "max_cached_ms": max(entry["cached_ms"] for entry in networks.values())}
+def timed(action: Callable[[], Any], runs: int, warmups: int = 1) -> list[float]:
+    """Seconds per call over `runs` calls, after `warmups` untimed ones (first calls trace and allocate)."""
+    for _ in range(warmups):
+        action()
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        timings.append(time.perf_counter() - started)
+    return timings
+
+
+# -- bench stages --------------------------------------------------------------------------------
+def synthetic_photo_jpeg(width: int = 4000, height: int = 3000, seed: int = 0) -> bytes:
+    """A 12 MP JPEG with photo-like content (smooth gradients, edges and some grain), made in memory."""
+    import io
+
+    from PIL import Image
+
+    rows, cols = np.mgrid[0:height, 0:width].astype(np.float32)
+    grain = np.random.default_rng(seed).normal(0, 12, (height, width)).astype(np.float32)
+    rings = 60 * np.sin(np.hypot(rows - height / 2, cols - width / 3) / 40)
+    bars = 50 * ((cols // 250 + rows // 250) % 2)
+    channels = [cols / width * 200 + rings + grain, rows / height * 200 + bars + grain, 120 + rings - bars + grain]
+    pixels = np.clip(np.stack(channels, axis=-1), 0, 255).astype(np.uint8)
+    encoded = io.BytesIO()
+    Image.fromarray(pixels).save(encoded, "JPEG", quality=90)
+    return encoded.getvalue()
+
+
+def stages_benchmark(runs: int = 7, width: int = 4000, height: int = 3000, log: Log = print) -> dict[str, Any]:
+    """Seconds for a 12 MP photo through conv (4 library filters of 3x3, SAME) + ReLU + 2x2 max pool at full
+    resolution, arrays back in NumPy; decoding the JPEG is timed separately. Medians after a warm-up."""
+    from webapp import device
+    from webapp.stages import KernelChoice, StageConfig, library_bank, match_channels, read_photo, run_stages
+
+    jpeg = synthetic_photo_jpeg(width, height)
+    pixels = read_photo(jpeg)
+    pixels, bank = match_channels(pixels, library_bank(KernelChoice().names))
+    config = StageConfig()
+    report: dict[str, Any] = {"benchmark": "stages", "device": device.describe(), "runs": runs,
+                              "megapixels": pixels.shape[0] * pixels.shape[1] / 1e6, "jpeg_bytes": len(jpeg),
+                              "filters": list(bank.names), "goal_seconds": 1.0}
+    for label, action in (("decode", lambda: read_photo(jpeg)), ("stages", lambda: run_stages(pixels, bank, config))):
+        timings = timed(action, runs)
+        report[f"{label}_seconds"] = timings
+        report[f"{label}_median_seconds"] = statistics.median(timings)
+        log(f"{label}: median {report[f'{label}_median_seconds']:.3f} s over {runs} runs")
+    return report

@@ -248,6 +248,115 @@ def run_summary(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# -- stages ------------------------------------------------------------------------------------------
+def padding_value(text: str) -> str | int:
+    from webapp.stages import StageError, parse_padding
+
+    try:
+        return parse_padding(text)
+    except StageError as error:
+        raise argparse.ArgumentTypeError(str(error).rstrip(".")) from None
+
+
+def kernel_choice(args: argparse.Namespace) -> Any:
+    """--kernels: a .npy file, `random`, `model[:RUN]`, or a comma list of library names."""
+    from webapp.stages import KernelChoice
+
+    text = args.kernels.strip()
+    source = ("file" if text.lower().endswith(".npy") else "random" if text == "random"
+              else "model" if text.split(":")[0] == "model" else "library")
+    if args.filters is not None and source not in ("random", "model"):
+        raise UsageError("--filters applies to random and model kernels; a library list has one filter per name")
+    if args.kernel_size is not None and source not in ("random", "library"):
+        raise UsageError("--kernel-size applies to random and library kernels; a model or file fixes the size")
+    names = tuple(name.strip() for name in text.split(",") if name.strip()) if source == "library" else ()
+    run = text.split(":", 1)[1] if source == "model" and ":" in text else "cnn"
+    return KernelChoice(source=source, names=names, size=args.kernel_size, count=args.filters, seed=args.seed,
+                        run=run, path=text if source == "file" else None)
+
+
+def add_stages_parser(commands: argparse._SubParsersAction) -> None:
+    from webapp.stages import DEFAULT_KERNELS, KERNELS, POOL_TYPES
+
+    parser = commands.add_parser(
+        "stages", help="convolution, ReLU and pooling on a photo, with shapes, parameters and memory",
+        description="Push a photo through conv, ReLU and pool with TensorFlow's semantics and print each stage's shape "
+                    "(checked against the (W - F + 2P)/S + 1 formula), the parameter count and the memory.")
+    parser.add_argument("image", metavar="IMAGE", help="a PNG, JPEG, WebP, BMP or GIF photo")
+    parser.add_argument("--kernels", default=",".join(DEFAULT_KERNELS), metavar="NAME|FILE.npy",
+                        help=f"comma list of {', '.join(KERNELS)}; or random (N(0,1), see --seed); or model[:RUN] "
+                             "(a trained CNN's first-layer filters; default run cnn); or a .npy of shape (F, F, C_in, K)")
+    parser.add_argument("--filters", type=int, help="number of filters K for random (default 4) or model (default all)")
+    parser.add_argument("--kernel-size", type=int, help="F for random (default 3) and library kernels (default: natural size)")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the random filters")
+    parser.add_argument("--stride", type=int, default=1)
+    parser.add_argument("--padding", type=padding_value, default="same", metavar="same|valid|P",
+                        help="TensorFlow's SAME or VALID, or P rows and columns of zeros")
+    parser.add_argument("--pool", choices=POOL_TYPES, default="max")
+    parser.add_argument("--pool-size", type=int, default=2)
+    parser.add_argument("--pool-stride", type=int, default=2)
+    parser.add_argument("--grayscale", action="store_true", help="convert the photo to one grey channel first")
+    parser.add_argument("--batch-size", type=int, default=1, help="images per batch for the memory estimate")
+    parser.add_argument("--save-npz", metavar="OUT.npz", help="write float32 arrays input, conv, relu, pool")
+    parser.add_argument("--save-png", metavar="OUT.png", help="write the feature-map grid")
+    parser.add_argument("--json", action="store_true", help="one JSON line on stdout")
+    parser.set_defaults(handler=run_stages, parser=parser)
+
+
+def run_stages(args: argparse.Namespace) -> int:
+    from webapp.stages import StageConfig, StageError
+
+    if args.batch_size < 1:
+        raise UsageError("--batch-size must be at least 1")
+    try:
+        choice = kernel_choice(args)
+        config = StageConfig(stride=args.stride, padding=args.padding, pool=args.pool, pool_size=args.pool_size,
+                             pool_stride=args.pool_stride)
+    except StageError as error:
+        raise UsageError(str(error)) from None
+    from webapp.store import RunStore, UnknownRunError
+
+    store = RunStore()
+    if choice.source == "model":
+        try:
+            store.resolve(choice.run)
+        except UnknownRunError as error:
+            raise UsageError(str(error)) from None
+    from webapp.device import import_backend_quietly
+
+    import_backend_quietly()
+    import numpy as np
+
+    from webapp.stages import process_photo, report
+
+    processed = process_photo(args.image, choice, config, grayscale=args.grayscale,
+                              load_model=lambda name: store.load_model(store.resolve(name).run_id))
+    if args.save_npz:
+        np.savez_compressed(args.save_npz, **processed.result.arrays())
+    if args.save_png:
+        from webapp.stage_images import grid_png, stage_headings, stage_tiles
+
+        with open(args.save_png, "wb") as out:
+            out.write(grid_png(stage_tiles(processed), stage_headings(processed)))
+    summary = {"image": args.image, **report(processed, args.batch_size)}
+    if args.json:
+        emit(summary)
+    else:
+        print(format_stages_report(summary))
+    return EXIT_OK
+
+
+def format_stages_report(summary: dict[str, Any]) -> str:
+    lines = [f"{summary['image']}: kernels {', '.join(summary['kernels'])} (weights {'x'.join(map(str, summary['kernel_shape']))})"]
+    for stage in summary["stages"]:
+        shape = "x".join(map(str, stage["shape"]))
+        lines.append(f"  {stage['stage']:6} {shape:>16}" + (f"   rows: {stage['formula']['rows']}; columns: "
+                                                             f"{stage['formula']['columns']}" if "formula" in stage else ""))
+    lines.append(f"  parameters (F*F*D + 1)*K = {summary['params']:,}; multiplications {summary['multiplications']:,}")
+    lines.append(f"  convolution output in float32: {summary['memory']} for a batch of {summary['batch']}")
+    return "\n".join(lines + [f"  note: {note}" for note in summary["notes"]])
+
+
 # -- bench -------------------------------------------------------------------------------------------
 def add_bench_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("bench", help="measure speed (see each benchmark's --help)")
@@ -264,6 +373,10 @@ def add_bench_parser(commands: argparse._SubParsersAction) -> None:
     predict.add_argument("--runs", type=int, default=50, help="timed runs after the warm-up (median reported)")
     predict.add_argument("--json", action="store_true")
     predict.set_defaults(handler=run_bench_predict)
+    stages = benches.add_parser("stages", help="seconds for a 12 MP photo through conv (4 filters 3x3), ReLU and 2x2 max pool")
+    stages.add_argument("--runs", type=int, default=7, help="timed runs after a warm-up (median reported)")
+    stages.add_argument("--json", action="store_true")
+    stages.set_defaults(handler=run_bench_stages)
     startup = benches.add_parser("startup", help="seconds from server start to the Home page shown")
     startup.add_argument("--repeats", type=int, default=3)
     startup.add_argument("--json", action="store_true")
@@ -284,11 +397,7 @@ def run_bench_train(args: argparse.Namespace) -> int:
 
     report = bench.train_benchmark(target=args.target, seeds=args.seeds, check_every=args.check_every,
                                    max_epochs=args.max_epochs, subset=args.subset, log=say)
-    if args.json:
-        emit(report)
-    else:
-        print(bench.format_train_report(report))
-    return EXIT_OK
+    return show_report(args, report, bench.format_train_report)
 
 
 def run_bench_predict(args: argparse.Namespace) -> int:
@@ -297,24 +406,37 @@ def run_bench_predict(args: argparse.Namespace) -> int:
     import_backend_quietly()
     from webapp import bench
 
-    report = bench.predict_benchmark(runs=max(20, args.runs), log=say)
+    return show_report(args, bench.predict_benchmark(runs=max(20, args.runs), log=say), lambda report: (
+        f"canvas to both models' probabilities: {report['predict_median_ms']:.1f} ms (median); "
+        f"PNG decoding: {report['decode_median_ms']:.1f} ms"))
+
+
+def run_bench_stages(args: argparse.Namespace) -> int:
+    from webapp.device import import_backend_quietly
+
+    import_backend_quietly()
+    from webapp import bench
+
+    return show_report(args, bench.stages_benchmark(runs=max(3, args.runs), log=say), lambda report: (
+        f"{report['megapixels']:.0f} MP photo through conv + ReLU + pool on {report['device']}: "
+        f"{report['stages_median_seconds']:.2f} s (median of {report['runs']}; goal {report['goal_seconds']:.0f} s); "
+        f"JPEG decoding: {report['decode_median_seconds']:.2f} s"))
+
+
+def show_report(args: argparse.Namespace, report: dict[str, Any], as_text: Callable[[dict[str, Any]], str]) -> int:
+    """A benchmark's report: one JSON line with --json, else one readable line."""
     if args.json:
         emit(report)
     else:
-        print(f"canvas to both models' probabilities: {report['predict_median_ms']:.1f} ms (median); "
-              f"PNG decoding: {report['decode_median_ms']:.1f} ms")
+        print(as_text(report))
     return EXIT_OK
 
 
 def run_bench_startup(args: argparse.Namespace) -> int:
     from webapp import bench
 
-    report = bench.startup_benchmark(repeats=args.repeats, log=say)
-    if args.json:
-        emit(report)
-    else:
-        print(f"Home page shown {report['median_seconds']:.2f} s after server start (median of {len(report['seconds'])}).")
-    return EXIT_OK
+    return show_report(args, bench.startup_benchmark(repeats=args.repeats, log=say), lambda report: (
+        f"Home page shown {report['median_seconds']:.2f} s after server start (median of {len(report['seconds'])})."))
 
 
 def run_bench_summary(args: argparse.Namespace) -> int:
@@ -324,17 +446,14 @@ def run_bench_summary(args: argparse.Namespace) -> int:
     from webapp import bench
 
     report = bench.summary_benchmark(args.networks, repeats=max(1, args.repeats), log=say)
-    if args.json:
-        emit(report)
-    else:
-        print(f"slowest first build: {report['max_first_seconds']:.2f} s; slowest cached look-up: "
-              f"{report['max_cached_ms']:.3f} ms")
-    return EXIT_OK
+    return show_report(args, report, lambda report: (
+        f"slowest first build: {report['max_first_seconds']:.2f} s; slowest cached look-up: "
+        f"{report['max_cached_ms']:.3f} ms"))
 
 
 # -- entry -------------------------------------------------------------------------------------------
 PARSERS: list[Callable[[argparse._SubParsersAction], None]] = [add_train_parser, add_runs_parser, add_predict_parser,
-                                                                add_summary_parser, add_bench_parser]
+                                                                add_stages_parser, add_summary_parser, add_bench_parser]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -53,6 +53,16 @@ def load_image(source: bytes | str | Path, *, max_pixels: int = MAX_PIXELS, max_
     return image
 
 
+def load_image_file(path: str | Path, **limits: int | None) -> Image.Image:
+    """`load_image` for a path a user typed: a missing file or a folder gets one sentence too."""
+    try:
+        return load_image(Path(path), **limits)
+    except FileNotFoundError:
+        raise ImageError("The file does not exist.") from None
+    except IsADirectoryError:
+        raise ImageError("That is a folder, not an image file.") from None
+
+
 def to_standard_mode(image: Image.Image) -> Image.Image:
     """L, RGB or RGBA; transparency is kept as alpha, 16-bit and float images are scaled to 8 bits."""
     mode = image.mode

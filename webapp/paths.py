@@ -7,6 +7,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
 MNIST_PATH = DATA_DIR / "mnist.npz"
+SAMPLES_DIR = DATA_DIR / "samples"
 DEFAULT_MODELS_DIR = PROJECT_ROOT / "models" / "defaults"
 HOME_ENV = "CONVNET_LAB_HOME"
 

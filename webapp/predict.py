@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from webapp.digits import to_mnist
-from webapp.images import ImageError, load_image, to_array
+from webapp.images import ImageError, load_image_file, to_array
 
 DECODE_MAX_SIDE = 2000  # a digit needs no more; big phone photos decode at reduced scale
 
@@ -34,11 +34,7 @@ def classify(models: dict[str, Any], digit: np.ndarray) -> dict[str, Prediction]
 def predict_file(path: str | Path, models: dict[str, Any]) -> dict[str, Any]:
     """One JSON-ready result per file: the predictions, or one readable sentence saying why not."""
     try:
-        pixels = to_array(load_image(Path(path), max_side=DECODE_MAX_SIDE))
-    except FileNotFoundError:
-        return {"file": str(path), "error": "The file does not exist."}
-    except IsADirectoryError:
-        return {"file": str(path), "error": "That is a folder, not an image file."}
+        pixels = to_array(load_image_file(path, max_side=DECODE_MAX_SIDE))
     except ImageError as error:
         return {"file": str(path), "error": str(error)}
     prepared = to_mnist(pixels)

@@ -24,6 +24,8 @@ PAGES = [
               "Race a dense network against a convnet on MNIST and watch both accuracy curves grow live."),
     PageEntry("pages/draw.py", "Draw & Predict", ":material/draw:", "draw",
               "Draw a digit or upload a photo of one and see the dense net and the convnet read it."),
+    PageEntry("pages/stages.py", "CNN Stages", ":material/layers:", "stages",
+              "Convolution, ReLU and pooling on your own photo, with the shapes, parameters and memory behind them."),
     PageEntry("pages/architectures.py", "Architectures", ":material/account_tree:", "architectures",
               "Classic CNNs layer by layer: where the parameters are, where the memory goes, and the formulas behind them."),
 ]

@@ -1,0 +1,29 @@
+"""CNN Stages: convolution, ReLU and pooling on your own photo, with the numbers behind each stage."""
+import streamlit as st
+
+from webapp.ui.navigation import ensure_app_navigation
+from webapp.ui.stages import (kernel_controls, photo_picker, show_layer_calculator, show_stages, show_worked_examples,
+                              stage_controls)
+
+ensure_app_navigation()
+
+st.title("CNN Stages")
+st.write("Push a photo through the three stages of a convnet layer: convolution, ReLU and pooling. Try the edge "
+         "kernels and notice where the maps turn blue (negative) and how ReLU wipes those parts out; then set stride 2 "
+         "with VALID padding and read how TensorFlow rounds when the shape formula gives no whole number.")
+
+photo_tab, examples_tab, calculator_tab = st.tabs(["Your photo, stage by stage", "Worked examples", "Layer calculator"])
+with photo_tab:
+    photo_column, filter_column, slide_column = st.columns(3)
+    with photo_column:
+        name, photo, grayscale = photo_picker()
+    with filter_column:
+        choice = kernel_controls()
+    with slide_column:
+        config = stage_controls()
+    st.caption(f"Photo: {name}")
+    show_stages(photo, grayscale, choice, config)
+with examples_tab:
+    show_worked_examples()
+with calculator_tab:
+    show_layer_calculator()

@@ -1,0 +1,71 @@
+import io
+
+import numpy as np
+from PIL import Image
+
+from tests.app.conftest import open_page
+from webapp.stages import LAYER_PRESETS
+
+STAGES = "pages/stages.py"
+
+
+def subheaders(at) -> list[str]:
+    return [header.value for header in at.subheader]
+
+
+def test_the_default_sample_photo_shows_every_stage_and_stride_two_explains_the_rounding():
+    at = open_page(STAGES)
+    assert at.title[0].value == "CNN Stages"
+    assert not at.error
+    assert {"1 · Input: 300x451x3", "2 · Convolution: 300x451x4", "3 · ReLU: 300x451x4", "4 · Pooling: 150x225x4"} <= set(subheaders(at))
+    assert any("225.5" in info.value and "rounds down" in info.value for info in at.info)
+    assert any("matches the computed result" in text.value for text in at.markdown)
+    metrics = {metric.label: metric.value for metric in reversed(at.metric)}  # the photo's layer comes first
+    assert metrics["Parameters"] == "112" and metrics["Conv output per image"] == "2.16 MB"
+
+    at.slider(key="stages_stride").set_value(2)
+    at.radio(key="stages_padding").set_value("valid").run()
+    assert not at.exception and not at.error
+    assert "2 · Convolution: 149x225x4" in subheaders(at)
+    assert any("149.5" in info.value and "Row 299" in info.value for info in at.info)
+
+
+def test_an_upload_replaces_the_sample_and_bad_input_gets_one_sentence():
+    at = open_page(STAGES)
+    encoded = io.BytesIO()
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (40, 50), dtype=np.uint8)).save(encoded, "PNG")
+    at.file_uploader[0].set_value(("mine.png", encoded.getvalue(), "image/png")).run()
+    assert not at.exception and not at.error
+    assert {"1 · Input: 40x50x1", "4 · Pooling: 20x25x4"} <= set(subheaders(at))
+
+    at.file_uploader[0].set_value(("broken.png", b"not an image", "image/png")).run()
+    assert [error.value for error in at.error] == ["This file is not an image that can be read; use PNG, JPEG, WebP, BMP or GIF."]
+    at.multiselect(key="stages_kernels").set_value([]).run()
+    assert not at.exception
+    assert [error.value for error in at.error] == ["Choose at least one kernel."]
+
+
+def test_the_trained_cnns_filters_can_be_used():
+    at = open_page(STAGES)
+    at.radio(key="stages_source").set_value("model").run()
+    assert not at.exception and not at.error
+    assert "2 · Convolution: 300x451x8" in subheaders(at)
+
+
+def test_the_worked_examples_step_and_the_calculator_reproduces_the_seeds_numbers():
+    at = open_page(STAGES)
+    assert any("= **20**" in text.value for text in at.markdown)
+    assert any("X_col is **363 x 3025**" in text.value and "**55x55x96**" in text.value for text in at.markdown)
+    metrics = {metric.label: metric.value for metric in at.metric}  # the calculator's come last
+    assert metrics["Output shape"] == "150 x 100 x 200" and metrics["Parameters"] == "15,200"
+    assert metrics["Memory per image"] == "12.0 MB" and metrics["Memory for a batch of 100"] == "1.20 GB"
+    assert "= 11.4 MiB" in [caption.value for caption in at.caption]
+
+    at.slider(key="inner_step").set_value(2)
+    at.slider(key="padded_step").set_value(18)
+    at.selectbox(key="calc_preset").set_value(LAYER_PRESETS[1]).run()
+    assert not at.exception
+    assert any(text.value.startswith("Step 2:") and text.value.endswith("= **3**, written at row 0, column 1 of the 3x3 "
+                                                                        "result ((5 − 3)/1 + 1 = 3).") for text in at.markdown)
+    assert any("Filter W1 at output row 2, column 2" in text.value for text in at.markdown)
+    assert any("4.5" in info.value and "Row 9" in info.value for info in at.info)
