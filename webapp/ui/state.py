@@ -43,3 +43,7 @@ def preset(name: str, allowed: list, default):
         if str(option) == raw:
             return option
     return default
+
+# The pipeline built on the Augment page, as Albumentations' serialised dict (`A.to_dict`), so the Train page
+# can train with it in the same browser session.
+AUGMENT_PIPELINE_KEY = "augment_pipeline"
