@@ -5,7 +5,7 @@ from webapp.jobs import QueueFullError
 from webapp.ui import cached, state
 from webapp.ui.navigation import ensure_app_navigation
 from webapp.ui.training_panels import job_outcome, live_job, runs_browser
-from webapp.ui.widgets import train_controls
+from webapp.ui.widgets import augmentation_picker, train_controls
 
 ensure_app_navigation()
 
@@ -14,7 +14,9 @@ st.write("Pick a dense network (DNN) and a convolutional network (CNN) and press
          "the same batches in the same order. Watch the validation curves: the CNN usually passes 98% within an "
          "epoch, the DNN levels off lower. Then switch the x axis to compute seconds: the CNN's edge costs time.")
 
-config, problem, submitted = train_controls()
+pipeline, pipeline_problem = augmentation_picker()
+config, problem, submitted = train_controls(pipeline=pipeline)
+problem = pipeline_problem or problem
 queue = cached.queue()
 if submitted:
     if problem:

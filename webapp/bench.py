@@ -344,3 +344,28 @@ def stages_benchmark(runs: int = 7, width: int = 4000, height: int = 3000, log: 
         report[f"{label}_median_seconds"] = statistics.median(timings)
         log(f"{label}: median {report[f'{label}_median_seconds']:.3f} s over {runs} runs")
     return report
+
+
+# -- bench augment: training time per epoch with and without augmentation ----------------------------
+def augmented_epoch_benchmark(images: int = 12_000, repeats: int = 3, log: Log = print) -> dict[str, Any]:
+    """Wall seconds of one CNN training epoch on `images` MNIST images, plain and with the digits preset
+    applied on the fly (evaluation time left out), median of `repeats`; the ratio is the cost of augmenting."""
+    from dataclasses import replace
+
+    from webapp.augment import pipeline_to_dict, preset_pipeline
+    from webapp.config import TrainConfig
+    from webapp.data import load_mnist
+    from webapp.training import run_training
+
+    mnist = load_mnist()
+    base = TrainConfig(models=("cnn",), epochs=1, subset=images, validations_per_epoch=1)
+    seconds: dict[str, list[float]] = {"plain": [], "augmented": []}
+    for repeat in range(repeats):
+        for label, pipeline in (("plain", None), ("augmented", pipeline_to_dict(preset_pipeline("digits")))):
+            started = time.perf_counter()
+            record, _ = run_training(replace(base, seed=repeat, pipeline=pipeline), data=mnist)
+            seconds[label].append(time.perf_counter() - started - record.evaluation_seconds())
+            log(f"epoch of {images} images, {label}: {seconds[label][-1]:.2f} s")
+    plain, augmented = (statistics.median(seconds[label]) for label in ("plain", "augmented"))
+    return {"epoch_images": images, "epoch_seconds_plain": plain, "epoch_seconds_augmented": augmented,
+            "augmented_to_plain": augmented / plain}

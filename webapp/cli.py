@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import threading
@@ -61,6 +62,8 @@ def add_train_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--batch-norm", action="store_true")
     parser.add_argument("--precision", choices=PRECISIONS, default=defaults.precision,
                         help="auto: bfloat16 compute where the hardware has it natively, else float32")
+    parser.add_argument("--pipeline", metavar="FILE", help="augment the training images on the fly with this Albumentations "
+                                                            "pipeline (YAML or JSON, as the Augment page exports it)")
     parser.add_argument("--save-default", action="store_true", help="also install the runs as the shipped defaults (maintainers)")
     parser.add_argument("--json", action="store_true", help="JSON Lines on stdout")
     parser.set_defaults(handler=run_train, parser=parser)
@@ -73,6 +76,10 @@ def run_train(args: argparse.Namespace) -> int:
                              dropout=args.dropout, batch_norm=args.batch_norm, precision=args.precision)
     except ValueError as error:
         raise UsageError(str(error)) from None
+    if args.pipeline:  # a bad file is input failing at run time: one sentence, exit 1
+        from webapp.augment import load_pipeline_file, pipeline_to_dict
+
+        config = dataclasses.replace(config, pipeline=pipeline_to_dict(load_pipeline_file(args.pipeline)))
     from webapp.device import import_backend_quietly
 
     import_backend_quietly()
@@ -91,7 +98,8 @@ def run_train(args: argparse.Namespace) -> int:
             "test_accuracy": info.config["test_accuracy"], "test_loss": info.config["test_loss"],
             "epoch_seconds": info.config["epoch_seconds"], "compute_seconds": info.config["compute_seconds"],
             "device": info.config["device"], "precision": info.config["precision"],
-            "params": info.config["params"], "run_dir": str(info.path),
+            "params": info.config["params"], "augmentation": info.config.get("augmentation"),
+            "run_dir": str(info.path),
         }
         if args.json:
             emit(report)

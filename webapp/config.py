@@ -29,6 +29,7 @@ class TrainConfig:
     validation_fraction: float = 1 / 12  # of the (sub)set, held out; never the test set
     validations_per_epoch: int = 10
     precision: str = "auto"  # "auto": bfloat16 compute where the hardware has it natively, else float32
+    pipeline: dict[str, Any] | None = None  # an Albumentations pipeline (`A.to_dict`) for the training images
     base_run: str = ""  # fine-tuning: the saved run to start from ...
     collection: str = ""  # ... trained on this collection of the learner's own digits instead of MNIST
 
@@ -57,6 +58,8 @@ class TrainConfig:
             (bool(self.base_run) != bool(self.collection),
              "Fine-tuning needs both a saved model to start from and a collection of your own digits."),
             (bool(self.base_run) and len(self.models) != 1, "Fine-tuning takes exactly one model."),
+            (self.pipeline is not None and not isinstance(self.pipeline, dict),
+             "An augmentation pipeline must be Albumentations' serialised form (a mapping)."),
         ]
         if self.subset and not self.problem_free_size():
             checks.append((True, f"A training set of {self.subset} images is too small for batches of {self.batch_size}."))

@@ -86,6 +86,10 @@ def execute(job: Job, store: RunStore, *, device_type: str = "GPU",
         }
         if result.fine_tuning:
             config["fine_tuning"] = result.fine_tuning
+        if job.config.pipeline:
+            from webapp.augment import describe_pipeline
+
+            config["augmentation"] = describe_pipeline(job.config.pipeline)
         history = {key: curves[key] for key in ("batches", "validations", "epoch_seconds")}
         saved.append(store.save(new_run_id(result.name), result.model, config, history, result.test_predictions))
     return saved

@@ -57,6 +57,7 @@ class RunInfo:
         status = " (stopped)" if self.config.get("status") == "stopped" else ""
         tuned = self.config.get("fine_tuning") or {}
         origin = f" · tuned on {tuned['collection']}" if tuned.get("collection") else ""
+        origin += " · augmented" if self.config.get("augmentation") else ""
         return f"{self.run_id} · {self.model_name.upper()} · test {shown}{origin}{status}"
 
 

@@ -242,8 +242,7 @@ class ModelTrainer:
                 order = epoch_order(self.config.seed, epoch, len(self.split.x_train),
                                     self.schedule.steps_per_epoch, self.config.batch_size)
                 before = self.record.compute_seconds(self.name)
-                self.model.fit(self.split.x_train[order], self.split.y_train[order], batch_size=self.config.batch_size,
-                               epochs=1, shuffle=False, verbose=0, callbacks=self.callbacks)
+                fit_rows(self.model, self.split, order, self.config, epoch, self.callbacks)
                 if not self.stop.is_set():
                     self.record.add_epoch_seconds(self.name, self.record.compute_seconds(self.name) - before)
         finally:
@@ -291,6 +290,21 @@ class TakeTurns(keras.callbacks.Callback):
             self.trainer.lockstep.pass_turn(self.trainer.name)
 
 
+def fit_rows(model: Any, split: Split, rows: np.ndarray, config: TrainConfig, epoch: int, callbacks: list[Any],
+             first_batch: int = 0) -> None:
+    """One `fit` over these training rows in this order: plain arrays, or batches augmented on the fly by the
+    config's pipeline (`first_batch` numbers the batches of a turn within its epoch, for their seeds)."""
+    if config.pipeline:
+        from webapp.augmented_batches import AugmentedBatches
+
+        batches = AugmentedBatches(split.x_train, split.y_train, rows, config.batch_size, config.pipeline,
+                                   config.seed, epoch, first_batch)
+        model.fit(batches, epochs=1, verbose=0, callbacks=callbacks)
+    else:
+        model.fit(split.x_train[rows], split.y_train[rows], batch_size=config.batch_size, epochs=1, shuffle=False,
+                  verbose=0, callbacks=callbacks)
+
+
 def _run_in_one_thread(trainers: list[ModelTrainer], stop: threading.Event) -> None:
     """Each model fits `TURN_BATCHES` batches of the epoch's order in turn, all in the calling thread."""
     first_trainer = trainers[0]
@@ -303,8 +317,7 @@ def _run_in_one_thread(trainers: list[ModelTrainer], stop: threading.Event) -> N
             for trainer in trainers:
                 if stop.is_set():
                     return
-                trainer.model.fit(trainer.split.x_train[turn], trainer.split.y_train[turn], batch_size=batch,
-                                  epochs=1, shuffle=False, verbose=0, callbacks=trainer.callbacks)
+                fit_rows(trainer.model, trainer.split, turn, config, epoch, trainer.callbacks, first_batch=first)
         for trainer in trainers:
             trainer.record.add_epoch_seconds(trainer.name, trainer.record.compute_seconds(trainer.name) - before[trainer.name])
 

@@ -82,3 +82,32 @@ def test_an_impossible_setting_gets_one_sentence():
     at.multiselect[0].set_value([])
     next(button for button in at.button if button.label == "Start training").click().run()
     assert [error.value for error in at.error] == ["Choose at least one model."]
+
+
+def test_training_with_the_augment_pages_pipeline_records_it_on_the_run():
+    from webapp.augment import pipeline_to_dict, preset_pipeline
+    from webapp.ui.state import AUGMENT_PIPELINE_KEY
+
+    at = open_page(TRAIN)
+    at.session_state[AUGMENT_PIPELINE_KEY] = pipeline_to_dict(preset_pipeline("seed"))
+    at.run()
+    picker = next(box for box in at.selectbox if box.label == "Augmentation")
+    assert picker.value == "page", "the Augment page's pipeline is offered first when there is one"
+    assert any("Rotate" in caption.value for caption in at.caption)
+    job = configure(at, models=("dnn",))
+    assert job.config.pipeline["transform"]["transforms"][0]["__class_fullname__"] == "Rotate"
+    assert machine_queue().wait(job, 120)
+    at.run()
+    assert not at.exception, at.exception
+    assert "Rotate" in job.runs[0].config["augmentation"]
+    assert any("augmented" in option for option in at.selectbox(key="selected_run").options)
+
+
+def test_a_broken_pipeline_file_gets_one_sentence_and_no_job():
+    at = open_page(TRAIN)
+    next(box for box in at.selectbox if box.label == "Augmentation").set_value("file").run()
+    at.file_uploader[0].set_value(("broken.yaml", b"transform: [oops", "text/yaml")).run()
+    start = next(button for button in at.button if button.label == "Start training")
+    start.click().run()
+    assert not at.exception, at.exception
+    assert at.error and "job" not in at.query_params

@@ -72,3 +72,23 @@ def test_summary_prints_a_readable_table_without_json(capsys):
     assert cli.main(["summary", "lenet"]) == 0
     out = capsys.readouterr().out
     assert "61,706 parameters" in out and "conv_1" in out and "inference" in out and "adam state" in out
+
+
+def test_train_with_a_pipeline_file_records_the_augmentation(lab_home, tmp_path):
+    import albumentations as A
+
+    path = tmp_path / "seed.json"
+    A.save(A.Compose([A.Rotate(limit=30, p=0.5), A.Blur(blur_limit=5, p=0.5)]), str(path), data_format="json")
+    result = run_cli("train", "--model", "dnn", "--subset", "1200", "--epochs", "1", "--pipeline", str(path), "--json",
+                     env_home=lab_home)
+    assert result.returncode == 0, result.stderr
+    line = json.loads(result.stdout)
+    assert "Rotate" in line["augmentation"] and "Blur" in line["augmentation"]
+
+
+def test_train_with_a_broken_pipeline_file_exits_1_with_one_sentence(tmp_path, capsys):
+    path = tmp_path / "broken.yaml"
+    path.write_text("transform: [this is not: a pipeline")
+    assert cli.main(["train", "--model", "dnn", "--pipeline", str(path), "--json"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and "Traceback" not in captured.err and len(captured.err.strip().splitlines()) == 1

@@ -153,7 +153,9 @@ def runs_browser() -> None:
 
 
 def _short(info: RunInfo) -> str:
-    return f"{info.model_name.upper()} {info.run_id[-4:]}" if not info.is_default else f"{info.model_name.upper()} default"
+    """A legend name: the model, the run's last characters, and whether it trained on augmented images."""
+    name = f"{info.model_name.upper()} {'default' if info.is_default else info.run_id[-4:]}"
+    return name + (" (augmented)" if info.config.get("augmentation") else "")
 
 
 def _run_row(info: RunInfo) -> dict[str, Any]:
@@ -161,6 +163,7 @@ def _run_row(info: RunInfo) -> dict[str, Any]:
     train = config.get("train_config", {})
     return {"run": info.run_id, "model": info.model_name.upper(), "status": config.get("status"),
             "test accuracy": config.get("test_accuracy"), "epochs": train.get("epochs"),
+            "augmentation": config.get("augmentation", ""),
             "images": config.get("train_images"), "optimizer": train.get("optimizer"),
             "created": config.get("created"), "device": config.get("device")}
 

@@ -1,11 +1,13 @@
 """Controls that return config objects: widgets in, a TrainConfig out, no work done here."""
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from webapp.config import MODEL_NAMES, OPTIMIZERS, PRECISIONS, TrainConfig
 from webapp.networks_info import MODEL_LABELS
-from webapp.ui.state import preset
+from webapp.ui.state import AUGMENT_PIPELINE_KEY, preset
 
 SUBSET_CHOICES = [1_000, 3_000, 6_000, 12_000, 30_000, 60_000]
 EPOCH_CHOICES = list(range(1, 21))
@@ -13,7 +15,48 @@ BATCH_CHOICES = [16, 32, 64, 128, 256, 512]
 RATE_CHOICES = [0.0001, 0.0003, 0.001, 0.002, 0.003, 0.01, 0.03, 0.1]
 
 
-def train_controls(key: str = "train") -> tuple[TrainConfig | None, str | None, bool]:
+AUGMENTATION_CHOICES = {
+    "none": "None: the images as they are",
+    "seed": "Seed tutorial: rotate up to 30 degrees, blur",
+    "digits": "Digits preset: small turns, shifts and zooms, elastic, dropout",
+    "page": "The pipeline built on the Augment page",
+    "file": "A pipeline file (YAML or JSON)",
+}
+
+
+def augmentation_picker() -> tuple[dict[str, Any] | None, str | None]:
+    """Which Albumentations pipeline augments the training images (validation and test never are):
+    (the pipeline in Albumentations' serialised form or None, a problem sentence or None)."""
+    from_page = st.session_state.get(AUGMENT_PIPELINE_KEY)
+    choices = [name for name in AUGMENTATION_CHOICES if name != "page" or from_page]
+    left, right = st.columns([1, 2])
+    choice = left.selectbox(
+        "Augmentation", choices, format_func=AUGMENTATION_CHOICES.get,
+        index=choices.index(preset("augment", choices, "page" if from_page else "none")),
+        help="Applied on the fly to the training images only, differently in every epoch. Build your own on the "
+             "Augment page. Compare a run with and without it in 'Saved runs' below.")
+    if choice == "none":
+        return None, None
+    from webapp.augment import PipelineError, describe_pipeline, load_pipeline_file, pipeline_to_dict, preset_pipeline
+
+    try:
+        if choice == "page":
+            pipeline = from_page
+        elif choice == "file":
+            upload = right.file_uploader("Pipeline file", type=["yaml", "yml", "json"],
+                                         help="A pipeline exported from the Augment page or saved with A.save.")
+            if upload is None:
+                return None, "Upload a pipeline file, or choose another augmentation."
+            pipeline = pipeline_to_dict(load_pipeline_file(upload.getvalue()))
+        else:
+            pipeline = pipeline_to_dict(preset_pipeline(choice))
+        right.caption(f"Training images pass through: {describe_pipeline(pipeline)}")
+    except PipelineError as problem:
+        return None, str(problem)
+    return pipeline, None
+
+
+def train_controls(key: str = "train", pipeline: dict[str, Any] | None = None) -> tuple[TrainConfig | None, str | None, bool]:
     """The training form: (config or None, problem sentence or None, submitted)."""
     defaults = TrainConfig()
     with st.form(key=f"{key}_form", border=True):
@@ -50,7 +93,7 @@ def train_controls(key: str = "train") -> tuple[TrainConfig | None, str | None, 
         config = TrainConfig(models=tuple(models), epochs=epochs, batch_size=batch_size,
                              subset=0 if subset == 60_000 else subset, seed=int(seed), optimizer=optimizer,
                              learning_rate=learning_rate, dropout=dropout, batch_norm=batch_norm,
-                             precision=precision)
+                             precision=precision, pipeline=pipeline)
     except ValueError as problem:
         return None, str(problem), submitted
     return config, None, submitted

@@ -1,0 +1,58 @@
+import numpy as np
+
+from tests.conftest import synthetic_digits
+from webapp.augment import pipeline_to_dict, preset_pipeline
+from webapp.augmented_batches import AugmentedBatches, augment_images, batch_seed
+
+DIGITS_PIPELINE = pipeline_to_dict(preset_pipeline("digits"))
+
+
+def batches(epoch: int, **kwargs) -> AugmentedBatches:
+    x, y = synthetic_digits(64, seed=3)
+    return AugmentedBatches(x[..., None], y, np.arange(64), 16, DIGITS_PIPELINE, seed=0, epoch=epoch, workers=1, **kwargs)
+
+
+def test_the_same_image_looks_different_in_each_epoch_and_the_same_on_a_repeat():
+    first, again, later = batches(0)[0][0], batches(0)[0][0], batches(1)[0][0]
+    assert first.shape == (16, 28, 28, 1) and first.dtype == np.uint8
+    assert np.array_equal(first, again), "a race's models see the very same augmented batch"
+    assert not np.array_equal(first, later), "augmented afresh every epoch, not once up front"
+    assert batch_seed(0, 0, 1) != batch_seed(0, 1, 0)
+
+
+def test_a_turn_of_an_epoch_gets_the_seeds_of_its_place_in_the_epoch():
+    whole = batches(0)
+    x, y = synthetic_digits(64, seed=3)
+    second_half = AugmentedBatches(x[..., None], y, np.arange(32, 64), 16, DIGITS_PIPELINE, seed=0, epoch=0,
+                                   first_batch=2, workers=1)
+    assert len(whole) == 4 and len(second_half) == 2
+    assert np.array_equal(whole[2][0], second_half[0][0])
+    assert np.array_equal(whole[3][1], second_half[1][1])
+
+
+def test_a_transform_that_changes_the_size_is_resized_back_to_28x28():
+    import albumentations as A
+
+    crop = A.Compose([A.RandomCrop(height=20, width=20, p=1.0)], seed=0)
+    images = synthetic_digits(4)[0]
+    assert augment_images(crop, images).shape == (4, 28, 28)
+
+
+def test_training_with_a_pipeline_augments_training_batches_only(tiny_mnist, monkeypatch):
+    from webapp.config import TrainConfig
+    from webapp.training import run_training
+
+    seen = []
+    original = AugmentedBatches.__getitem__
+
+    def spy(self, index):
+        seen.append(self.x)
+        return original(self, index)
+
+    monkeypatch.setattr(AugmentedBatches, "__getitem__", spy)
+    config = TrainConfig(models=("dnn", "cnn"), epochs=2, batch_size=64, pipeline=DIGITS_PIPELINE)
+    record, results = run_training(config, data=tiny_mnist, device_type="CPU")
+    snapshot = record.snapshot()
+    assert all(len(snapshot["curves"][name]["validations"]) > 0 for name in ("dnn", "cnn"))
+    assert seen and all(x.shape[0] == snapshot["train_images"] for x in seen), "only the training images"
+    assert {result.name for result in results} == {"dnn", "cnn"}
