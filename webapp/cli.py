@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 from webapp.architectures import ARCHITECTURE_NAMES
 from webapp.config import MODEL_NAMES, OPTIMIZERS, PRECISIONS, TrainConfig
+from webapp.networks_info import short_name
 from webapp.summary import DTYPE_BYTES, OPTIMIZER_SLOTS, MemorySettings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -104,7 +105,7 @@ def run_train(args: argparse.Namespace) -> int:
         if args.json:
             emit(report)
         else:
-            print(f"{info.model_name.upper():6} test accuracy {report['test_accuracy']:.2%}  "
+            print(f"{short_name(info.model_name):6} test accuracy {report['test_accuracy']:.2%}  "
                   f"loss {report['test_loss']:.4f}  saved as {info.run_id}")
     return EXIT_OK
 
@@ -148,7 +149,7 @@ class ProgressBar:
         self._last_tenth = tenth
         filled = int(fraction * self.WIDTH)
         accuracies = "  ".join(
-            f"{name.upper()} val {curves['validations'][-1]['accuracy']:.1%}"
+            f"{short_name(name)} val {curves['validations'][-1]['accuracy']:.1%}"
             for name, curves in snapshot["curves"].items() if curves["validations"])
         eta_text = f"ETA {int(eta) // 60}:{int(eta) % 60:02d}" if eta is not None else "ETA --:--"
         line = f"[{'#' * filled}{'.' * (self.WIDTH - filled)}] {fraction:4.0%}  {eta_text}  {accuracies}"
@@ -218,7 +219,7 @@ def run_predict(args: argparse.Namespace) -> int:
         elif "error" in result:
             say(f"{path}: {result['error']}")
         else:
-            print(f"{path}: " + ", ".join(f"{name.upper()} {result[name]['label']} "
+            print(f"{path}: " + ", ".join(f"{short_name(name)} {result[name]['label']} "
                                           f"({max(result[name]['probabilities']):.1%})" for name in models))
     return EXIT_FAILED if failed else EXIT_OK
 

@@ -1,5 +1,11 @@
 """Display names of the networks, importable without Keras (for labels, menus and command-line choices)."""
 MODEL_LABELS = {"dnn": "DNN (dense)", "cnn": "CNN (convolutional)", "lenet": "LeNet-5"}
+SHORT_NAMES = {"dnn": "DNN", "cnn": "CNN", "lenet": "LeNet-5"}
+
+
+def short_name(model: str) -> str:
+    """How charts, tables and metrics name a network: DNN, CNN, LeNet-5."""
+    return SHORT_NAMES.get(model, model.upper())
 
 # The Architectures page and `python -m webapp summary`: the lab's MNIST networks, then classic ImageNet ones.
 ARCHITECTURE_LABELS = {

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from webapp.networks_info import short_name
 from webapp.paths import DEFAULT_MODELS_DIR, runs_dir
 
 MODEL_FILE = "model.keras"
@@ -58,7 +59,7 @@ class RunInfo:
         tuned = self.config.get("fine_tuning") or {}
         origin = f" · tuned on {tuned['collection']}" if tuned.get("collection") else ""
         origin += " · augmented" if self.config.get("augmentation") else ""
-        return f"{self.run_id} · {self.model_name.upper()} · test {shown}{origin}{status}"
+        return f"{self.run_id} · {short_name(self.model_name)} · test {shown}{origin}{status}"
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from webapp import device
 from webapp.config import TrainConfig
 from webapp.data import Mnist, Split, as_model_input, load_mnist, split_training_set
 from webapp.history import HistoryRecorder, TrainingRecord
+from webapp.networks_info import short_name
 
 TURN_BATCHES = 25  # batches one model of a race trains before handing over to the next
 EVALUATION_BATCH_SIZE = 1000
@@ -72,7 +73,7 @@ def compile_model(name: str, config: TrainConfig, precision: str = "float32", st
 
         store = store or RunStore()
         if store.get(config.base_run).model_name != name:
-            raise ValueError(f"The run {config.base_run} is not a {name.upper()} model.")
+            raise ValueError(f"The run {config.base_run} is not a {short_name(name)} model.")
         model = store.load_model(config.base_run)
     else:
         model = build(name, NetworkOptions(dropout=config.dropout, batch_norm=config.batch_norm), precision)

@@ -11,6 +11,7 @@ import streamlit as st
 from webapp.config import TrainConfig
 from webapp.digits import Preprocessed
 from webapp.jobs import FAILED, STOPPED, QueueFullError
+from webapp.networks_info import short_name
 from webapp.own_digits import Collection, fine_tuning_problem, sanitise_name
 from webapp.store import RunInfo
 from webapp.ui import cached, state
@@ -113,7 +114,7 @@ def fine_tuning_panel(collection: Collection, chosen: dict[str, RunInfo], sample
     problem = fine_tuning_problem(sample_count)
     with st.form("fine_tune"):
         kinds = list(chosen)
-        kind = st.radio("Model", kinds, horizontal=True, format_func=lambda k: chosen[k].model_name.upper(),
+        kind = st.radio("Model", kinds, horizontal=True, format_func=lambda k: short_name(chosen[k].model_name),
                         help="The model chosen in the sidebar for that kind; the tuned copy is saved as a new run.")
         left, right = st.columns(2)
         epochs = left.slider("Epochs", 1, 50, 10, help="Passes over your samples (a fifth held out).")

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from webapp.digits import Preprocessed
+from webapp.networks_info import short_name
 from webapp.predict import Prediction, classify
 from webapp.store import RunInfo
 from webapp.ui import cached
@@ -65,7 +66,7 @@ def probability_chart(prediction: Prediction) -> alt.LayerChart:
 def show_predictions(models: dict[str, Any], chosen: dict[str, RunInfo], digit: Any) -> dict[str, Prediction]:
     predictions = classify(models, digit)
     for column, (kind, prediction) in zip(st.columns(len(predictions)), predictions.items()):
-        name = chosen[kind].model_name.upper()
+        name = short_name(chosen[kind].model_name)
         column.metric(f"{name} reads", str(prediction.label), help=f"Model: {chosen[kind].label}")
         column.caption(f"{max(prediction.probabilities):.1%} sure")
         column.altair_chart(probability_chart(prediction), width="stretch")
@@ -133,7 +134,7 @@ def show_occlusion(models: dict[str, Any], chosen: dict[str, RunInfo], digit: An
     for column, (kind, prediction) in zip(st.columns(len(models) + 1), predictions.items()):
         heat = occlusion_map(models[kind], digit, prediction.label)
         column.image(occlusion_overlay(heat, digit), width=168,
-                     caption=f"{chosen[kind].model_name.upper()}, answer {prediction.label}: "
+                     caption=f"{short_name(chosen[kind].model_name)}, answer {prediction.label}: "
                              f"largest drop {max(0.0, float(heat.max())):.0%}")
 
 
@@ -156,7 +157,7 @@ def show_robustness(models: dict[str, Any], chosen: dict[str, RunInfo], pixels: 
     picture.image(moved, caption="what the models see now", width=112, clamp=True)
     readings = classify(models, moved)
     for column, (kind, reading) in zip(answers.columns(len(readings)), readings.items()):
-        column.metric(f"{chosen[kind].model_name.upper()} now reads", str(reading.label),
+        column.metric(f"{short_name(chosen[kind].model_name)} now reads", str(reading.label),
                       help="The answer for the shifted and turned digit.")
         column.caption(f"{max(reading.probabilities):.1%} sure")
     st.caption("Confidence in the original answer as the digit slides sideways (the other sliders left out).")
@@ -171,7 +172,7 @@ def shift_sweep_chart(models: dict[str, Any], chosen: dict[str, RunInfo], digit:
     rows = []
     for shift in range(-8, 9):
         for kind, reading in classify(models, transform(digit, shift_x=shift)).items():
-            rows.append({"shift": shift, "model": chosen[kind].model_name.upper(),
+            rows.append({"shift": shift, "model": short_name(chosen[kind].model_name),
                          "confidence": reading.probabilities[original[kind].label]})
     frame = pd.DataFrame(rows)
     return alt.Chart(frame).mark_line(

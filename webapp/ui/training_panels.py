@@ -11,6 +11,7 @@ from webapp.codegen import reproduce_script
 from webapp.curves import METRICS, X_AXES, chart_rows, plotted_summary
 from webapp.history import progress
 from webapp.jobs import FAILED, QUEUED, RUNNING, STOPPED, Job
+from webapp.networks_info import short_name
 from webapp.store import RunInfo, history_csv
 from webapp.ui import cached
 from webapp.ui.charts import confusion_chart, race_chart
@@ -67,7 +68,7 @@ def _live_job_body(job: Job) -> None:
     eta_text = f", about {_duration(eta)} left" if eta is not None and fraction < 1 else ""
     stopping = " (stopping)" if job.stop_event.is_set() else ""
     st.progress(min(1.0, fraction), text=f"Training{stopping}: {fraction:.0%}{eta_text}")
-    draw_curves({name.upper(): curves for name, curves in snapshot["curves"].items()}, key="live",
+    draw_curves({short_name(name): curves for name, curves in snapshot["curves"].items()}, key="live",
                 epochs=snapshot["total_steps"] / snapshot["steps_per_epoch"])
 
 
@@ -95,13 +96,13 @@ def results(runs: list[RunInfo]) -> None:
         return
     st.subheader("Results on the 10,000 test images")
     for column, info in zip(st.columns(len(runs)), runs):
-        column.metric(f"{info.model_name.upper()} test accuracy", f"{info.config['test_accuracy']:.2%}",
+        column.metric(f"{short_name(info.model_name)} test accuracy", f"{info.config['test_accuracy']:.2%}",
                       help=f"{info.config['params']:,} parameters, trained on {info.config['device']}.")
         column.caption(f"Test loss {info.config['test_loss']:.4f} · {info.config['compute_seconds']:.1f} s of compute"
                        f" · saved as {info.run_id}")
-    draw_curves({info.model_name.upper(): cached.store().load_history(info.run_id) for info in runs}, key="final")
+    draw_curves({short_name(info.model_name): cached.store().load_history(info.run_id) for info in runs}, key="final")
     mnist = cached.mnist()
-    tabs = st.tabs([f"{info.model_name.upper()} mistakes" for info in runs])
+    tabs = st.tabs([f"{short_name(info.model_name)} mistakes" for info in runs])
     for tab, info in zip(tabs, runs):
         with tab:
             mistakes(info, mnist.x_test, mnist.y_test)
@@ -114,7 +115,7 @@ def mistakes(info: RunInfo, x_test: np.ndarray, y_test: np.ndarray) -> None:
         return
     matrix = evaluation.confusion_matrix(y_test, predictions)
     left, right = st.columns([1, 1])
-    left.altair_chart(confusion_chart(matrix, f"{info.model_name.upper()}: true vs predicted"), width="stretch")
+    left.altair_chart(confusion_chart(matrix, f"{short_name(info.model_name)}: true vs predicted"), width="stretch")
     worst = evaluation.most_confused(matrix)
     if worst:
         left.caption("Most confused: " + "; ".join(f"{t} read as {p} ({n}x)" for t, p, n in worst) + ".")
@@ -154,14 +155,14 @@ def runs_browser() -> None:
 
 def _short(info: RunInfo) -> str:
     """A legend name: the model, the run's last characters, and whether it trained on augmented images."""
-    name = f"{info.model_name.upper()} {'default' if info.is_default else info.run_id[-4:]}"
+    name = f"{short_name(info.model_name)} {'default' if info.is_default else info.run_id[-4:]}"
     return name + (" (augmented)" if info.config.get("augmentation") else "")
 
 
 def _run_row(info: RunInfo) -> dict[str, Any]:
     config = info.config
     train = config.get("train_config", {})
-    return {"run": info.run_id, "model": info.model_name.upper(), "status": config.get("status"),
+    return {"run": info.run_id, "model": short_name(info.model_name), "status": config.get("status"),
             "test accuracy": config.get("test_accuracy"), "epochs": train.get("epochs"),
             "augmentation": config.get("augmentation", ""),
             "images": config.get("train_images"), "optimizer": train.get("optimizer"),
