@@ -167,7 +167,7 @@ def default_arguments(name: str) -> dict:
 def _check_against_registry(spec: TransformSpec, arguments: dict) -> None:
     """The normalised arguments (Albumentations turns `limit=30` into `[-30, 30]`) within the registry's bounds."""
     for control in spec.controls:
-        if control.name in arguments:
+        if arguments.get(control.name) is not None:  # None: not used (Affine's translate_percent, say)
             _check_control(spec, control, arguments[control.name])
     for name in spec.fixed:
         if arguments.get(name) not in (None, default_arguments(spec.name).get(name)):
@@ -406,8 +406,10 @@ def preset_pipeline(name: str, seed: int | None = None, image_shape: tuple[int, 
 
 # -- words and code ------------------------------------------------------------------------------------
 def describe_pipeline(data_or_pipeline: dict | A.Compose) -> str:
-    """One line: each transform with its shown controls and p, e.g. 'Rotate(limit ±30, p 0.5) -> Blur(...)'."""
-    data = data_or_pipeline if isinstance(data_or_pipeline, dict) else pipeline_to_dict(data_or_pipeline)
+    """One line: each transform with its shown controls (ranges as Albumentations normalises them) and p,
+    e.g. 'Rotate(limit ±30, p 0.5) -> Blur(blur_limit 3-5, p 0.5)'."""
+    pipeline = data_or_pipeline if isinstance(data_or_pipeline, A.Compose) else pipeline_from_dict(data_or_pipeline)
+    data = pipeline_to_dict(pipeline)
     parts = []
     for entry in data["transform"]["transforms"]:
         name = entry["__class_fullname__"]

@@ -32,7 +32,7 @@ class Sample:
 
     @property
     def caption(self) -> str:
-        steps = "; ".join(self.applied) or "unchanged (no transform fired)"
+        steps = "; ".join(self.applied) or "unchanged"
         return steps if self.label is None else f"a {self.label}: {steps}"
 
 
