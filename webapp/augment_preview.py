@@ -92,7 +92,7 @@ def _holes(params: dict) -> str:
 
 def _crop(params: dict) -> str:
     x_min, y_min, x_max, y_max = params.get("crop_coords", (0, 0, 0, 0))
-    return f"{x_max - x_min}x{y_max - y_min} crop at ({x_min}, {y_min})"
+    return f"crop {x_max - x_min}x{y_max - y_min}"
 
 
 def _noise(params: dict) -> str:
