@@ -14,7 +14,6 @@ import inspect
 import json
 import math
 import os
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
@@ -140,10 +139,9 @@ def _build_transform(entry: Any, position: int) -> A.BasicTransform:
     if unknown:
         raise PipelineError(f"{name} has no parameter {unknown[0]!r}.")
     _check_finite(name, arguments)
+    _check_odd(spec, arguments)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # e.g. an even kernel size, which Albumentations rounds up to odd
-            transform = getattr(A, name)(**arguments)
+        transform = getattr(A, name)(**arguments)
     except (ValueError, TypeError) as error:
         raise PipelineError(_first_line(error, name)) from None
     _check_against_registry(spec, _plain(A.to_dict(transform)["transform"]))
@@ -222,6 +220,13 @@ def _check_size(data: Any) -> None:
             pending.extend((item, depth + 1) for pair in value.items() for item in pair)
         elif isinstance(value, list):
             pending.extend((item, depth + 1) for item in value)
+
+
+def _check_odd(spec: TransformSpec, arguments: dict) -> None:
+    """Before Albumentations sees them: it would round an even kernel size up, with a warning."""
+    for control in spec.controls:
+        if control.odd and any(_is_number(number) and number % 2 == 0 for number in _leaves(arguments.get(control.name))):
+            raise PipelineError(f"{spec.name}'s {control.name} must be odd; the file has {_shown(arguments[control.name])}.")
 
 
 def _check_finite(name: str, arguments: dict) -> None:

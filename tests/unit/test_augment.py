@@ -188,3 +188,15 @@ def test_augment_batch_keeps_the_batch_shape():
     batch = np.stack([DIGIT] * 5)
     out = augment.augment_batch(augment.preset_pipeline("digits", seed=0), batch)
     assert out.shape == batch.shape and out.dtype == np.uint8
+
+
+def test_every_transform_saved_by_albumentations_with_its_defaults_opens_in_the_editor():
+    transforms = [getattr(A, spec.name)(**({spec.size_param: (28, 28)} if spec.size_param else {})) for spec in TRANSFORMS]
+    steps = augment.steps_from_dict(A.to_dict(A.Compose(transforms)))
+    assert [step.name for step in steps] == [spec.name for spec in TRANSFORMS]
+    assert augment.steps_from_dict(augment.steps_to_dict(steps)) == steps
+
+
+def test_an_even_kernel_size_is_refused_rather_than_rounded():
+    with pytest.raises(PipelineError, match="MedianBlur's blur_limit must be odd"):
+        augment.pipeline_from_dict(compose({"__class_fullname__": "MedianBlur", "blur_limit": [3, 4]}))
