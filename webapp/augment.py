@@ -5,7 +5,8 @@ A pipeline travels as Albumentations' own serialised form (`A.to_dict`), plain J
 transform and parameter against the registry (webapp/augment_registry.py) before Albumentations sees it, and
 builds an `A.Compose(..., strict=True, seed=seed)`. Building is cheap (well under a millisecond per transform),
 so a trainer can build a freshly seeded pipeline for every batch instead of sharing one random state.
-Files are parsed with `json` or `yaml.safe_load` only: never `A.load`'s pickles, never code.
+Files are parsed with `json` or `yaml.safe_load` only (plain data, never Python objects), and each transform is
+built by its registry name: `A.from_dict` is not used, since it builds any class Albumentations knows.
 """
 from __future__ import annotations
 

@@ -64,7 +64,7 @@ def test_saved_files_round_trip_to_the_same_images(tmp_path, form):
     loaded = augment.load_pipeline_file(str(path), seed=5)
     assert loaded.strict
     assert all(np.array_equal(a, b) for a, b in zip(outputs(data, PHOTO, 5), [loaded(image=PHOTO)["image"] for _ in range(4)]))
-    # Albumentations' own loader reads our files too (the lab itself never uses it: A.load can unpickle)
+    # Albumentations' own loader reads our files too (the lab checks everything itself and builds by registry name)
     assert A.to_dict(A.load(str(path), data_format=form)) == A.to_dict(loaded)
 
 
