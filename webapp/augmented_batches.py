@@ -20,22 +20,6 @@ def batch_seed(seed: int, epoch: int, batch: int) -> int:
     return int(np.random.SeedSequence([seed, epoch, batch]).generate_state(1)[0])
 
 
-def augment_images(pipeline: Any, images: np.ndarray) -> np.ndarray:
-    """Apply the pipeline to each (H, W) or (H, W, 1) uint8 image, resizing back if a transform changed the size."""
-    import cv2
-
-    height, width = images.shape[1:3]
-    out = np.empty(images.shape, dtype=np.uint8)
-    for index, image in enumerate(images):
-        augmented = np.asarray(pipeline(image=image.reshape(height, width))["image"])
-        if augmented.ndim == 3:
-            augmented = augmented[..., 0]
-        if augmented.shape != (height, width):
-            augmented = cv2.resize(augmented, (width, height), interpolation=cv2.INTER_AREA)
-        out[index] = augmented.reshape(out.shape[1:])
-    return out
-
-
 def default_workers() -> int:
     """Threads preparing batches: leave at least one core to the model."""
     return max(1, min(MAX_WORKERS, (os.cpu_count() or 2) - 1))
@@ -46,16 +30,20 @@ class AugmentedBatches(keras.utils.PyDataset):
 
     def __init__(self, x: np.ndarray, y: np.ndarray, rows: np.ndarray, batch_size: int, pipeline: dict[str, Any],
                  seed: int, epoch: int, first_batch: int = 0, workers: int | None = None) -> None:
+        from webapp.augment import sized_for
+
         super().__init__(workers=workers or default_workers(), use_multiprocessing=False)
         self.x, self.y, self.rows, self.batch_size = x, y, rows, batch_size
-        self.pipeline, self.seed, self.epoch, self.first_batch = pipeline, seed, epoch, first_batch
+        # a pipeline saved while previewing a photo may crop to the photo's size: crop to the digits' instead
+        self.pipeline = sized_for(pipeline, x.shape[1:3])
+        self.seed, self.epoch, self.first_batch = seed, epoch, first_batch
 
     def __len__(self) -> int:
         return len(self.rows) // self.batch_size
 
     def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
-        from webapp.augment import pipeline_from_dict
+        from webapp.augment import augment_batch, pipeline_from_dict
 
         rows = self.rows[index * self.batch_size:(index + 1) * self.batch_size]
         pipeline = pipeline_from_dict(self.pipeline, seed=batch_seed(self.seed, self.epoch, self.first_batch + index))
-        return augment_images(pipeline, self.x[rows]), self.y[rows]
+        return augment_batch(pipeline, self.x[rows]), self.y[rows]

@@ -4,6 +4,7 @@ Speed is never asserted in tests (the machines are shared and noisy); it is meas
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -13,7 +14,7 @@ import sys
 import threading
 import time
 import urllib.request
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -343,6 +344,52 @@ def stages_benchmark(runs: int = 7, width: int = 4000, height: int = 3000, log: 
         report[f"{label}_seconds"] = timings
         report[f"{label}_median_seconds"] = statistics.median(timings)
         log(f"{label}: median {report[f'{label}_median_seconds']:.3f} s over {runs} runs")
+    return report
+
+
+# -- bench augment -------------------------------------------------------------------------------
+@contextlib.contextmanager
+def one_cpu_core() -> Iterator[int | None]:
+    """Pin this process to one CPU core and OpenCV to one thread (restored afterwards), so images/s count one
+    core's work; yields the core, or None where the system cannot pin (macOS)."""
+    import cv2
+
+    threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    allowed = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    core = min(allowed) if allowed else None
+    if core is not None:
+        os.sched_setaffinity(0, {core})
+    try:
+        yield core
+    finally:
+        cv2.setNumThreads(threads)
+        if allowed:
+            os.sched_setaffinity(0, allowed)
+
+
+def augment_benchmark(runs: int = 5, images: int = 10_000, batch_size: int = 256, log: Log = print) -> dict[str, Any]:
+    """Images per second through the digits preset on MNIST training digits, on one core. Each batch gets a
+    freshly seeded pipeline, built from its serialised form as training builds it (the building is timed too)."""
+    from webapp.augment import augment_batch, describe_pipeline, pipeline_from_dict, pipeline_to_dict, preset_pipeline
+    from webapp.data import load_mnist
+
+    digits = load_mnist().x_train[:images]
+    data = pipeline_to_dict(preset_pipeline("digits"))
+
+    def augment_all() -> None:
+        for start in range(0, len(digits), batch_size):
+            augment_batch(pipeline_from_dict(data, seed=start), digits[start:start + batch_size])
+
+    with one_cpu_core() as core:
+        timings = timed(augment_all, runs)
+        build_ms = statistics.median(timed(lambda: pipeline_from_dict(data, seed=1), 50)) * 1000
+    rates = [len(digits) / seconds for seconds in timings]
+    report = {"benchmark": "augment", "preset": "digits", "pipeline": describe_pipeline(data), "images": len(digits),
+              "batch_size": batch_size, "runs": runs, "cpu_core": core, "images_per_second": rates,
+              "median_images_per_second": statistics.median(rates), "pipeline_build_ms": build_ms,
+              "goal_images_per_second": 5000}
+    log(f"digits preset on {len(digits):,} MNIST digits, core {core}: {[round(rate) for rate in rates]} images/s")
     return report
 
 

@@ -366,6 +366,56 @@ def format_stages_report(summary: dict[str, Any]) -> str:
     return "\n".join(lines + [f"  note: {note}" for note in summary["notes"]])
 
 
+# -- augment -----------------------------------------------------------------------------------------
+def add_augment_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "augment", help="augmented samples of a photo through a saved Albumentations pipeline",
+        description="Run a photo through a pipeline saved by the Augment page (or by Albumentations' A.save) N "
+                    "times and print what each sample got. The same file and seed always give the same images.")
+    parser.add_argument("image", metavar="IMAGE", help="a PNG, JPEG, WebP, BMP or GIF photo")
+    parser.add_argument("--pipeline", required=True, metavar="FILE.yaml|FILE.json",
+                        help="the pipeline in Albumentations' saved form (YAML or JSON; read with the safe loaders)")
+    parser.add_argument("-n", "--count", type=int, default=16, help="samples to make (default 16)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the pipeline's random draws")
+    parser.add_argument("--out", metavar="GRID.png", help="write the samples side by side as a PNG")
+    parser.add_argument("--save-npz", metavar="OUT.npz", help="write `images`, an (n, H, W, C) uint8 array")
+    parser.add_argument("--json", action="store_true", help="one JSON line on stdout")
+    parser.set_defaults(handler=run_augment, parser=parser)
+
+
+def run_augment(args: argparse.Namespace) -> int:
+    from webapp.augment_preview import MAX_SAMPLES
+
+    if not 1 <= args.count <= MAX_SAMPLES:
+        raise UsageError(f"-n must be from 1 to {MAX_SAMPLES}")
+    import numpy as np
+
+    from webapp.augment import describe_pipeline, read_pipeline_file, sized_for
+    from webapp.augment_preview import augment_samples, grid_png, read_photo, stacked
+
+    data = read_pipeline_file(args.pipeline)
+    photo = read_photo(args.image, max_side=None)
+    data = sized_for(data, photo.shape)  # a target size (RandomResizedCrop's) follows the image
+    samples = augment_samples(data, [photo] * args.count, args.seed)
+    images = [sample.image for sample in samples]
+    if args.save_npz:
+        np.savez_compressed(args.save_npz, images=stacked(images))
+    if args.out:
+        with open(args.out, "wb") as out:
+            out.write(grid_png(images))
+    summary = {"image": args.image, "pipeline": args.pipeline, "transforms": describe_pipeline(data),
+               "count": args.count, "seed": args.seed, "input_shape": list(photo.shape),
+               "applied": [list(sample.applied) for sample in samples],
+               "grid": args.out, "npz": args.save_npz}
+    if args.json:
+        emit(summary)
+    else:
+        print(f"{args.count} samples of {args.image} ({'x'.join(map(str, photo.shape))}) through "
+              f"{summary['transforms']}, seed {args.seed}:")
+        print("\n".join(f"  {index:3}: {'; '.join(sample.applied) or 'unchanged'}" for index, sample in enumerate(samples)))
+    return EXIT_OK
+
+
 # -- bench -------------------------------------------------------------------------------------------
 def add_bench_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("bench", help="measure speed (see each benchmark's --help)")
@@ -396,6 +446,13 @@ def add_bench_parser(commands: argparse._SubParsersAction) -> None:
     summary.add_argument("--repeats", type=int, default=20, help="cached look-ups timed per network (median reported)")
     summary.add_argument("--json", action="store_true")
     summary.set_defaults(handler=run_bench_summary, parser=summary)
+    augment = benches.add_parser("augment", help="images/s through the digits augmentation preset on one CPU core")
+    augment.add_argument("--runs", type=int, default=5, help="timed runs after a warm-up (median reported)")
+    augment.add_argument("--images", type=int, default=10_000, help="MNIST training digits per run")
+    augment.add_argument("--epoch-images", type=int, default=12_000,
+                         help="also time one CNN training epoch on this many images, plain and augmented (0: skip)")
+    augment.add_argument("--json", action="store_true")
+    augment.set_defaults(handler=run_bench_augment)
 
 
 def run_bench_train(args: argparse.Namespace) -> int:
@@ -460,9 +517,24 @@ def run_bench_summary(args: argparse.Namespace) -> int:
         f"{report['max_cached_ms']:.3f} ms"))
 
 
+def run_bench_augment(args: argparse.Namespace) -> int:
+    from webapp import bench
+
+    report = bench.augment_benchmark(runs=max(1, args.runs), images=max(256, args.images), log=say)
+    if args.epoch_images > 0:
+        report.update(bench.augmented_epoch_benchmark(images=args.epoch_images, log=say))
+    return show_report(args, report, lambda report: (
+        f"digits preset ({report['pipeline']}) on one CPU core: {report['median_images_per_second']:,.0f} images/s "
+        f"(median of {report['runs']}; goal {report['goal_images_per_second']:,}); building a seeded pipeline: "
+        f"{report['pipeline_build_ms']:.2f} ms" + (
+            f"; one CNN epoch on {report['epoch_images']:,} images: {report['epoch_seconds_plain']:.1f} s plain, "
+            f"{report['epoch_seconds_augmented']:.1f} s augmented" if "epoch_images" in report else "")))
+
+
 # -- entry -------------------------------------------------------------------------------------------
 PARSERS: list[Callable[[argparse._SubParsersAction], None]] = [add_train_parser, add_runs_parser, add_predict_parser,
-                                                                add_stages_parser, add_summary_parser, add_bench_parser]
+                                                                add_stages_parser, add_summary_parser, add_augment_parser,
+                                                                add_bench_parser]
 
 
 def build_parser() -> argparse.ArgumentParser:

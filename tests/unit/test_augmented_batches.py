@@ -2,7 +2,7 @@ import numpy as np
 
 from tests.conftest import synthetic_digits
 from webapp.augment import pipeline_to_dict, preset_pipeline
-from webapp.augmented_batches import AugmentedBatches, augment_images, batch_seed
+from webapp.augmented_batches import AugmentedBatches, batch_seed
 
 DIGITS_PIPELINE = pipeline_to_dict(preset_pipeline("digits"))
 
@@ -30,12 +30,13 @@ def test_a_turn_of_an_epoch_gets_the_seeds_of_its_place_in_the_epoch():
     assert np.array_equal(whole[3][1], second_half[1][1])
 
 
-def test_a_transform_that_changes_the_size_is_resized_back_to_28x28():
+def test_a_pipeline_sized_for_a_photo_still_gives_28x28_digits():
     import albumentations as A
 
-    crop = A.Compose([A.RandomCrop(height=20, width=20, p=1.0)], seed=0)
-    images = synthetic_digits(4)[0]
-    assert augment_images(crop, images).shape == (4, 28, 28)
+    photo_sized = pipeline_to_dict(A.Compose([A.RandomResizedCrop(size=(300, 400), p=1.0)]))
+    x, y = synthetic_digits(16)
+    images, labels = AugmentedBatches(x[..., None], y, np.arange(16), 8, photo_sized, seed=0, epoch=0, workers=1)[1]
+    assert images.shape == (8, 28, 28, 1) and np.array_equal(labels, y[8:])
 
 
 def test_training_with_a_pipeline_augments_training_batches_only(tiny_mnist, monkeypatch):

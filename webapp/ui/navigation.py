@@ -26,6 +26,8 @@ PAGES = [
               "Draw a digit or upload a photo of one and see the dense net and the convnet read it."),
     PageEntry("pages/stages.py", "CNN Stages", ":material/layers:", "stages",
               "Convolution, ReLU and pooling on your own photo, with the shapes, parameters and memory behind them."),
+    PageEntry("pages/augment.py", "Augment", ":material/auto_awesome_motion:", "augment",
+              "Build an augmentation pipeline, see it on sixteen digits or photos at once, export it and train with it."),
     PageEntry("pages/architectures.py", "Architectures", ":material/account_tree:", "architectures",
               "Classic CNNs layer by layer: where the parameters are, where the memory goes, and the formulas behind them."),
 ]

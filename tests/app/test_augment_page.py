@@ -1,0 +1,103 @@
+import io
+import re
+
+import numpy as np
+import yaml
+from PIL import Image
+
+from tests.app.conftest import open_page
+from webapp import augment
+from webapp.ui.state import AUGMENT_PIPELINE_KEY
+
+AUGMENT = "pages/augment.py"
+
+
+def sample_captions(at) -> list[str]:
+    """Captions of the augmented samples (the originals in the expander say only 'a 7' or 'original')."""
+    captions = [caption for image in at.get("image") for caption in image.captions]
+    return [caption for caption in captions if caption != "original" and not re.fullmatch(r"a \d", caption)]
+
+
+def handed_over(at) -> list[str]:
+    return [entry["__class_fullname__"] for entry in at.session_state[AUGMENT_PIPELINE_KEY]["transform"]["transforms"]]
+
+
+def step_keys(at) -> list[str]:
+    """The steps' remove buttons, top to bottom (their keys carry each step's id)."""
+    return [button.key for button in at.button if button.key and button.key.endswith("_remove")]
+
+
+def test_the_seed_preset_previews_sixteen_digits_and_is_handed_to_the_train_page():
+    at = open_page(AUGMENT)
+    assert at.title[0].value == "Augment" and not at.error
+    captions = sample_captions(at)
+    assert len(captions) == 16 and all(caption.startswith("a ") for caption in captions)
+    assert any("Rotate" in caption for caption in captions) and any("Blur kernel" in caption for caption in captions)
+    assert handed_over(at) == ["Rotate", "Blur"]
+    assert "A.Rotate(limit=(-30.0, 30.0), p=0.5)" in at.code[0].value and "seed=0" in at.code[0].value
+    assert any("Rotate(limit ±30, p 0.5) -> Blur(blur_limit 3-5, p 0.5)" in text.value for text in at.markdown)
+
+
+def test_adding_moving_editing_and_removing_transforms():
+    at = open_page(AUGMENT)
+    at.selectbox(key="augment_new").set_value("VerticalFlip")
+    at.button[1].click().run()  # Add
+    assert not at.exception and handed_over(at) == ["Rotate", "Blur", "VerticalFlip"]
+    assert any("a flipped 6 reads as a 9" in warning.value for warning in at.warning)
+
+    first, _, flip = step_keys(at)
+    at.button(key=flip.replace("_remove", "_up")).click().run()
+    assert handed_over(at) == ["Rotate", "VerticalFlip", "Blur"]
+    at.slider(key=first.replace("_remove", "_limit")).set_value((-60.0, 45.0)).run()
+    at.slider(key=first.replace("_remove", "_p")).set_value(1.0).run()
+    rotate = at.session_state[AUGMENT_PIPELINE_KEY]["transform"]["transforms"][0]
+    assert rotate["limit"] == [-60.0, 45.0] and rotate["p"] == 1.0
+    assert all("Rotate" in caption for caption in sample_captions(at)), "p = 1: every sample is rotated"
+
+    at.button(key=flip).click().run()
+    assert handed_over(at) == ["Rotate", "Blur"] and not at.warning
+
+
+def test_presets_load_and_resample_draws_new_samples():
+    at = open_page(AUGMENT)
+    at.selectbox(key="augment_preset").set_value("digits")
+    at.button[0].click().run()  # Load
+    assert handed_over(at) == ["Affine", "ElasticTransform", "CoarseDropout"]
+    before = sample_captions(at)
+    next(button for button in at.button if button.label == "Resample").click().run()
+    assert at.number_input(key="augment_seed").value == 1
+    assert sample_captions(at) != before
+
+
+def test_an_imported_file_replaces_the_pipeline_and_a_hostile_one_gets_one_sentence():
+    at = open_page(AUGMENT)
+    saved = augment.pipeline_yaml(augment.pipeline_to_dict(augment.preset_pipeline("photos")))
+    at.file_uploader(key="augment_upload").set_value(("mine.yaml", saved.encode(), "application/x-yaml")).run()
+    assert not at.exception and not at.error
+    assert handed_over(at) == ["HorizontalFlip", "RandomResizedCrop", "RandomBrightnessContrast", "GaussNoise"]
+    assert at.session_state[AUGMENT_PIPELINE_KEY]["transform"]["transforms"][1]["size"] == [28, 28]
+
+    hostile = b"transform: !!python/object/apply:os.system ['echo owned']"
+    at.file_uploader(key="augment_upload").set_value(("evil.yaml", hostile, "application/x-yaml")).run()
+    assert not at.exception
+    assert [error.value for error in at.error] == [
+        "evil.yaml: The pipeline file uses a YAML tag the safe loader refuses (line 1); only plain data is read, "
+        "never Python objects."]
+    assert handed_over(at)[0] == "HorizontalFlip", "the pipeline being edited is kept"
+
+
+def test_photos_preview_at_their_size_and_a_broken_upload_gets_one_sentence():
+    at = open_page(AUGMENT)
+    at.radio(key="augment_source").set_value("sample").run()
+    assert not at.error and len(sample_captions(at)) == 16
+    exported = yaml.safe_load(augment.pipeline_yaml(at.session_state[AUGMENT_PIPELINE_KEY]))
+    assert exported["transform"]["transforms"][0]["__class_fullname__"] == "Rotate"
+
+    at.radio(key="augment_source").set_value("upload").run()
+    assert any("Upload a photo" in info.value for info in at.info)
+    encoded = io.BytesIO()
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (40, 60, 3), dtype=np.uint8)).save(encoded, "PNG")
+    at.file_uploader(key="augment_photo").set_value(("mine.png", encoded.getvalue(), "image/png")).run()
+    assert not at.error and len(sample_captions(at)) == 16
+    at.file_uploader(key="augment_photo").set_value(("broken.png", b"not an image", "image/png")).run()
+    assert [error.value for error in at.error] == ["This file is not an image that can be read; use PNG, JPEG, WebP, BMP or GIF."]

@@ -1,0 +1,67 @@
+"""webapp.augment_preview: reproducible samples, the parameters drawn for each, grids and stacks."""
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.conftest import PROJECT_ROOT, synthetic_digits
+from webapp import augment, augment_preview
+from webapp.augment_preview import Sample
+
+CAT = PROJECT_ROOT / "data" / "samples" / "chelsea.jpg"
+
+
+def rotate_and_blur(p: float = 1.0) -> dict:
+    return augment.steps_to_dict([augment.step("Rotate", p, limit=(25.0, 25.0)), augment.step("Blur", p)])
+
+
+def test_samples_say_what_was_drawn_for_them_and_repeat_with_the_seed():
+    digits, labels = synthetic_digits(6)
+    samples = augment_preview.augment_samples(rotate_and_blur(), list(digits), seed=2, labels=labels)
+    again = augment_preview.augment_samples(rotate_and_blur(), list(digits), seed=2, labels=labels)
+    assert all(np.array_equal(a.image, b.image) for a, b in zip(samples, again))
+    assert samples[0].applied[0] == "Rotate +25°" and samples[0].applied[1] in ("Blur kernel 3", "Blur kernel 5")
+    assert samples[0].caption.startswith(f"a {labels[0]}: Rotate +25°; Blur kernel")
+
+
+def test_a_transform_that_does_not_fire_is_not_listed():
+    samples = augment_preview.augment_samples(rotate_and_blur(p=0.0), [np.zeros((28, 28), np.uint8)], seed=0)
+    assert samples[0].applied == () and samples[0].caption == "unchanged"
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("Affine", "°, zoom "), ("CoarseDropout", "CoarseDropout 1 hole"), ("RandomResizedCrop", "crop "),
+    ("GaussNoise", "grey levels"), ("RandomBrightnessContrast", "contrast ×"), ("Downscale", "Downscale scale 0."),
+    ("VerticalFlip", "VerticalFlip"),
+])
+def test_applied_parameters_read_as_words(name, expected):
+    data = augment.steps_to_dict([augment.step(name, 1.0, **({"num_holes_range": (1, 1)} if name == "CoarseDropout" else {}))])
+    sample = augment_preview.augment_samples(data, [np.full((28, 28), 90, np.uint8)], seed=1)[0]
+    assert sample.applied[0].startswith(name) and expected in sample.applied[0]
+
+
+def test_random_digits_are_distinct_and_picked_by_the_seed():
+    digits, labels = synthetic_digits(50)
+    first, first_labels = augment_preview.random_digits(digits, labels, 16, seed=3)
+    again, _ = augment_preview.random_digits(digits, labels, 16, seed=3)
+    assert first.shape == (16, 28, 28) and np.array_equal(first, again) and len(first_labels) == 16
+
+
+def test_photos_load_safely_as_grey_or_colour_arrays():
+    assert augment_preview.read_photo(CAT).shape == (300, 451, 3)
+    grey = io.BytesIO()
+    Image.new("LA", (40, 30), (10, 0)).save(grey, "PNG")
+    assert augment_preview.read_photo(grey.getvalue()).shape == (30, 40, 3)  # transparency laid over white
+    assert augment_preview.read_photo(PROJECT_ROOT / "data" / "samples" / "camera.jpg").ndim == 2
+
+
+def test_grids_enlarge_small_digits_and_stacks_add_a_channel():
+    digits = [np.full((28, 28), value, np.uint8) for value in (0, 100, 200)]
+    grid = augment_preview.sample_grid(digits, columns=2)
+    assert grid.shape == (2 * (112 + 4) + 4, 2 * (112 + 4) + 4)
+    assert Image.open(io.BytesIO(augment_preview.grid_png(digits))).format == "PNG"
+    assert augment_preview.stacked(digits).shape == (3, 28, 28, 1)
+    with pytest.raises(augment.PipelineError, match="different sizes"):
+        augment_preview.stacked([digits[0], np.zeros((5, 5), np.uint8)])
+    assert Sample(digits[0], ("Rotate +3°",), 7).caption == "a 7: Rotate +3°"

@@ -1,0 +1,258 @@
+"""Augment page panels: the pipeline builder (widgets generated from the registry), the preview grid and the
+export. All checking, building and describing happens in webapp.augment; this module only draws."""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from webapp import augment as core
+from webapp.augment_preview import Sample, augment_samples, enlarged, random_digits, read_photo
+from webapp.augment_registry import CHOICE, FLOAT, GROUP_TITLES, REGISTRY, TRANSFORMS, Control
+from webapp.images import ImageError
+from webapp.stages import sample_photos
+from webapp.ui import cached
+from webapp.ui.state import AUGMENT_PIPELINE_KEY
+
+STEPS_KEY = "augment_steps"  # the editor's steps: a list of (uid, Step)
+UID_KEY = "augment_next_uid"
+SEED_KEY = "augment_seed"
+IMPORT_KEY = "augment_import"  # (file id, error or None) of the last upload read, so it is read once
+PHOTO_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif"]
+SOURCES = {"digits": "MNIST digits", "sample": "Sample photo", "upload": "Your photo"}
+COLUMNS = 4
+CHOICE_WORDS = {0: "black (0)", 255: "white (255)", "random": "random noise", "random_uniform": "random grey",
+                "jpeg": "JPEG", "webp": "WebP"}
+
+
+# -- the editor's steps in the session ---------------------------------------------------------------------
+def _editor_steps() -> list[tuple[int, core.Step]]:
+    if STEPS_KEY not in st.session_state:
+        _replace_steps(list(core.PRESETS["seed"].steps))
+    return st.session_state[STEPS_KEY]
+
+
+def _replace_steps(steps: list[core.Step]) -> None:
+    st.session_state[STEPS_KEY] = [(_new_uid(), item) for item in steps]
+
+
+def _new_uid() -> int:
+    st.session_state[UID_KEY] = st.session_state.get(UID_KEY, 0) + 1
+    return st.session_state[UID_KEY]
+
+
+def _load_preset() -> None:
+    _replace_steps(list(core.PRESETS[st.session_state["augment_preset"]].steps))
+
+
+def _add_transform() -> None:
+    st.session_state[STEPS_KEY].append((_new_uid(), core.step(st.session_state["augment_new"])))
+
+
+def _move(index: int, offset: int) -> None:
+    steps = st.session_state[STEPS_KEY]
+    steps[index], steps[index + offset] = steps[index + offset], steps[index]
+
+
+def _remove(index: int) -> None:
+    del st.session_state[STEPS_KEY][index]
+
+
+# -- the builder ---------------------------------------------------------------------------------------
+def pipeline_builder() -> list[core.Step]:
+    """Preset, import and add at the top; then one panel per step with its generated controls."""
+    preset_column, load_column = st.columns([3, 1], vertical_alignment="bottom")
+    preset_column.selectbox("Preset", list(core.PRESETS), key="augment_preset",
+                            format_func=lambda name: core.PRESETS[name].title,
+                            help="A ready pipeline to start from. " + " ".join(
+                                f"{preset.title}: {preset.what}" for preset in core.PRESETS.values()))
+    load_column.button("Load", on_click=_load_preset, help="Replace the pipeline below with the preset.", width="stretch")
+    import_pipeline()
+    add_column, button_column = st.columns([3, 1], vertical_alignment="bottom")
+    add_column.selectbox("Transform", [spec.name for spec in TRANSFORMS], key="augment_new",
+                         format_func=lambda name: f"{GROUP_TITLES[REGISTRY[name].group]} · {name}",
+                         help="Geometric transforms move pixels (rotate, shift, warp); pixel-level ones change "
+                              "their values (blur, noise, brightness, holes).")
+    button_column.button("Add", on_click=_add_transform, icon=":material/add:", width="stretch",
+                         help="Append this transform to the end of the pipeline.")
+    steps = []
+    editor = _editor_steps()
+    for index, (uid, item) in enumerate(editor):
+        with st.container(border=True):
+            steps.append(step_panel(index, len(editor), uid, item))
+    editor[:] = list(zip((uid for uid, _ in editor), steps))
+    if not steps:
+        st.info("The pipeline is empty: add a transform or load a preset.")
+    return steps
+
+
+def import_pipeline() -> None:
+    upload = st.file_uploader("Import a pipeline", type=["yaml", "yml", "json"], key="augment_upload",
+                              help="A YAML or JSON file saved here or by Albumentations (A.save). It is read with "
+                                   "the safe loaders only and checked against the lab's transforms and ranges.")
+    if upload is None:
+        return
+    last_id, problem = st.session_state.get(IMPORT_KEY, (None, None))
+    if upload.file_id != last_id:
+        try:
+            _replace_steps(core.steps_from_dict(core.read_pipeline_file(upload.getvalue())))
+            problem = None
+        except core.PipelineError as error:
+            problem = str(error)
+        st.session_state[IMPORT_KEY] = (upload.file_id, problem)
+    if problem:
+        st.error(f"{upload.name}: {problem}")
+
+
+def step_panel(index: int, count: int, uid: int, item: core.Step) -> core.Step:
+    """One transform: its name and what it does, move/remove buttons, p and the registry's controls."""
+    spec = REGISTRY[item.name]
+    title, up, down, remove = st.columns([8, 1, 1, 1], vertical_alignment="center")
+    title.markdown(f"**{index + 1}. {item.name}** · {GROUP_TITLES[spec.group].lower()}")
+    up.button("", key=f"augment_{uid}_up", icon=":material/arrow_upward:", disabled=index == 0,
+              on_click=_move, args=(index, -1), help="Move up: transforms run from top to bottom.")
+    down.button("", key=f"augment_{uid}_down", icon=":material/arrow_downward:", disabled=index == count - 1,
+                on_click=_move, args=(index, 1), help="Move down: transforms run from top to bottom.")
+    remove.button("", key=f"augment_{uid}_remove", icon=":material/close:", on_click=_remove, args=(index,),
+                  help=f"Remove {item.name} from the pipeline.")
+    st.caption(spec.what)
+    p = control_widget(Control("p", FLOAT, 0.0, 1.0, spec.default_p, 0.05,
+                               "Probability that this transform runs on an image."), f"augment_{uid}_p", item.p)
+    values = {control.name: control_widget(control, f"augment_{uid}_{control.name}", item.values[control.name])
+              for control in spec.controls if control.shown}
+    return core.Step(item.name, p, values, item.extras)
+
+
+def control_widget(control: Control, key: str, value: Any) -> Any:
+    """The widget the registry asks for: a slider, a range slider for (low, high), or a select box."""
+    if key not in st.session_state:
+        st.session_state[key] = list(value) if control.is_range else value
+    if control.kind == CHOICE:
+        return st.selectbox(control.name, control.options, key=key, help=control.help,
+                            format_func=lambda option: CHOICE_WORDS.get(option, str(option)))
+    cast = int if control.is_integer else float
+    chosen = st.slider(control.name, cast(control.low), cast(control.high), key=key, step=cast(control.step or 1),
+                       help=control.help)
+    return tuple(chosen) if control.is_range else chosen
+
+
+def digit_warning(steps: list[core.Step]) -> None:
+    flips = [item.name for item in steps if REGISTRY[item.name].changes_digits]
+    if flips:
+        st.warning(f"{' and '.join(flips)} change{'s' * (len(flips) == 1)} what a digit means: a flipped 6 reads "
+                   "as a 9 and a mirrored 3 is no digit at all, yet the label stays. Leave flips out for digits.")
+
+
+# -- the preview ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PreviewImages:
+    """What the preview augments: N random MNIST digits (with labels), or N copies of one photo."""
+
+    images: list[np.ndarray]
+    labels: list[int] | None = None
+
+
+def preview_images(steps: list[core.Step]) -> PreviewImages | None:
+    """The source, count and seed controls; None (with the reason shown) when there is nothing to preview."""
+    source = st.radio("Preview on", list(SOURCES), format_func=SOURCES.get, horizontal=True, key="augment_source",
+                      help="Digits are what the Train page trains on; a photo shows the transforms more plainly.")
+    count_column, seed_column, button_column = st.columns([3, 3, 2], vertical_alignment="bottom")
+    count = count_column.slider("Samples", 4, 32, 16, step=4, key="augment_count",
+                                help="How many augmented samples to draw at once.")
+    st.session_state.setdefault(SEED_KEY, 0)
+    seed_column.number_input("Seed", 0, 2**31 - 1, key=SEED_KEY,
+                             help="The same seed gives the same samples (A.Compose(..., seed=seed)).")
+    button_column.button("Resample", on_click=_next_seed, icon=":material/casino:", width="stretch",
+                         help="Draw new samples: moves the seed on by one.")
+    if source == "digits":
+        digit_warning(steps)
+        mnist = cached.mnist()
+        images, labels = random_digits(mnist.x_test, mnist.y_test, count, int(st.session_state[SEED_KEY]))
+        return PreviewImages(list(images), [int(label) for label in labels])
+    photo = _photo(source)
+    return None if photo is None else PreviewImages([photo] * count)
+
+
+def _photo(source: str) -> np.ndarray | None:
+    if source == "sample":
+        samples = sample_photos()
+        title = st.selectbox("Sample photo", list(samples), key="augment_sample",
+                             help="Public-domain and CC0 photos shipped with the lab (data/samples/README.md).")
+        return read_photo(samples[title])
+    upload = st.file_uploader("Your photo", type=PHOTO_TYPES, key="augment_photo",
+                              help="PNG, JPEG, WebP, BMP or GIF; previewed at up to 512 pixels a side.")
+    if upload is None:
+        st.info("Upload a photo to preview the pipeline on it.")
+        return None
+    try:
+        return read_photo(upload.getvalue())
+    except ImageError as problem:
+        st.error(str(problem))
+        return None
+
+
+def _next_seed() -> None:
+    st.session_state[SEED_KEY] = int(st.session_state.get(SEED_KEY, 0)) + 1
+
+
+def checked_pipeline(steps: list[core.Step], preview: PreviewImages | None) -> dict | None:
+    """The pipeline, checked and sized for the preview's images (None, with the reason shown, when unusable).
+    The Train page gets it too, sized for 28x28 digits."""
+    try:
+        st.session_state[AUGMENT_PIPELINE_KEY] = core.steps_to_dict(steps, core.DIGIT_SHAPE)
+        return core.steps_to_dict(steps, preview.images[0].shape if preview else None)
+    except core.PipelineError as problem:
+        st.error(str(problem))
+        return None
+
+
+def show_samples(data: dict, preview: PreviewImages) -> None:
+    """The grid: each sample with the parameters actually drawn for it."""
+    images, labels = preview.images, preview.labels
+    try:
+        samples = augment_samples(data, images, int(st.session_state[SEED_KEY]), labels)
+    except Exception as error:  # a transform failing on this image: one sentence, never a traceback
+        st.error(f"The pipeline failed on this image: {str(error).splitlines()[0] if str(error) else type(error).__name__}")
+        return
+    fired = sum(bool(sample.applied) for sample in samples)
+    st.caption(f"{fired} of {len(samples)} samples changed; under each, what was drawn for it.")
+    _grid(samples)
+    with st.expander("The same images before augmentation"):
+        _grid([Sample(image, (), label) for image, label in zip(images, labels or itertools.repeat(None))],
+              original=True)
+
+
+def _grid(samples: list[Sample], original: bool = False) -> None:
+    for row_start in range(0, len(samples), COLUMNS):
+        for column, sample in zip(st.columns(COLUMNS), samples[row_start:row_start + COLUMNS]):
+            caption = (f"a {sample.label}" if sample.label is not None else "original") if original else sample.caption
+            column.image(enlarged(sample.image), caption=caption, width="stretch")
+
+
+# -- export and hand-over ------------------------------------------------------------------------------
+def export_panel(data: dict) -> None:
+    """Downloads (YAML, JSON, a Python script), the pipeline in words, and the way to the Train page."""
+    seed = int(st.session_state[SEED_KEY])
+    st.markdown(f"**Pipeline:** {core.describe_pipeline(data)}")
+    yaml_column, json_column, python_column = st.columns(3)
+    yaml_column.download_button("YAML", core.pipeline_yaml(data), "pipeline.yaml", "application/x-yaml",
+                                on_click="ignore", icon=":material/download:", width="stretch",
+                                help="Albumentations' own serialised form; A.load(path, data_format='yaml') reads it, "
+                                     "and so do this page's import and python -m webapp augment.")
+    json_column.download_button("JSON", core.pipeline_json(data), "pipeline.json", "application/json",
+                                on_click="ignore", icon=":material/download:", width="stretch",
+                                help="The same as JSON (A.load(path) reads it).")
+    python_column.download_button("Python", core.pipeline_python(data, seed), "pipeline.py", "text/x-python",
+                                  on_click="ignore", icon=":material/download:", width="stretch",
+                                  help="A short script that rebuilds this pipeline with the preview's seed.")
+    with st.expander("The pipeline as Python"):
+        st.code(core.pipeline_python(data, seed), language="python")
+    st.caption("A target size (RandomResizedCrop's) follows the image: it is the preview's size here, and 28x28 "
+               "when the Train page uses the pipeline on MNIST.")
+    st.page_link("pages/train.py", label="Train with this pipeline", icon=":material/monitoring:",
+                 help="The Train page can apply this pipeline to the training digits on the fly (never to the "
+                      "validation or test digits) and compare the curves with a plain run.")
+
