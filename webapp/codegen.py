@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from webapp.config import TrainConfig
+from webapp.networks_info import short_name
 
 _LAYERS = {
     "dnn": ["layers.Flatten()", ("Dense(128)", "relu")],
@@ -30,12 +31,47 @@ def _layer_lines(model: str, config: TrainConfig) -> list[str]:
     return lines
 
 
+def _augmentation_lines(config: TrainConfig) -> tuple[str, str]:
+    """(the code defining the augmented training batches, the data argument of `fit`); plain arrays without one."""
+    if not config.pipeline:
+        return "", f"x_train, y_train, batch_size={config.batch_size}"
+    from webapp.augment import pipeline_python, sized_for
+
+    pipeline = pipeline_python(sized_for(config.pipeline, (28, 28)), seed=config.seed).split("\n\naugmented =")[0]
+    definition = f'''
+# The run's augmentation, applied afresh to the training images in every epoch (never to validation or test).
+{pipeline.replace("import albumentations as A", "import albumentations as A  # pip install albumentations")}
+
+
+class AugmentedBatches(keras.utils.PyDataset):
+    def __init__(self, x, y, batch_size):
+        super().__init__()
+        self.x, self.y, self.batch_size = x, y, batch_size
+        self.order = np.random.permutation(len(x))
+
+    def __len__(self):
+        return len(self.x) // self.batch_size
+
+    def __getitem__(self, index):
+        rows = self.order[index * self.batch_size:(index + 1) * self.batch_size]
+        images = [pipeline(image=image)["image"].reshape(28, 28, 1) for image in self.x[rows]]
+        return np.stack(images), self.y[rows]
+
+    def on_epoch_end(self):
+        self.order = np.random.permutation(len(self.x))
+
+
+'''
+    return definition, f"AugmentedBatches(x_train, y_train, {config.batch_size})"
+
+
 def reproduce_script(model: str, train_config: dict[str, Any]) -> str:
-    """A standalone script: same network, optimizer, data split, batch order seed and epochs."""
+    """A standalone script: same network, optimizer, data split, batch order seed, epochs and augmentation."""
     config = TrainConfig.from_dict(train_config)
     body = ",\n    ".join(_layer_lines(model, config))
     subset = f"order = order[:{config.subset}]\n" if config.subset else ""
-    return f'''"""Reproduce a ConvNet Lab run: {model.upper()} on MNIST ({config.epochs} epochs, seed {config.seed})."""
+    augmentation, training_data = _augmentation_lines(config)
+    return f'''"""Reproduce a ConvNet Lab run: {short_name(model)} on MNIST ({config.epochs} epochs, seed {config.seed})."""
 import os
 
 import keras
@@ -67,8 +103,7 @@ model.compile(
     loss="sparse_categorical_crossentropy",
     metrics=["accuracy"],
 )
-model.fit(x_train, y_train, batch_size={config.batch_size}, epochs={config.epochs},
-          validation_data=(x_val, y_val))
+{augmentation}model.fit({training_data}, epochs={config.epochs}, validation_data=(x_val, y_val))
 loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
 print(f"test accuracy {{accuracy:.4f}}, test loss {{loss:.4f}}")
 '''

@@ -181,5 +181,10 @@ def run_actions(info: RunInfo) -> None:
                                                  help="Remove this run from the store for good."):
         store.delete(info.run_id)
         st.rerun()
+    tuned = info.config.get("fine_tuning")
+    if tuned:
+        st.caption(f"This run fine-tuned {tuned['base_run']} on the collection '{tuned['collection']}' "
+                   "(Draw & Predict page, where the collection can be downloaded).")
+        return
     with st.expander("Show code: a Keras script that reproduces this run"):
         st.code(reproduce_script(info.model_name, info.config.get("train_config", {})), language="python")
