@@ -14,6 +14,7 @@ from PIL import Image
 FIELD, BOX = 28, 20
 INK_THRESHOLD = 0.2  # fraction of full ink that counts as a stroke
 MIN_INK_PIXELS = 12
+MIN_CONTRAST = 0.08  # ink must stand out from the paper by this much of the full range
 
 
 @dataclass
@@ -26,8 +27,8 @@ class Preprocessed:
 
 
 def ink_channel(pixels: np.ndarray) -> np.ndarray:
-    """Ink as floats in [0, 1]: alpha where the picture is transparent, else luminance, inverted when
-    the background is light (dark ink on paper), with the background level taken off."""
+    """Ink as floats in [0, 1]: alpha where the picture is transparent, else luminance, inverted when the
+    background is light (dark ink on paper), with the paper's uneven lighting taken off."""
     pixels = np.asarray(pixels)
     if pixels.ndim == 3 and pixels.shape[2] == 4 and pixels[..., 3].min() < 255:
         return pixels[..., 3].astype(np.float64) / 255.0
@@ -36,11 +37,38 @@ def ink_channel(pixels: np.ndarray) -> np.ndarray:
     border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
     if np.median(border) > 0.5:
         grey = 1.0 - grey
-    background = float(np.median(border if np.median(border) <= 0.5 else 1.0 - border))
-    strongest = float(np.percentile(grey, 99.9))
-    if strongest - background < 1e-6:
+    ink = np.clip(grey - lighting(grey), 0.0, None)
+    strongest = float(np.percentile(ink, 99.9))
+    if strongest < MIN_CONTRAST:
         return np.zeros_like(grey)
-    return np.clip((grey - background) / (strongest - background), 0.0, 1.0)
+    return np.clip(ink / strongest, 0.0, 1.0)
+
+
+def lighting(grey: np.ndarray, blocks: int = 12, rounds: int = 3) -> np.ndarray:
+    """The paper's level everywhere, as a smooth quadratic surface fitted to block medians: a phone photo is
+    lit unevenly, and one threshold would take its darker side for ink. Blocks the ink dominates (far above
+    the surface) are dropped from the fit, so the surface never follows the strokes."""
+    height, width = grey.shape
+    rows = np.linspace(0, height, min(blocks, height) + 1).astype(int)
+    cols = np.linspace(0, width, min(blocks, width) + 1).astype(int)
+    medians = np.array([[np.median(grey[top:bottom, left:right]) for left, right in zip(cols[:-1], cols[1:])]
+                        for top, bottom in zip(rows[:-1], rows[1:])])
+    centre_y, centre_x = np.meshgrid((rows[:-1] + rows[1:]) / 2 / height, (cols[:-1] + cols[1:]) / 2 / width,
+                                     indexing="ij")
+    design = _quadratic_terms(centre_y.ravel(), centre_x.ravel())
+    keep = np.ones(medians.size, bool)
+    for _ in range(rounds):
+        coefficients = np.linalg.lstsq(design[keep], medians.ravel()[keep], rcond=None)[0]
+        residual = medians.ravel() - design @ coefficients
+        spread = max(float(np.median(np.abs(residual[keep]))), 0.01)
+        keep = residual < 3 * spread
+    y, x = (np.arange(height) / height)[:, None], (np.arange(width) / width)[None, :]
+    const, cx, cy, cxx, cxy, cyy = coefficients
+    return const + cx * x + cy * y + cxx * x * x + cxy * x * y + cyy * y * y
+
+
+def _quadratic_terms(y: np.ndarray, x: np.ndarray) -> np.ndarray:
+    return np.stack([np.ones_like(x), x, y, x * x, x * y, y * y], axis=1)
 
 
 def bounding_box(ink: np.ndarray) -> tuple[int, int, int, int] | None:

@@ -15,6 +15,16 @@ def png_of_test_digit(index: int) -> tuple[bytes, int]:
     return out.getvalue(), int(mnist.y_test[index])
 
 
+def page_with_uploaded_digit(index: int = 0):
+    """The Draw page with MNIST test digit `index` uploaded as a photo; returns (page, its label)."""
+    at = open_page(DRAW)
+    data, label = png_of_test_digit(index)
+    at.file_uploader[0].set_value(("seven.png", data, "image/png"))
+    at.run()
+    assert not at.exception, at.exception
+    return at, label
+
+
 def test_an_empty_page_prompts_and_never_predicts():
     at = open_page(DRAW)
     assert at.title[0].value == "Draw & Predict"
@@ -23,11 +33,7 @@ def test_an_empty_page_prompts_and_never_predicts():
 
 
 def test_an_uploaded_photo_is_read_by_both_models():
-    at = open_page(DRAW)
-    data, label = png_of_test_digit(0)
-    at.file_uploader[0].set_value(("seven.png", data, "image/png"))
-    at.run()
-    assert not at.exception, at.exception
+    at, label = page_with_uploaded_digit()
     readings = {metric.label: metric.value for metric in at.metric}
     assert readings["DNN reads"] == readings["CNN reads"] == str(label)
     at.toggle(key="photo_robust").set_value(True).run()
@@ -36,10 +42,7 @@ def test_an_uploaded_photo_is_read_by_both_models():
 
 
 def test_the_robustness_explorer_shows_how_a_big_shift_changes_the_answers():
-    at = open_page(DRAW)
-    data, label = png_of_test_digit(0)
-    at.file_uploader[0].set_value(("seven.png", data, "image/png"))
-    at.run()
+    at, _ = page_with_uploaded_digit()
     at.toggle(key="photo_robust").set_value(True).run()
     at.slider(key="photo_dx").set_value(8).run()
     assert not at.exception, at.exception
@@ -102,10 +105,7 @@ def test_fine_tuning_on_a_collection_reports_accuracy_before_and_after():
 
 
 def test_see_inside_shows_occlusion_maps_feature_maps_and_weights():
-    at = open_page(DRAW)
-    data, _ = png_of_test_digit(0)
-    at.file_uploader[0].set_value(("seven.png", data, "image/png"))
-    at.run()
+    at, _ = page_with_uploaded_digit()
     at.toggle(key="photo_inside").set_value(True).run()
     assert not at.exception, at.exception
     text = " ".join(block.value for block in at.markdown)
