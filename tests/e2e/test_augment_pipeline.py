@@ -1,4 +1,5 @@
-"""The Augment page in Chromium: add a transform, see the grid change, download the pipeline as YAML."""
+"""The Augment page in Chromium: add a transform, see the grid change, download the pipeline as YAML, then
+train with it on the Train page."""
 import os
 import time
 from pathlib import Path
@@ -53,3 +54,12 @@ def test_adding_a_transform_changes_the_grid_and_the_yaml_downloads(server, brow
     if shots:
         Path(shots).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(shots) / "augment.png"), full_page=True)
+
+    page.get_by_role("link", name="Train with this pipeline").click()
+    page.get_by_text("Training images pass through: Rotate").wait_for(timeout=60_000)
+    for slider in ("Training images", "Epochs"):  # the smallest run: 1,000 images, one epoch
+        page.get_by_test_id("stSlider").filter(has_text=slider).get_by_role("slider").focus()
+        page.keyboard.press("Home")
+    page.get_by_role("button", name="Start training").click()
+    page.get_by_text("Trained on augmented images: Rotate").first.wait_for(timeout=180_000)
+    assert page.get_by_text("VerticalFlip").count() >= 1

@@ -100,6 +100,8 @@ def results(runs: list[RunInfo]) -> None:
                       help=f"{info.config['params']:,} parameters, trained on {info.config['device']}.")
         column.caption(f"Test loss {info.config['test_loss']:.4f} · {info.config['compute_seconds']:.1f} s of compute"
                        f" · saved as {info.run_id}")
+        if info.config.get("augmentation"):
+            column.caption(f"Trained on augmented images: {info.config['augmentation']}")
     draw_curves({short_name(info.model_name): cached.store().load_history(info.run_id) for info in runs}, key="final")
     mnist = cached.mnist()
     tabs = st.tabs([f"{short_name(info.model_name)} mistakes" for info in runs])
