@@ -35,6 +35,10 @@ st.subheader("Quick start")
 st.markdown(
     "1. Open **Train & Compare** and press **Start training**: DNN and CNN train on the same batches.\n"
     "2. Switch the chart's x axis to *compute seconds* to compare them per second of work, not per image.\n"
-    "3. When training ends, open the mistakes tab and filter by a digit pair the model confuses.\n\n"
+    "3. When training ends, open the mistakes tab and filter by a digit pair the model confuses.\n"
+    "4. On **Draw & Predict**, draw a small digit in a corner, then shift it in the robustness explorer: "
+    "watch the dense net lose it while the convnet holds on.\n"
+    "5. On **CNN Stages**, push your own photo through a convolution, then **Augment** your digits and train "
+    "with the pipeline to see whether it helps.\n\n"
     "Everything here is also a command: `python -m webapp --help`."
 )
