@@ -136,6 +136,9 @@ def _build_transform(entry: Any, position: int) -> A.BasicTransform:
     name = full_name.rsplit(".", 1)[-1] if full_name.startswith("albumentations.") else full_name
     spec = transform_spec(name)
     arguments = {key: value for key, value in entry.items() if key != "__class_fullname__"}
+    not_text = [key for key in arguments if not isinstance(key, str)]
+    if not_text:
+        raise PipelineError(f"{name}'s parameters must be named by text, not {not_text[0]!r}.")
     unknown = sorted(set(arguments) - accepted_parameters(name))
     if unknown:
         raise PipelineError(f"{name} has no parameter {unknown[0]!r}.")

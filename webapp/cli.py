@@ -32,6 +32,17 @@ def say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def positive_int(text: str) -> int:
+    """An argparse type for counts that must be at least 1 (repeats, runs, check intervals)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 # -- train -------------------------------------------------------------------------------------------
 def name_list(allowed: tuple[str, ...], noun: str) -> Callable[[str], tuple[str, ...]]:
     """An argparse type for a comma list of names, each one of `allowed`."""
@@ -422,33 +433,33 @@ def add_bench_parser(commands: argparse._SubParsersAction) -> None:
     benches = parser.add_subparsers(dest="bench", required=True, metavar="BENCHMARK")
     train = benches.add_parser("train", help="time for the CNN to reach a test accuracy: lab defaults vs the seed tutorial")
     train.add_argument("--target", type=float, default=0.985, help="test accuracy to reach")
-    train.add_argument("--seeds", type=int, default=3, help="repeats (the median is reported)")
-    train.add_argument("--check-every", type=int, default=100, help="batches between test-accuracy checks")
-    train.add_argument("--max-epochs", type=int, default=5)
+    train.add_argument("--seeds", type=positive_int, default=3, help="repeats (the median is reported)")
+    train.add_argument("--check-every", type=positive_int, default=100, help="batches between test-accuracy checks")
+    train.add_argument("--max-epochs", type=positive_int, default=5)
     train.add_argument("--subset", type=int, default=0, help="training images (0: all; smaller only for smoke tests)")
     train.add_argument("--json", action="store_true")
     train.set_defaults(handler=run_bench_train)
     predict = benches.add_parser("predict", help="ms from a canvas array to both models' probabilities")
-    predict.add_argument("--runs", type=int, default=50, help="timed runs after the warm-up (median reported)")
+    predict.add_argument("--runs", type=positive_int, default=50, help="timed runs after the warm-up (median reported)")
     predict.add_argument("--json", action="store_true")
     predict.set_defaults(handler=run_bench_predict)
     stages = benches.add_parser("stages", help="seconds for a 12 MP photo through conv (4 filters 3x3), ReLU and 2x2 max pool")
-    stages.add_argument("--runs", type=int, default=7, help="timed runs after a warm-up (median reported)")
+    stages.add_argument("--runs", type=positive_int, default=7, help="timed runs after a warm-up (median reported)")
     stages.add_argument("--json", action="store_true")
     stages.set_defaults(handler=run_bench_stages)
     startup = benches.add_parser("startup", help="seconds from server start to the Home page shown")
-    startup.add_argument("--repeats", type=int, default=3)
+    startup.add_argument("--repeats", type=positive_int, default=3)
     startup.add_argument("--json", action="store_true")
     startup.set_defaults(handler=run_bench_startup)
     summary = benches.add_parser("summary", help="seconds to build each network's table the first time, ms once cached")
     summary.add_argument("--networks", type=name_list(ARCHITECTURE_NAMES, "network"), default=ARCHITECTURE_NAMES,
                          help="comma list of network names (default: all of them)")
-    summary.add_argument("--repeats", type=int, default=20, help="cached look-ups timed per network (median reported)")
+    summary.add_argument("--repeats", type=positive_int, default=20, help="cached look-ups timed per network (median reported)")
     summary.add_argument("--json", action="store_true")
     summary.set_defaults(handler=run_bench_summary, parser=summary)
     augment = benches.add_parser("augment", help="images/s through the digits augmentation preset on one CPU core")
-    augment.add_argument("--runs", type=int, default=5, help="timed runs after a warm-up (median reported)")
-    augment.add_argument("--images", type=int, default=10_000, help="MNIST training digits per run")
+    augment.add_argument("--runs", type=positive_int, default=5, help="timed runs after a warm-up (median reported)")
+    augment.add_argument("--images", type=positive_int, default=10_000, help="MNIST training digits per run")
     augment.add_argument("--epoch-images", type=int, default=12_000,
                          help="also time one CNN training epoch on this many images, plain and augmented (0: skip)")
     augment.add_argument("--json", action="store_true")
@@ -556,8 +567,8 @@ def main(argv: list[str] | None = None) -> int:
         say("Interrupted.")
         return EXIT_FAILED
     except Exception as error:  # the contract: one sentence, never a traceback
-        from webapp.jobs import describe_error
+        from webapp.errors import describe_error
 
-        say(describe_error(error))
+        say(describe_error(error, doing=f"The {args.command} command"))
         return EXIT_FAILED
     return EXIT_FAILED

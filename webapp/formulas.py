@@ -148,3 +148,17 @@ class ConvLayerCost:
     @property
     def batch_output_bytes(self) -> int:
         return self.output_bytes * self.batch_size
+
+
+def _three_digits(value: float) -> str:
+    return f"{value:.0f}" if value >= 100 else f"{value:.1f}" if value >= 10 else f"{value:.2f}"
+
+
+def byte_units(count: int) -> tuple[str, str]:
+    """The same size in decimal and in binary units: 12,000,000 bytes are 12.0 MB and 11.4 MiB."""
+    if count < 1000:
+        return f"{count} bytes", f"{count} bytes"
+    decimal = min(int(math.log(count, 1000)), 4)
+    binary = min(int(math.log(count, 1024)), 4)
+    return (f"{_three_digits(count / 1000**decimal)} {('bytes', 'kB', 'MB', 'GB', 'TB')[decimal]}",
+            f"{_three_digits(count / 1024**binary)} {('bytes', 'KiB', 'MiB', 'GiB', 'TiB')[binary]}")

@@ -15,6 +15,7 @@ from typing import Callable
 
 from webapp import device
 from webapp.config import TrainConfig
+from webapp.errors import describe_error
 from webapp.history import TrainingRecord
 from webapp.store import RunInfo, RunStore, new_run_id
 
@@ -192,14 +193,6 @@ class JobQueue:
             LOG.warning("Training job %s failed: %s", job.job_id, error, exc_info=True)  # details: server log only
             return FAILED, [], describe_error(error)
         return (STOPPED if job.stop_event.is_set() else DONE), runs, None
-
-
-def describe_error(error: BaseException) -> str:
-    """One sentence for the user: our own errors already are one, others get their type named."""
-    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    if isinstance(error, (ValueError, LookupError, RuntimeError, OSError)) and text:
-        return text if text.endswith(".") else text + "."
-    return f"Training failed: {type(error).__name__}{': ' + text[:200] if text else ''}."
 
 
 _machine_queue: JobQueue | None = None

@@ -16,6 +16,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 from PIL import Image
 
+from webapp.formulas import byte_units, filter_params
 from webapp.images import load_image, load_image_file
 from webapp.paths import SAMPLES_DIR
 
@@ -27,6 +28,7 @@ BYTES_PER_VALUE = 4  # float32
 STAGES = ("input", "conv", "relu", "pool")
 MAX_KERNEL_SIZE = 31
 MAX_FILTERS = 256
+MAX_WEIGHT = 1e6  # larger weights overflow float32 feature maps into inf and nan
 
 
 class StageError(ValueError):
@@ -188,6 +190,11 @@ def file_bank(path: str | Path) -> FilterBank:
                          "with square F x F kernels.")
     if not np.issubdtype(weights.dtype, np.number) or not np.all(np.isfinite(weights)):
         raise StageError("The kernel file must hold finite numbers.")
+    if weights.shape[0] > MAX_KERNEL_SIZE or weights.shape[3] > MAX_FILTERS:
+        raise StageError(f"The kernel file holds {weights.shape[3]} filters of {weights.shape[0]}x{weights.shape[0]}; "
+                         f"the lab takes at most {MAX_FILTERS} filters of up to {MAX_KERNEL_SIZE}x{MAX_KERNEL_SIZE}.")
+    if np.abs(weights).max() > MAX_WEIGHT:
+        raise StageError(f"Kernel weights must lie between -{MAX_WEIGHT:g} and {MAX_WEIGHT:g}.")
     return bank_of(weights, [f"filter {index + 1}" for index in range(weights.shape[3])])
 
 
@@ -210,7 +217,7 @@ class KernelChoice:
             (self.source not in KERNEL_SOURCES, f"Unknown kernel source {self.source}; choose from {', '.join(KERNEL_SOURCES)}."),
             (self.size is not None and not 1 <= self.size <= MAX_KERNEL_SIZE, f"The kernel size must be between 1 and {MAX_KERNEL_SIZE}."),
             (self.count is not None and not 1 <= self.count <= MAX_FILTERS, f"The number of filters must be between 1 and {MAX_FILTERS}."),
-            (self.source == "custom" and not _is_square_grid(self.grid), "A custom kernel must be a square grid of numbers."),
+            (self.source == "custom" and not _is_square_grid(self.grid), f"A custom kernel must be a square grid of numbers between -{MAX_WEIGHT:g} and {MAX_WEIGHT:g}."),
             (self.source == "file" and not self.path, "Name the kernel file."),
         ]
         problem = next((message for failed, message in checks if failed), None)
@@ -222,7 +229,8 @@ class KernelChoice:
 
 def _is_square_grid(grid: Any) -> bool:
     rows = np.asarray(grid, dtype=float) if grid is not None else np.zeros((0, 0))
-    return rows.ndim == 2 and rows.shape[0] == rows.shape[1] >= 1 and bool(np.all(np.isfinite(rows)))
+    return (rows.ndim == 2 and rows.shape[0] == rows.shape[1] >= 1 and bool(np.all(np.isfinite(rows)))
+            and bool(np.all(np.abs(rows) <= MAX_WEIGHT)))
 
 
 def build_bank(choice: KernelChoice, channels: int, load_model: Callable[[str], Any] | None = None) -> FilterBank:
@@ -485,26 +493,12 @@ def check_value_limit(plan: StagePlan, limit: int = PAGE_VALUE_LIMIT) -> None:
 # -- parameters and memory -----------------------------------------------------------------------------
 def conv_params(kernel_size: int, depth: int, filters: int) -> int:
     """(F·F·D + 1)·K: one weight per kernel cell and input channel, plus one bias, per filter."""
-    return (kernel_size * kernel_size * depth + 1) * filters
+    return filter_params(kernel_size, kernel_size, depth) * filters
 
 
 def activation_bytes(shape: Sequence[int], batch: int = 1) -> int:
     """float32 memory of one stage's output for `batch` images."""
     return math.prod(shape) * BYTES_PER_VALUE * batch
-
-
-def _three_digits(value: float) -> str:
-    return f"{value:.0f}" if value >= 100 else f"{value:.1f}" if value >= 10 else f"{value:.2f}"
-
-
-def byte_units(count: int) -> tuple[str, str]:
-    """The same size in decimal and in binary units: 12,000,000 bytes are 12.0 MB and 11.4 MiB."""
-    if count < 1000:
-        return f"{count} bytes", f"{count} bytes"
-    decimal = min(int(math.log(count, 1000)), 4)
-    binary = min(int(math.log(count, 1024)), 4)
-    return (f"{_three_digits(count / 1000**decimal)} {('bytes', 'kB', 'MB', 'GB', 'TB')[decimal]}",
-            f"{_three_digits(count / 1024**binary)} {('bytes', 'KiB', 'MiB', 'GiB', 'TiB')[binary]}")
 
 
 def format_bytes(count: int) -> str:

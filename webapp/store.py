@@ -37,6 +37,10 @@ class UnknownRunError(LookupError):
     """A run id or model name the store does not list."""
 
 
+class UnreadableRunError(LookupError):
+    """A listed run whose model file cannot be loaded (damaged, or deleted meanwhile)."""
+
+
 @dataclass(frozen=True)
 class RunInfo:
     """A run as listed: its id, folder, and the config written with it."""
@@ -165,7 +169,12 @@ class RunStore:
         """Load a listed run's model; safe mode refuses Lambda layers and other code in the file."""
         import keras
 
-        return keras.saving.load_model(self.get(run_id).path / MODEL_FILE, safe_mode=True)
+        path = self.get(run_id).path / MODEL_FILE
+        try:
+            return keras.saving.load_model(path, safe_mode=True)
+        except Exception as error:  # Keras raises many kinds for a damaged file; the user needs one sentence
+            raise UnreadableRunError(f"The saved model {run_id} cannot be read ({type(error).__name__}): "
+                                     "pick another run, or delete this one.") from error
 
     def load_history(self, run_id: str) -> dict[str, Any]:
         return json.loads((self.get(run_id).path / HISTORY_FILE).read_text(encoding="utf-8"))

@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any, Callable, Sequence
 
 from webapp.architectures import Design, build_design, builder
+from webapp.formulas import byte_units
 from webapp.networks_info import ARCHITECTURE_LABELS
 
 DTYPE_BYTES = {"float32": 4, "float16": 2}
@@ -244,11 +245,7 @@ def design_table(design: Design) -> NetworkTable:
 # -- reporting ----------------------------------------------------------------------------------------
 def format_bytes(size: float) -> str:
     """Binary units, as memory is sold: 12,845,056 bytes -> "12.2 MiB"."""
-    for unit in ("bytes", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
-            return f"{size:,.0f} bytes" if unit == "bytes" else f"{size:,.1f} {unit}"
-        size /= 1024
-    raise AssertionError("unreachable")
+    return byte_units(int(size))[1]
 
 
 def format_count(count: float) -> str:

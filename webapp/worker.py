@@ -87,7 +87,8 @@ def serve(requests: Any, events: Any, stop: Any) -> None:
 
     import_backend_quietly()
     from webapp.config import TrainConfig
-    from webapp.jobs import Job, describe_error, execute
+    from webapp.errors import describe_error
+    from webapp.jobs import Job, execute
 
     while True:
         request = requests.get()

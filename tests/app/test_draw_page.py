@@ -111,3 +111,17 @@ def test_see_inside_shows_occlusion_maps_feature_maps_and_weights():
     text = " ".join(block.value for block in at.markdown)
     assert "What each model looks at" in text and "Convnet feature maps" in text and "Dense net, first layer" in text
     assert any(caption.value.startswith("conv_1: 26x26, 32 maps") for caption in at.caption)
+
+
+def test_a_damaged_saved_model_gets_one_sentence(lab_home):
+    from webapp.networks import build
+    from webapp.store import RunStore
+
+    info = RunStore().save("20260101-000000-dnn-dead", build("dnn"), {"model": "dnn"},
+                           {"batches": [], "validations": [], "epoch_seconds": []})
+    (info.path / "model.keras").write_bytes(b"garbage")
+    at = open_page(DRAW)
+    at.selectbox(key="pick_dnn").select(next(option for option in at.selectbox(key="pick_dnn").options
+                                             if "dead" in option)).run()
+    assert not at.exception, at.exception
+    assert any("cannot be read" in error.value for error in at.error)

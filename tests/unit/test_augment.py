@@ -115,6 +115,7 @@ REFUSED = {
     "not a Compose": ({"transform": {"__class_fullname__": "OneOf", "transforms": []}}, "must be an Albumentations Compose"),
     "a transform that is not a mapping": (compose(5), "Transform 1 must be a mapping"),
     "too many": (compose(*[{"__class_fullname__": "Blur"}] * 40), "at most 32"),
+    "a parameter named by a number": (compose({"__class_fullname__": "Blur", 1: 2, "zz": 3}), "named by text"),
 }
 
 

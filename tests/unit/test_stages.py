@@ -288,6 +288,16 @@ def test_kernel_files_must_be_hwio(tmp_path):
         stages.file_bank(text)
     with pytest.raises(StageError, match="does not exist"):
         stages.file_bank(tmp_path / "missing.npy")
+    huge = tmp_path / "huge.npy"
+    np.save(huge, np.ones((200, 200, 1, 1), np.float32))
+    with pytest.raises(StageError, match="at most"):
+        stages.file_bank(huge)
+    overflowing = tmp_path / "overflowing.npy"
+    np.save(overflowing, np.full((3, 3, 1, 1), 1e300))
+    with pytest.raises(StageError, match="between"):
+        stages.file_bank(overflowing)
+    with pytest.raises(StageError, match="between"):
+        stages.KernelChoice(source="custom", grid=((1e300, 0), (0, 0)))
 
 
 def test_configs_refuse_impossible_settings_with_sentences():

@@ -85,3 +85,12 @@ def test_history_csv_has_a_row_per_batch_with_validation_where_measured():
     rows = history_csv(HISTORY).strip().splitlines()
     assert rows[0].startswith("step,epoch,seconds,loss,accuracy")
     assert len(rows) == 3 and rows[1].endswith(",,") and rows[2].endswith("1.4,0.5")
+
+
+def test_a_damaged_model_file_is_one_sentence_not_a_crash(store):
+    from webapp.store import UnreadableRunError
+
+    info = save_dnn(store)
+    (info.path / "model.keras").write_bytes(b"not a zip at all")
+    with pytest.raises(UnreadableRunError, match=f"The saved model {info.run_id} cannot be read"):
+        store.load_model(info.run_id)

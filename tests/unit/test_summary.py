@@ -193,5 +193,5 @@ def test_summary_record_has_the_cli_contract_keys():
 
 def test_formatting_uses_binary_memory_units_and_si_counts():
     assert format_bytes(512) == "512 bytes" and format_bytes(12_845_056) == "12.2 MiB"
-    assert format_bytes(3 * 2**30) == "3.0 GiB"
+    assert format_bytes(3 * 2**30) == "3.00 GiB"
     assert format_count(15_470_264_320) == "15.5 G" and format_count(999) == "999"

@@ -9,7 +9,7 @@ from webapp import summary
 from webapp.architectures import Design
 from webapp.data import Mnist, load_mnist
 from webapp.jobs import JobQueue, machine_queue
-from webapp.store import RunStore
+from webapp.store import RunInfo, RunStore, UnreadableRunError
 
 
 @st.cache_resource(show_spinner="Loading MNIST...")
@@ -27,6 +27,15 @@ def store() -> RunStore:
 def run_model(run_id: str, _signature: float) -> Any:
     """A saved model, loaded once; `_signature` (the folder's mtime) refreshes it if the run is replaced."""
     return store().load_model(run_id)
+
+
+def model_of(info: RunInfo) -> Any:
+    """The run's model from the cache, keyed by its folder's mtime; a run deleted meanwhile is a LookupError."""
+    try:
+        signature = info.path.stat().st_mtime
+    except OSError:
+        raise UnreadableRunError(f"The run {info.run_id} has just been deleted: pick another.") from None
+    return run_model(info.run_id, signature)
 
 
 def queue() -> JobQueue:

@@ -144,7 +144,10 @@ def fine_tuning_outcome(job: Any) -> None:
         st.warning("The fine-tuning job was taken off the queue before it started.")
         return
     info = job.runs[0]
-    report = info.config.get("fine_tuning") or {}
+    report = info.config.get("fine_tuning")
+    if not report:
+        st.info(f"Saved as {info.run_id}, but without before/after scores.")
+        return
     if job.status == STOPPED:
         st.warning("Stopped early: the model is saved as it was, marked stopped.")
     rows = []

@@ -33,7 +33,12 @@ def model_pickers() -> dict[str, RunInfo]:
 
 
 def loaded_models(chosen: dict[str, RunInfo]) -> dict[str, Any]:
-    return {kind: cached.run_model(info.run_id, info.path.stat().st_mtime) for kind, info in chosen.items()}
+    """The chosen models, loaded once per server; a damaged or vanished run stops the page with a sentence."""
+    try:
+        return {kind: cached.model_of(info) for kind, info in chosen.items()}
+    except LookupError as problem:
+        st.error(str(problem))
+        st.stop()
 
 
 def show_steps(prepared: Preprocessed) -> None:
@@ -57,8 +62,11 @@ def probability_chart(prediction: Prediction) -> alt.LayerChart:
     frame["top"] = frame["digit"] == prediction.label
     base = alt.Chart(frame).encode(x=alt.X("digit:O", title="Digit", axis=alt.Axis(labelAngle=0)),
                                    y=alt.Y("probability:Q", title="Probability", scale=alt.Scale(domain=[0, 1])))
-    bars = base.mark_bar().encode(color=alt.condition(alt.datum.top, alt.value("#1f77b4"), alt.value("#b0b0b0")),
-                                  tooltip=["digit:O", alt.Tooltip("probability:Q", format=".3f")])
+    # the answer's bar differs by a black outline as well as by colour
+    bars = base.mark_bar(strokeWidth=2).encode(
+        color=alt.condition(alt.datum.top, alt.value("#1f77b4"), alt.value("#b0b0b0")),
+        stroke=alt.condition(alt.datum.top, alt.value("#000000"), alt.value(None)),
+        tooltip=["digit:O", alt.Tooltip("probability:Q", format=".3f")])
     text = base.mark_text(dy=-6).encode(text=alt.Text("probability:Q", format=".0%"))
     return (bars + text).properties(height=220)
 

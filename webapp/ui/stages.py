@@ -92,7 +92,10 @@ def custom_kernel_controls() -> core.KernelChoice:
     st.caption("Type the weights (it starts as the seed's X kernel); a colour photo gets the same weights on each "
                "channel, summed.")
     start = pd.DataFrame(core.x_kernel(size), columns=[str(column + 1) for column in range(size)])
-    grid = st.data_editor(start, key=f"custom_kernel_{size}", hide_index=True)
+    weight = st.column_config.NumberColumn(help="The weight at this row and column of the kernel.",
+                                           min_value=-core.MAX_WEIGHT, max_value=core.MAX_WEIGHT)
+    grid = st.data_editor(start, key=f"custom_kernel_{size}", hide_index=True,
+                          column_config={column: weight for column in start.columns})
     values = grid.apply(pd.to_numeric, errors="coerce").fillna(0.0).to_numpy(float)
     return core.KernelChoice(source="custom", grid=tuple(map(tuple, values.tolist())))
 
@@ -115,8 +118,7 @@ def stage_controls() -> core.StageConfig:
 
 # -- the stages of a photo --------------------------------------------------------------------------------
 def trained_model(name: str) -> Any:
-    info = cached.store().resolve(name)
-    return cached.run_model(info.run_id, info.path.stat().st_mtime)
+    return cached.model_of(cached.store().resolve(name))
 
 
 @st.cache_data(max_entries=8, show_spinner="Running convolution, ReLU and pooling at full resolution...")

@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import streamlit as st
 
 OWNER_KEY = "owner_id"
 JOB_PARAM = "job"
+# The pipeline built on the Augment page, as Albumentations' serialised dict (`A.to_dict`), so the Train page
+# can train with it in the same browser session.
+AUGMENT_PIPELINE_KEY = "augment_pipeline"
 
 
 def owner_id() -> str:
@@ -28,7 +32,7 @@ def follow_job(job_id: str | None, param: str = JOB_PARAM) -> None:
         del st.query_params[param]
 
 
-def preset(name: str, allowed: list, default):
+def preset(name: str, allowed: list[Any], default: Any) -> Any:
     """A form default taken from the URL (`?images=6000&epochs=2`), so a teacher can share a ready setup.
 
     Values not among `allowed` are ignored; for lists (`models=dnn,cnn`) each item must be allowed.
@@ -43,7 +47,3 @@ def preset(name: str, allowed: list, default):
         if str(option) == raw:
             return option
     return default
-
-# The pipeline built on the Augment page, as Albumentations' serialised dict (`A.to_dict`), so the Train page
-# can train with it in the same browser session.
-AUGMENT_PIPELINE_KEY = "augment_pipeline"
