@@ -1,12 +1,10 @@
 """Draw & Predict: draw a digit (or upload a photo of one) and see the dense net and the convnet read it."""
 import streamlit as st
 
-from webapp.images import ImageError, load_image, to_array
-from webapp.predict import DECODE_MAX_SIDE
 from webapp.ui.canvas import clear_canvas, drawing_canvas
 from webapp.ui.navigation import ensure_app_navigation
 from webapp.ui.own_digits import collection_panel, collection_picker, label_buttons
-from webapp.ui.predictions import loaded_models, model_pickers, show_reading
+from webapp.ui.predictions import loaded_models, model_pickers, photo_upload, show_reading
 
 ensure_app_navigation()
 
@@ -40,12 +38,5 @@ with draw_tab:
     collection_panel(collection, chosen)
 
 with upload_tab:
-    upload = st.file_uploader("Photo of one handwritten digit", type=["png", "jpg", "jpeg", "webp", "bmp", "gif"],
-                              help="Dark ink on paper or light on dark; it is cropped, boxed and centred like a drawing.")
-    photo = None
-    if upload is not None:
-        try:
-            photo = to_array(load_image(upload.getvalue(), max_side=DECODE_MAX_SIDE))
-        except ImageError as problem:
-            st.error(str(problem))
+    photo = photo_upload()
     show_reading(photo, models, chosen, "Upload a photo of one handwritten digit.", key="photo")

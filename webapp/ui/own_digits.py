@@ -10,13 +10,13 @@ import streamlit as st
 
 from webapp.config import TrainConfig
 from webapp.digits import Preprocessed
-from webapp.jobs import FAILED, STOPPED, QueueFullError
+from webapp.jobs import FAILED, STOPPED
 from webapp.networks_info import short_name
 from webapp.own_digits import Collection, fine_tuning_problem, sanitise_name
 from webapp.store import RunInfo
 from webapp.ui import cached, state
 from webapp.ui.canvas import clear_canvas
-from webapp.ui.training_panels import live_job
+from webapp.ui.training_panels import live_job, submit_job
 
 COLLECTION_PARAM = "collection"
 TUNE_PARAM = "tune"
@@ -104,8 +104,7 @@ def fine_tuning_panel(collection: Collection, chosen: dict[str, RunInfo], sample
     st.markdown("**Fine-tune on your digits.** A model trained on MNIST keeps learning from your handwriting; a "
                 "fifth of your samples is held out to measure it. Watch its MNIST accuracy too: training only on "
                 "a few of your digits can make it forget (catastrophic forgetting).")
-    queue = cached.queue()
-    job = queue.get(state.current_job_id(TUNE_PARAM))
+    job = cached.queue().get(state.current_job_id(TUNE_PARAM))
     if job is not None and not job.finished:
         live_job(job)
         return
@@ -127,12 +126,9 @@ def fine_tuning_panel(collection: Collection, chosen: dict[str, RunInfo], sample
     if submitted and not problem:
         config = TrainConfig(models=(chosen[kind].model_name,), epochs=epochs, batch_size=16, learning_rate=rate,
                              precision="float32", base_run=chosen[kind].run_id, collection=collection.name)
-        try:
-            state.follow_job(queue.submit(config, state.owner_id()).job_id, TUNE_PARAM)
-        except QueueFullError as busy:
-            st.warning(str(busy))
-            return
-        st.rerun()
+        submit_job(config, None, TUNE_PARAM)
+        if state.current_job_id(TUNE_PARAM) != (job.job_id if job else None):
+            st.rerun()  # follow the new job at once
 
 
 def fine_tuning_outcome(job: Any) -> None:

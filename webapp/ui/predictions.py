@@ -41,6 +41,22 @@ def loaded_models(chosen: dict[str, RunInfo]) -> dict[str, Any]:
         st.stop()
 
 
+def photo_upload() -> Any:
+    """A photo of one digit through the shared safe loader, as pixels; None (with a sentence) when unreadable."""
+    from webapp.images import ImageError, load_image, to_array
+    from webapp.predict import DECODE_MAX_SIDE
+
+    upload = st.file_uploader("Photo of one handwritten digit", type=["png", "jpg", "jpeg", "webp", "bmp", "gif"],
+                              help="Dark ink on paper or light on dark; it is cropped, boxed and centred like a drawing.")
+    if upload is None:
+        return None
+    try:
+        return to_array(load_image(upload.getvalue(), max_side=DECODE_MAX_SIDE))
+    except ImageError as problem:
+        st.error(str(problem))
+        return None
+
+
 def show_steps(prepared: Preprocessed) -> None:
     """Each step as a square thumbnail (narrow crops padded with black, as the model would see them)."""
     columns = st.columns(len(prepared.steps))

@@ -10,10 +10,11 @@ from webapp import evaluation
 from webapp.codegen import reproduce_script
 from webapp.curves import METRICS, X_AXES, chart_rows, plotted_summary
 from webapp.history import progress
-from webapp.jobs import FAILED, QUEUED, RUNNING, STOPPED, Job
+from webapp.config import TrainConfig
+from webapp.jobs import FAILED, QUEUED, RUNNING, STOPPED, Job, QueueFullError
 from webapp.networks_info import short_name
 from webapp.store import RunInfo, history_csv
-from webapp.ui import cached
+from webapp.ui import cached, state
 from webapp.ui.charts import confusion_chart, race_chart
 
 POLL_SECONDS = 1.0
@@ -39,6 +40,30 @@ def draw_curves(histories: dict[str, dict[str, Any]], key: str, epochs: float | 
     st.altair_chart(race_chart(rows, x=x, metric=metric, x_max=epochs if x == "epoch" else None), width="stretch")
     st.caption("Thin lines: training batches (smoothed). Thick lines with markers: validation on held-out training images. "
                f"Plotted: {plotted_summary(histories)}.")
+
+
+def submit_job(config: TrainConfig | None, problem: str | None, param: str = state.JOB_PARAM) -> None:
+    """Queue the form's job and follow it in the URL, or say in one sentence why not."""
+    if problem or config is None:
+        st.error(problem or "These settings cannot train.")
+        return
+    try:
+        state.follow_job(cached.queue().submit(config, state.owner_id()).job_id, param)
+    except QueueFullError as busy:
+        st.warning(str(busy))
+
+
+def followed_job() -> None:
+    """The job named in the URL: live while it runs, its outcome when it ends (a reload reconnects to it)."""
+    job_id = state.current_job_id()
+    job = cached.queue().get(job_id)
+    if job_id and job is None:
+        st.info("That training job is no longer on this server (it may have restarted); its saved runs are listed below.")
+    elif job is not None:
+        if job.finished:
+            job_outcome(job)
+        else:
+            live_job(job)
 
 
 def live_job(job: Job) -> None:
