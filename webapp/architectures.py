@@ -57,7 +57,7 @@ class Design:
             (not 1 <= self.dense_width <= MAX_WIDTH, f"Dense widths must be between 1 and {MAX_WIDTH}."),
             (not 2 <= self.classes <= 1000, "Classes must be between 2 and 1000."),
             (self.pool and self.blocks and self.image_size >> self.blocks < 1,
-             f"A {self.image_size}-pixel image cannot be halved {self.blocks} times; use fewer blocks, "
+             f"An image of {self.image_size} pixels cannot be halved {self.blocks} times; use fewer blocks, "
              "a larger image, or no pooling."),
             (self.convs_per_block and self.blocks and self.block_filters(self.blocks) > MAX_FILTERS,
              f"Doubling {self.filters} filters over {self.blocks} blocks exceeds {MAX_FILTERS}; use fewer filters or blocks."),

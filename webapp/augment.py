@@ -72,7 +72,7 @@ def step(name: str, p: float | None = None, **values: Any) -> Step:
 
 
 PRESETS: dict[str, Preset] = {
-    "seed": Preset("The seed tutorial's", "Rotate within 30 degrees, then a box blur of 3 or 5 pixels, each half "
+    "seed": Preset("The tutorial's (rotate, blur)", "Rotate within 30 degrees, then a box blur of 3 or 5 pixels, each half "
                    "of the time.", (step("Rotate", 0.5, limit=(-30.0, 30.0)), step("Blur", 0.5, blur_limit=(3, 5)))),
     "digits": Preset("Digits", "Small changes in how a digit is written: a little rotation, shift and zoom, an "
                      "elastic wobble and sometimes a missing piece. Never a flip: a flipped 6 is a 9.", (

@@ -67,15 +67,21 @@ def read_photo(source: bytes | str | Path, max_side: int | None = PREVIEW_MAX_SI
 
 
 # -- what was applied ----------------------------------------------------------------------------------
+def _degrees(angle: float) -> str:
+    """'+12°', and '0°' rather than '-0°' for a turn that rounds to nothing."""
+    rounded = round(angle)
+    return f"{rounded:+d}°" if rounded else "0°"
+
+
 def _rotation(params: dict) -> str:
     matrix = params.get("matrix")
-    return f"{math.degrees(math.atan2(matrix[0, 1], matrix[0, 0])):+.0f}°" if matrix is not None else ""
+    return _degrees(math.degrees(math.atan2(matrix[0, 1], matrix[0, 0]))) if matrix is not None else ""
 
 
 def _affine(params: dict) -> str:
     scale = params.get("scale", {})
     zoom = f", zoom {scale['x']:.2f}" if isinstance(scale, dict) and "x" in scale else ""
-    return f"{params.get('rotate', 0):+.0f}°{zoom}"
+    return f"{_degrees(params.get('rotate', 0))}{zoom}"
 
 
 def _kernel(params: dict) -> str:

@@ -71,7 +71,7 @@ def reproduce_script(model: str, train_config: dict[str, Any]) -> str:
     body = ",\n    ".join(_layer_lines(model, config))
     subset = f"order = order[:{config.subset}]\n" if config.subset else ""
     augmentation, training_data = _augmentation_lines(config)
-    return f'''"""Reproduce a ConvNet Lab run: {short_name(model)} on MNIST ({config.epochs} epochs, seed {config.seed})."""
+    return f'''"""Reproduce a ConvNet Lab run: {short_name(model)} on MNIST ({config.epochs} epoch{"s" if config.epochs != 1 else ""}, seed {config.seed})."""
 import os
 
 import keras

@@ -108,8 +108,11 @@ def stage_tiles(processed: Processed, side: int = TILE_SIDE) -> dict[str, list[T
         def paint(values: np.ndarray) -> np.ndarray:
             return diverging(values, limit)
 
-        captions = {"conv": f"{name}: {conv.min():.3g} to {conv.max():.3g}",
-                    "relu": f"{name}: {np.mean(relu == 0):.0%} zeros", "pool": f"{name}: up to {pool.max():.3g}"}
+        # the share of negatives and zeros in words, so the sign reads without the colours; values within
+        # float rounding of zero count as zero
+        zero = 1e-6 * max(float(np.abs(conv).max()), 1.0)
+        captions = {"conv": f"{name}: {conv.min():.3g} to {conv.max():.3g}, {np.mean(conv < -zero):.0%} negative",
+                    "relu": f"{name}: {np.mean(relu <= zero):.0%} zeros", "pool": f"{name}: up to {pool.max():.3g}"}
         for stage, caption in captions.items():
             tiles[stage].append(_tile(small[stage][..., index], paint, caption, side))
     return tiles

@@ -95,11 +95,11 @@ class LibraryKernel:
 
 SOBEL_X = [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]
 KERNELS: dict[str, LibraryKernel] = {kernel.name: kernel for kernel in (
-    LibraryKernel("vertical-line", "the seed's 7x7 vertical line: bright vertical strokes", 7,
+    LibraryKernel("vertical-line", "the tutorial's 7x7 vertical line: bright vertical strokes", 7,
                   lambda size: line_kernel(size, vertical=True)),
-    LibraryKernel("horizontal-line", "the seed's 7x7 horizontal line: bright horizontal strokes", 7,
+    LibraryKernel("horizontal-line", "the tutorial's 7x7 horizontal line: bright horizontal strokes", 7,
                   lambda size: line_kernel(size, vertical=False)),
-    LibraryKernel("x", "the seed's 3x3 X: diagonal crossings", 3, x_kernel),
+    LibraryKernel("x", "the tutorial's 3x3 X: diagonal crossings", 3, x_kernel),
     LibraryKernel("sobel-x", "Sobel x: vertical edges (positive where it gets brighter to the right)", 3,
                   fixed_kernel(SOBEL_X), resizable=False),
     LibraryKernel("sobel-y", "Sobel y: horizontal edges (positive where it gets brighter downwards)", 3,
@@ -348,13 +348,14 @@ class AxisPlan:
     def whole(self) -> bool:
         return self.exact.denominator == 1
 
-    def formula(self) -> str:
-        """The textbook formula with this axis's numbers, and what TensorFlow makes of it."""
+    def formula(self, size: str = "W") -> str:
+        """The textbook formula with this axis's numbers, and what TensorFlow makes of it (`size`: W for
+        columns, H for rows)."""
         if self.padding == "same":
             zeros = f", with {self.pad_before} + {self.pad_after} zeros" if self.pad_before + self.pad_after else ""
-            return f"ceil(W / S) = ceil({self.size} / {self.stride}) = {self.out}{zeros}"
+            return f"ceil({size} / S) = ceil({self.size} / {self.stride}) = {self.out}{zeros}"
         padding = 0 if self.padding == "valid" else self.padding
-        text = (f"(W − F + 2P) / S + 1 = ({self.size} − {self.window} + 2·{padding}) / {self.stride} + 1 "
+        text = (f"({size} − F + 2P) / S + 1 = ({self.size} − {self.window} + 2·{padding}) / {self.stride} + 1 "
                 f"= {_decimal(self.exact)}")
         return text if self.whole else f"{text} → {self.out}"
 
@@ -523,14 +524,14 @@ class LayerPreset:
 
 
 LAYER_PRESETS = (
-    LayerPreset("Seed: memory of a 5x5 conv layer with 200 maps of 150x100", 150, 100, 3, 5, 1, "same", 200, 100),
-    LayerPreset("Seed: an invalid stride, W=10, F=3, P=0, S=2 (4.5)", 10, 10, 1, 3, 2, "valid", 1),
-    LayerPreset("Seed: 7x7 input, 3x3 kernel, stride 2", 7, 7, 1, 3, 2, "valid", 1),
-    LayerPreset("Seed: 5x5x3 input, padding 1, two 3x3x3 filters, stride 2", 5, 5, 3, 3, 2, 1, 2),
-    LayerPreset("Seed: 11x11x4 input, F=5, S=2", 11, 11, 4, 5, 2, "valid", 2),
-    LayerPreset("Seed: CIFAR-10, 32x32x3 with twelve 5x5 filters", 32, 32, 3, 5, 1, "same", 12),
-    LayerPreset("Seed: AlexNet's first layer, 96 filters of 11x11x3 at stride 4", 227, 227, 3, 11, 4, "valid", 96),
-    LayerPreset("Seed: VGG16's first layer, 64 filters of 3x3x3 with P=1", 224, 224, 3, 3, 1, 1, 64),
+    LayerPreset("Tutorial: memory of a 5x5 conv layer with 200 maps of 150x100", 150, 100, 3, 5, 1, "same", 200, 100),
+    LayerPreset("Tutorial: an invalid stride, W=10, F=3, P=0, S=2 (4.5)", 10, 10, 1, 3, 2, "valid", 1),
+    LayerPreset("Tutorial: 7x7 input, 3x3 kernel, stride 2", 7, 7, 1, 3, 2, "valid", 1),
+    LayerPreset("Tutorial: 5x5x3 input, padding 1, two 3x3x3 filters, stride 2", 5, 5, 3, 3, 2, 1, 2),
+    LayerPreset("Tutorial: 11x11x4 input, F=5, S=2", 11, 11, 4, 5, 2, "valid", 2),
+    LayerPreset("Tutorial: CIFAR-10, 32x32x3 with twelve 5x5 filters", 32, 32, 3, 5, 1, "same", 12),
+    LayerPreset("Tutorial: AlexNet's first layer, 96 filters of 11x11x3 at stride 4", 227, 227, 3, 11, 4, "valid", 96),
+    LayerPreset("Tutorial: VGG16's first layer, 64 filters of 3x3x3 with P=1", 224, 224, 3, 3, 1, 1, 64),
 )
 
 
@@ -618,7 +619,7 @@ def report(processed: Processed, batch: int = 1) -> dict[str, Any]:
                                "bytes": activation_bytes(shapes[stage])}
         if stage in plan.axes:
             rows, cols = plan.axes[stage]
-            row["formula"] = {"rows": rows.formula(), "columns": cols.formula()}
+            row["formula"] = {"rows": rows.formula("H"), "columns": cols.formula()}
         stages.append(row)
     conv_bytes = plan.conv.memory_bytes(batch)
     return {"kernels": list(processed.bank.names), "kernel_shape": list(processed.bank.weights.shape),

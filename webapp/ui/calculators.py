@@ -46,7 +46,7 @@ def weights_per_filter() -> None:
     one = filter_params(kernel_h, kernel_w, in_depth)
     st.markdown(f"One filter: {kernel_h}x{kernel_w}x{in_depth} + 1 = **{one:,}**; the layer: ({kernel_h}x{kernel_w}x{in_depth} + 1) "
                 f"x {count} = **{one * count:,}** parameters.")
-    st.caption(f"The seed notes' examples: a 5x5 filter on a 32x32x3 CIFAR-10 image has 5x5x3 + 1 = {filter_params(5, 5, 3)}; "
+    st.caption(f"The course notes' examples: a 5x5 filter on a 32x32x3 CIFAR-10 image has 5x5x3 + 1 = {filter_params(5, 5, 3)}; "
                f"a 3x3 filter on a 16x16x20 volume has 3x3x20 + 1 = {filter_params(3, 3, 20)}.")
 
 
@@ -117,7 +117,7 @@ def conv_memory() -> None:
     batch_memory.metric(f"Output per batch of {cost.batch_size}", format_bytes(cost.batch_output_bytes),
                         help="What this one layer keeps for backprop during training.")
     st.caption(f"{out_c} maps of {out_h}x{out_w} numbers at {cost.bytes_per_number * 8} bits are "
-               f"{cost.output_bytes * 8:,} bits per image. The seed notes' example (150x100 RGB, 200 5x5 filters, "
+               f"{cost.output_bytes * 8:,} bits per image. The course notes' example (150x100 RGB, 200 5x5 filters, "
                "float32) gives 96 million bits, about 11.4 MiB, and over 1 GiB for a batch of 100: in training every "
                "such layer keeps its output, so a smaller batch, fewer or strided layers, or float16 are the ways out.")
 

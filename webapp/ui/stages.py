@@ -69,7 +69,7 @@ def _kernel_choice() -> core.KernelChoice:
         count = st.slider("Number of filters K", 1, 16, 4, help="How many random filters, so how many maps.")
         size = st.slider("Kernel size F", 1, 11, 3, help="Each filter is F x F x C (C: the photo's channels).")
         seed = st.number_input("Seed", 0, 2**31 - 1, 1, help="np.random.seed(seed), then N(0, 1) draws, as in the "
-                                                             "seed tutorial: the same seed gives the same filters.")
+                                                             "tutorial: the same seed gives the same filters.")
         return core.KernelChoice(source="random", count=count, size=size, seed=int(seed))
     if source == "model":
         return model_kernel_controls()
@@ -84,12 +84,15 @@ def model_kernel_controls() -> core.KernelChoice:
     info = st.selectbox("Trained model", runs, format_func=lambda run: run.label,
                         help="Its first convolution layer's filters and biases, learned on MNIST digits.")
     count = st.slider("Number of filters K", 1, 32, 8, help="The first K filters of that layer.")
+    st.caption("These filters were learned on MNIST: one grey channel, white ink on black. On a colour photo "
+               "each is applied to every channel and the three results summed, so expect strong, washed-out "
+               "maps; try the photo in grayscale, or a dark picture with light strokes.")
     return core.KernelChoice(source="model", run=info.run_id, count=count)
 
 
 def custom_kernel_controls() -> core.KernelChoice:
     size = st.selectbox("Kernel size F", list(range(1, 8)), index=2, help="The grid below becomes one F x F filter.")
-    st.caption("Type the weights (it starts as the seed's X kernel); a colour photo gets the same weights on each "
+    st.caption("Type the weights (it starts as the tutorial's X kernel); a colour photo gets the same weights on each "
                "channel, summed.")
     start = pd.DataFrame(core.x_kernel(size), columns=[str(column + 1) for column in range(size)])
     weight = st.column_config.NumberColumn(help="The weight at this row and column of the kernel.",
@@ -156,7 +159,7 @@ def show_stage(view: StagesView, stage: str) -> None:
     if stage in view.plan.axes:
         rows, cols = view.plan.axes[stage]
         agrees = tuple(view.plan.shapes[stage]) == tuple(shape)
-        st.markdown(f"Rows: `{rows.formula()}` · Columns: `{cols.formula()}` · "
+        st.markdown(f"Rows: `{rows.formula('H')}` · Columns: `{cols.formula()}` · "
                     + ("matches the computed result." if agrees else "**does not match** the computed result."))
         for note in view.plan.notes(stage):
             st.info(note)
@@ -175,7 +178,7 @@ def show_layer_numbers(view: StagesView) -> None:
     height, width, depth = conv.input_shape
     st.subheader("The numbers behind the convolution layer")
     batch = st.number_input("Batch size", 1, 4096, 100, help="Images per batch: the memory grows with it. The "
-                                                              "seed's example: 200 maps of 150x100 need over 1 GB "
+                                                              "tutorial's example: 200 maps of 150x100 need over 1 GB "
                                                               "for a batch of 100.")
     first, second, third, fourth = st.columns(4)
     first.metric("Parameters", f"{conv.params:,}", help=f"(F·F·D + 1)·K = ({conv.kernel_size}·{conv.kernel_size}·"
@@ -303,7 +306,7 @@ def show_im2col_example() -> None:
     height, width, depth = check.input_shape
     x_rows, x_cols = check.x_col_shape
     st.markdown(
-        f"The seed's larger example: a {height}x{width}x{depth} input and {check.w_row_shape[0]} filters of 11x11x3 "
+        f"The tutorial's larger example: a {height}x{width}x{depth} input and {check.w_row_shape[0]} filters of 11x11x3 "
         f"at stride 4. Each window has 11·11·3 = {x_rows} values and (227 − 11)/4 + 1 = 55 windows fit each way, "
         f"55·55 = {x_cols}: X_col is **{x_rows} x {x_cols}**, W_row is **{check.w_row_shape[0]} x "
         f"{check.w_row_shape[1]}**, their product is **{check.product_shape[0]} x {check.product_shape[1]}**, "
@@ -334,7 +337,7 @@ def show_layer_calculator() -> None:
     except core.StageError as problem:
         st.error(str(problem))
         return
-    st.markdown(f"Output height: `{layer.rows.formula()}`  \nOutput width: `{layer.cols.formula()}`")
+    st.markdown(f"Output height: `{layer.rows.formula('H')}`  \nOutput width: `{layer.cols.formula()}`")
     for axis, plan in (("row", layer.rows), ("column", layer.cols)):
         sentence = plan.explain(axis)
         if sentence:

@@ -17,7 +17,7 @@ RATE_CHOICES = [0.0001, 0.0003, 0.001, 0.002, 0.003, 0.01, 0.03, 0.1]
 
 AUGMENTATION_CHOICES = {
     "none": "None: the images as they are",
-    "seed": "Seed tutorial: rotate up to 30 degrees, blur",
+    "seed": "Tutorial preset: rotate up to 30 degrees, blur",
     "digits": "Digits preset: small turns, shifts and zooms, elastic, dropout",
     "page": "The pipeline built on the Augment page",
     "file": "A pipeline file (YAML or JSON)",
@@ -74,7 +74,7 @@ def train_controls(key: str = "train", pipeline: dict[str, Any] | None = None) -
             help="Images per weight update. Larger batches use the hardware better but update less often.")
         optimizer = middle.selectbox(
             "Optimizer", OPTIMIZERS, index=OPTIMIZERS.index(preset("optimizer", list(OPTIMIZERS), defaults.optimizer)),
-            help="adam adapts a step size per weight; rmsprop is the seed tutorial's choice; sgd is the plain baseline.")
+            help="adam adapts a step size per weight; rmsprop is the original tutorial's choice; sgd is the plain baseline.")
         learning_rate = right.select_slider(
             "Learning rate", RATE_CHOICES, value=preset("lr", RATE_CHOICES, defaults.learning_rate),
             help="Step size of each update. Too high and the loss jumps about; too low and learning crawls.")
