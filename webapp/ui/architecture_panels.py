@@ -141,7 +141,8 @@ def show_memory(table: NetworkTable, report: MemoryReport) -> None:
         st.caption(f"This network branches, so an output stays alive until its last reader has run. At the peak, "
                    f"while `{alive[-1]}` is computed, {len(alive)} outputs are alive: "
                    + ", ".join(f"`{name}`" for name in alive) + ".")
-    st.caption(f"float16 halves every term. Batch {settings.batch_size}: activations grow with the batch, "
+    st.caption("float16 halves every term here (mixed-precision training keeps float32 master weights and optimizer "
+               f"state, so it saves less). Batch {settings.batch_size}: activations grow with the batch, "
                "weights, gradients and optimizer state do not. Every layer's output is counted as its own tensor; "
                "frameworks can fuse or reuse some of them.")
 

@@ -21,19 +21,21 @@ def output_size() -> None:
     except ValueError as problem:
         st.error(str(problem))
         return
-    st.markdown(f"({conv.width} - {conv.kernel} + 2x{conv.padding}) / {conv.stride} + 1 = **{conv.size:g}**")
     if conv.span < 0:
-        st.error("The filter is larger than the padded input: it cannot be placed even once.")
-    elif conv.valid:
+        st.error(f"The filter ({conv.kernel}) is larger than the padded input ({conv.width} + 2x{conv.padding}): it "
+                 "cannot be placed even once.")
+        return
+    st.markdown(f"({conv.width} - {conv.kernel} + 2x{conv.padding}) / {conv.stride} + 1 = **{conv.size:.4g}**")
+    if conv.valid:
         st.success(f"Valid: the filter fits {conv.size:g} times along this side.", icon=":material/check:")
-    else:
-        paddings = ", ".join(map(str, conv.fitting_paddings())) or "none (W - F is odd, every padding adds an even number)"
-        st.warning(
-            f"Invalid stride: {conv.span} is not a multiple of {conv.stride}, so the filter would have to stop part-way "
-            f"({conv.size:g} positions). Strides that fit: {', '.join(map(str, conv.fitting_strides()))}. "
-            f"Paddings that fit stride {conv.stride}: {paddings}. Keras does not refuse: padding='valid' rounds down to "
-            f"{conv.keras_valid} and never reads the last column(s); padding='same' pads unevenly to get "
-            f"ceil(W/S) = {same_output_size(conv.width, conv.stride)}.", icon=":material/warning:")
+        return
+    paddings = ", ".join(map(str, conv.fitting_paddings())) or "none (W - F is odd, every padding adds an even number)"
+    st.warning(
+        f"Invalid stride: W - F + 2P = {conv.span} is not a multiple of {conv.stride}, so the filter would have to "
+        f"stop part-way ({conv.size:.3g} positions). Strides that fit: {', '.join(map(str, conv.fitting_strides()))}. "
+        f"Paddings that fit stride {conv.stride}: {paddings}. Keras does not refuse: padding='valid' rounds down to "
+        f"{conv.keras_valid} and never reads the last column(s); padding='same' pads unevenly to get "
+        f"ceil(W/S) = {same_output_size(conv.width, conv.stride)}.", icon=":material/warning:")
 
 
 def weights_per_filter() -> None:
