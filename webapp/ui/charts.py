@@ -26,7 +26,7 @@ def race_chart(rows: list[dict[str, Any]], x: str = "epoch", metric: str = "accu
     """
     frame = pd.DataFrame(rows, columns=["model", "split", "x", "y"])
     models = list(dict.fromkeys(frame["model"]))
-    x_scale = alt.Scale(domain=[0, x_max]) if x_max else alt.Undefined
+    x_scale = alt.Scale(domain=[0, x_max]) if x_max else alt.Scale(zero=True)  # curves start from the run's start
     encode = {
         "x": alt.X("x:Q", title=X_AXES[x], scale=x_scale),
         "y": alt.Y("y:Q", title=METRICS[metric], scale=alt.Scale(zero=False)),

@@ -185,11 +185,11 @@ def show_robustness(models: dict[str, Any], chosen: dict[str, RunInfo], pixels: 
                       help="The answer for the shifted and turned digit.")
         column.caption(f"{max(reading.probabilities):.1%} sure")
     st.caption("Confidence in the original answer as the digit slides sideways (the other sliders left out).")
-    st.altair_chart(shift_sweep_chart(models, chosen, base), width="stretch")
+    st.altair_chart(shift_sweep_chart(models, chosen, base, shift_x), width="stretch")
 
 
-def shift_sweep_chart(models: dict[str, Any], chosen: dict[str, RunInfo], digit: Any) -> alt.Chart:
-    """Each model's confidence in its unshifted answer as the digit slides sideways."""
+def shift_sweep_chart(models: dict[str, Any], chosen: dict[str, RunInfo], digit: Any, current: int = 0) -> alt.LayerChart:
+    """Each model's confidence in its unshifted answer as the digit slides sideways; a rule marks the slider's shift."""
     from webapp.digits import transform
 
     original = classify(models, digit)
@@ -199,10 +199,15 @@ def shift_sweep_chart(models: dict[str, Any], chosen: dict[str, RunInfo], digit:
             rows.append({"shift": shift, "model": short_name(chosen[kind].model_name),
                          "confidence": reading.probabilities[original[kind].label]})
     frame = pd.DataFrame(rows)
-    return alt.Chart(frame).mark_line(
+    lines = alt.Chart(frame).mark_line(
         point=True, strokeWidth=2.5).encode(
         x=alt.X("shift:Q", title="Shift right (pixels)"),
         y=alt.Y("confidence:Q", title="Probability of the original answer", scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("model:N", title="Model"), strokeDash=alt.StrokeDash("model:N", title="Model"),
         shape=alt.Shape("model:N", title="Model"),
-        tooltip=["model:N", "shift:Q", alt.Tooltip("confidence:Q", format=".3f")]).properties(height=260)
+        tooltip=["model:N", "shift:Q", alt.Tooltip("confidence:Q", format=".3f")])
+    marker = pd.DataFrame({"shift": [current], "label": [f"slider: {current:+d} px"]})
+    rule = alt.Chart(marker).mark_rule(strokeDash=[2, 2], color="#555555").encode(x="shift:Q")
+    label = alt.Chart(marker).mark_text(align="left", dx=4, color="#555555").encode(
+        x="shift:Q", y=alt.value(10), text="label:N")
+    return (lines + rule + label).properties(height=260)
