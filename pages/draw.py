@@ -38,5 +38,5 @@ with draw_tab:
     collection_panel(collection, chosen)
 
 with upload_tab:
-    photo = photo_upload()
-    show_reading(photo, models, chosen, "Upload a photo of one handwritten digit.", key="photo")
+    photo, prompt = photo_upload()
+    show_reading(photo, models, chosen, prompt, key="photo")

@@ -1,5 +1,5 @@
 """Display names of the networks, importable without Keras (for labels, menus and command-line choices)."""
-MODEL_LABELS = {"dnn": "DNN (dense)", "cnn": "CNN (convolutional)", "lenet": "LeNet-5"}
+MODEL_LABELS = {"dnn": "DNN (dense)", "cnn": "CNN (conv)", "lenet": "LeNet-5"}
 SHORT_NAMES = {"dnn": "DNN", "cnn": "CNN", "lenet": "LeNet-5"}
 
 

@@ -55,6 +55,7 @@ def test_a_broken_upload_gets_one_sentence():
     at.run()
     assert not at.exception
     assert [error.value for error in at.error] == ["This file is not an image that can be read; use PNG, JPEG, WebP, BMP or GIF."]
+    assert not any("Upload a photo" in info.value for info in at.info), "the sentence is not followed by the prompt"
 
 
 def fill_collection(name: str, count: int) -> None:

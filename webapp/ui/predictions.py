@@ -41,20 +41,21 @@ def loaded_models(chosen: dict[str, RunInfo]) -> dict[str, Any]:
         st.stop()
 
 
-def photo_upload() -> Any:
-    """A photo of one digit through the shared safe loader, as pixels; None (with a sentence) when unreadable."""
+def photo_upload() -> tuple[Any, str | None]:
+    """A photo of one digit through the shared safe loader: (pixels or None, the prompt to show without one;
+    None after an unreadable file, whose sentence is already shown)."""
     from webapp.images import ImageError, load_image, to_array
     from webapp.predict import DECODE_MAX_SIDE
 
     upload = st.file_uploader("Photo of one handwritten digit", type=["png", "jpg", "jpeg", "webp", "bmp", "gif"],
                               help="Dark ink on paper or light on dark; it is cropped, boxed and centred like a drawing.")
     if upload is None:
-        return None
+        return None, "Upload a photo of one handwritten digit."
     try:
-        return to_array(load_image(upload.getvalue(), max_side=DECODE_MAX_SIDE))
+        return to_array(load_image(upload.getvalue(), max_side=DECODE_MAX_SIDE)), None
     except ImageError as problem:
         st.error(str(problem))
-        return None
+        return None, None
 
 
 def show_steps(prepared: Preprocessed) -> None:
@@ -97,19 +98,20 @@ def show_predictions(models: dict[str, Any], chosen: dict[str, RunInfo], digit: 
     return predictions
 
 
-def show_reading(pixels: Any, models: dict[str, Any], chosen: dict[str, RunInfo], prompt: str,
+def show_reading(pixels: Any, models: dict[str, Any], chosen: dict[str, RunInfo], prompt: str | None,
                  key: str) -> Preprocessed | None:
-    """Prepare the picture like MNIST and show the steps and both predictions, or say why not.
-    Returns the prepared digit when there is one."""
+    """Prepare the picture like MNIST and show the steps and both predictions, or say why not (`prompt`,
+    when there is no picture, unless None). Returns the prepared digit when there is one."""
     from webapp.digits import to_mnist
 
     if pixels is None:
-        st.info(prompt)
+        if prompt:
+            st.info(prompt)
         return None
     prepared = to_mnist(pixels)
     if prepared.digit is None:
         has_ink = prepared.steps["ink"].max() > 0
-        st.info(prepared.problem if has_ink else prompt)
+        st.info(prepared.problem if has_ink or not prompt else prompt)
         return None
     st.caption("What the model sees, step by step")
     show_steps(prepared)
