@@ -130,13 +130,19 @@ def control_widget(control: Control, key: str, value: Any) -> Any:
     """The widget the registry asks for: a slider, a range slider for (low, high), or a select box."""
     if key not in st.session_state:
         st.session_state[key] = list(value) if control.is_range else value
+    label, help_text = control_label(control), f"{control.help} (Albumentations' parameter `{control.name}`.)"
     if control.kind == CHOICE:
-        return st.selectbox(control.name, control.options, key=key, help=control.help,
+        return st.selectbox(label, control.options, key=key, help=help_text,
                             format_func=lambda option: CHOICE_WORDS.get(option, str(option)))
     cast = int if control.is_integer else float
-    chosen = st.slider(control.name, cast(control.low), cast(control.high), key=key, step=cast(control.step or 1),
-                       help=control.help)
+    chosen = st.slider(label, cast(control.low), cast(control.high), key=key, step=cast(control.step or 1),
+                       help=help_text)
     return tuple(chosen) if control.is_range else chosen
+
+
+def control_label(control: Control) -> str:
+    """Words for a learner ('blur limit', 'p: chance it runs'); the help keeps Albumentations' own name."""
+    return "p: chance it runs" if control.name == "p" else control.name.replace("_", " ")
 
 
 def digit_warning(steps: list[core.Step]) -> None:
