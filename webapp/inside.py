@@ -48,7 +48,7 @@ def occlusion_map(model: Any, digit: np.ndarray, label: int, patch: int = 6, str
     Zeiler and Fergus's occlusion test: every patch position is one image of a single batch; each pixel
     gets the mean drop over the patches covering it (positive: the model relies on that part).
     """
-    import keras
+    from webapp.predict import probabilities
 
     digit = np.asarray(digit, dtype=np.float32)
     size = digit.shape[0]
@@ -56,8 +56,8 @@ def occlusion_map(model: Any, digit: np.ndarray, label: int, patch: int = 6, str
     batch = np.repeat(digit[None], len(corners) + 1, axis=0)
     for index, (top, left) in enumerate(corners, start=1):
         batch[index, top:top + patch, left:left + patch] = 0.0
-    probabilities = keras.ops.convert_to_numpy(model(batch[..., None], training=False))[:, label]
-    drops = probabilities[0] - probabilities[1:]
+    confidence = probabilities(model, batch)[:, label]
+    drops = confidence[0] - confidence[1:]
     total, covered = np.zeros_like(digit), np.zeros_like(digit)
     for (top, left), drop in zip(corners, drops):
         total[top:top + patch, left:left + patch] += drop

@@ -99,22 +99,29 @@ class Collection:
         sample.path.unlink(missing_ok=True)
         sample.drawing_path.unlink(missing_ok=True)
 
-    def counts(self) -> dict[int, int]:
+    def counts(self, samples: list[Sample] | None = None) -> dict[int, int]:
+        """Samples per digit, of `samples` when the caller has listed them already."""
         counts = dict.fromkeys(range(10), 0)
-        for sample in self.samples():
+        for sample in self.samples() if samples is None else samples:
             counts[sample.label] += 1
         return counts
+
+    @staticmethod
+    def digit(sample: Sample) -> np.ndarray | None:
+        """The sample's 28x28 uint8 digit, or None when its file is unreadable or not 28x28."""
+        try:
+            with Image.open(sample.path) as image:
+                pixels = np.asarray(image.convert("L"))
+        except (OSError, ValueError):
+            return None
+        return pixels if pixels.shape == (28, 28) else None
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """(N, 28, 28) uint8 digits and (N,) uint8 labels; files that are not 28x28 greyscale are skipped."""
         digits, labels = [], []
         for sample in self.samples():
-            try:
-                with Image.open(sample.path) as image:
-                    pixels = np.asarray(image.convert("L"))
-            except (OSError, ValueError):
-                continue
-            if pixels.shape == (28, 28):
+            pixels = self.digit(sample)
+            if pixels is not None:
                 digits.append(pixels)
                 labels.append(sample.label)
         if not digits:

@@ -4,7 +4,6 @@ from __future__ import annotations
 from typing import Any
 
 import altair as alt
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -69,12 +68,13 @@ def collection_panel(collection: Collection, chosen: dict[str, RunInfo]) -> None
     else:
         counts_column, recent_column = st.columns([3, 2])
         with counts_column:
-            st.altair_chart(counts_chart(collection.counts()), width="stretch")
+            st.altair_chart(counts_chart(collection.counts(samples)), width="stretch")
         with recent_column:
-            recent = samples[-RECENT_SHOWN:][::-1]
+            recent = [(sample, collection.digit(sample)) for sample in samples[-RECENT_SHOWN:][::-1]]
+            recent = [(sample, pixels) for sample, pixels in recent if pixels is not None]
             st.caption(f"{len(samples)} samples; the latest, newest first:")
-            st.image([np.asarray(_read(sample.path)) for sample in recent], width=42,
-                     caption=[str(sample.label) for sample in recent], clamp=True)
+            st.image([pixels for _, pixels in recent], width=42, caption=[str(sample.label) for sample, _ in recent],
+                     clamp=True)
             left, right = st.columns(2)
             left.download_button("Download (.zip)", collection.zip_bytes, f"{collection.name}.zip",
                                  mime="application/zip", icon=":material/download:",
@@ -82,13 +82,6 @@ def collection_panel(collection: Collection, chosen: dict[str, RunInfo]) -> None
             right.button("Remove the latest", icon=":material/undo:", on_click=collection.remove, args=(samples[-1],),
                          help="Take back the last sample saved (a wrong label, say).")
     fine_tuning_panel(collection, chosen, len(samples))
-
-
-def _read(path: Any) -> Any:
-    from PIL import Image
-
-    with Image.open(path) as image:
-        return image.convert("L").copy()
 
 
 def counts_chart(counts: dict[int, int]) -> alt.LayerChart:

@@ -193,13 +193,16 @@ def show_robustness(models: dict[str, Any], chosen: dict[str, RunInfo], pixels: 
 def shift_sweep_chart(models: dict[str, Any], chosen: dict[str, RunInfo], digit: Any, current: int = 0) -> alt.LayerChart:
     """Each model's confidence in its unshifted answer as the digit slides sideways; a rule marks the slider's shift."""
     from webapp.digits import transform
+    from webapp.predict import probabilities
 
-    original = classify(models, digit)
+    shifts = list(range(-8, 9))
+    shifted = np.stack([transform(digit, shift_x=shift) for shift in shifts])  # 0 shift is the digit itself
     rows = []
-    for shift in range(-8, 9):
-        for kind, reading in classify(models, transform(digit, shift_x=shift)).items():
-            rows.append({"shift": shift, "model": short_name(chosen[kind].model_name),
-                         "confidence": reading.probabilities[original[kind].label]})
+    for kind, model in models.items():
+        sweep = probabilities(model, shifted)
+        answer = int(np.argmax(sweep[shifts.index(0)]))
+        rows += [{"shift": shift, "model": short_name(chosen[kind].model_name), "confidence": float(row[answer])}
+                 for shift, row in zip(shifts, sweep)]
     frame = pd.DataFrame(rows)
     lines = alt.Chart(frame).mark_line(
         point=True, strokeWidth=2.5).encode(
