@@ -81,7 +81,7 @@ def test_removing_the_latest_sample():
     fill_collection("undo", 2)
     at = open_page(DRAW, collection="undo")
     next(button for button in at.button if button.label == "Remove the latest").click().run()
-    assert any("1 samples" in caption.value for caption in at.caption)
+    assert any("1 sample;" in caption.value for caption in at.caption)
 
 
 def test_fine_tuning_on_a_collection_reports_accuracy_before_and_after():

@@ -72,7 +72,7 @@ def collection_panel(collection: Collection, chosen: dict[str, RunInfo]) -> None
         with recent_column:
             recent = [(sample, collection.digit(sample)) for sample in samples[-RECENT_SHOWN:][::-1]]
             recent = [(sample, pixels) for sample, pixels in recent if pixels is not None]
-            st.caption(f"{len(samples)} samples; the latest, newest first:")
+            st.caption(f"{len(samples)} sample{'s' * (len(samples) != 1)}; the latest, newest first:")
             st.image([pixels for _, pixels in recent], width=42, caption=[str(sample.label) for sample, _ in recent],
                      clamp=True)
             left, right = st.columns(2)
