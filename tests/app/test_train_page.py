@@ -46,10 +46,22 @@ def test_reloading_the_page_reconnects_to_the_running_job():
     at = open_page(TRAIN)
     job = configure(at, images=12_000, epochs=3)
     wait_for_steps(job, 2)
-    again = open_page(TRAIN, job=job.job_id)
+    again = open_page(TRAIN, browser_of=at, job=job.job_id)
     assert any(element.proto.text.startswith("Training") for element in again.get("progress"))
     assert any(button.label == "Stop" for button in again.button)
-    machine_queue().stop(job)
+    machine_queue().stop(job, job.owner)
+    assert machine_queue().wait(job, 60)
+
+
+def test_someone_elses_job_link_shows_the_job_without_a_stop_button():
+    at = open_page(TRAIN)
+    job = configure(at, images=12_000, epochs=3)
+    wait_for_steps(job, 2)
+    stranger = open_page(TRAIN, job=job.job_id)  # another browser: its own session, so its own owner secret
+    assert any(element.proto.text.startswith("Training") for element in stranger.get("progress"))
+    assert not any(button.label == "Stop" for button in stranger.button)
+    assert any("only that browser can stop it" in caption.value for caption in stranger.caption)
+    machine_queue().stop(job, job.owner)
     assert machine_queue().wait(job, 60)
 
 
@@ -73,7 +85,7 @@ def test_a_second_learner_sees_queued_with_a_position():
     assert waiting.status == "queued"
     assert any("Queued, position 1" in info.value for info in second.info)
     for job in (waiting, running):
-        machine_queue().stop(job)
+        machine_queue().stop(job, job.owner)
     assert machine_queue().wait(running, 60)
 
 

@@ -56,10 +56,13 @@ def inside_app() -> Iterator[None]:
 
 def page_frame() -> None:
     """What every page shares: page config and the sidebar."""
+    from webapp.ui.identity import remember_visitor
     from webapp.ui.sidebar import shared_sidebar
 
     st.set_page_config(page_title="ConvNet Lab", page_icon=":material/neurology:", layout="wide")
     shared_sidebar()
+    with st.sidebar:
+        remember_visitor()
 
 
 def ensure_app_navigation() -> None:
