@@ -234,7 +234,7 @@ def show_samples(data: dict, preview: PreviewImages) -> None:
 def _grid(samples: list[Sample], original: bool = False) -> None:
     for row_start in range(0, len(samples), COLUMNS):
         for column, sample in zip(st.columns(COLUMNS), samples[row_start:row_start + COLUMNS]):
-            caption = (f"a {sample.label}" if sample.label is not None else "original") if original else sample.caption
+            caption = (f"a {sample.label}" if sample.label is not None else "original") if original else sample.narrow_caption
             column.image(enlarged(sample.image), caption=caption, width="stretch")
 
 
