@@ -502,22 +502,33 @@ def sized_for(data: dict, image_shape: tuple[int, ...]) -> dict:
 
 def has_target_size(data: dict) -> bool:
     """Whether a transform of the pipeline sets the size of what comes out (RandomResizedCrop)."""
-    return any(REGISTRY[entry["__class_fullname__"]].size_params and entry["__class_fullname__"] != "Resize"
-               for entry in data["transform"]["transforms"])
+    return target_size(data) is not None
+
+
+def target_size(data: dict) -> tuple[int, int] | None:
+    """The (height, width) the pipeline's first size-setting transform resizes to (None: it keeps sizes)."""
+    for entry in data["transform"]["transforms"]:
+        spec = REGISTRY[entry["__class_fullname__"]]
+        if spec.size_params and spec.name != "Resize":
+            sides = [side for name in spec.size_params for side in _as_list(entry[name])]
+            return sides[0], sides[1]
+    return None
 
 
 def exported(data: dict, image_shape: tuple[int, ...]) -> dict:
-    """The pipeline as a file for images of `image_shape`, which it names under 'exported_for'. Outside the lab a
-    target size does not follow the image: RandomResizedCrop resizes to its `size` only when it runs. So when a
-    transform sets the size, the file starts with a Resize to it, and `A.load(...)` gives images of that size
-    every time, whatever size goes in. (Albumentations reads the file and ignores 'exported_for'.)"""
+    """The pipeline as a file for images of `image_shape`. Outside the lab a target size does not follow the
+    image: RandomResizedCrop resizes to its `size` only when it runs. So when a transform sets the size, the
+    file starts with a Resize to it, so that `A.load(...)` gives images of that size every time, whatever size
+    goes in, and names the size under 'exported_for' (Albumentations reads the file and ignores that key).
+    Any other pipeline keeps every image's size and is exported as it is."""
     sized = sized_for(data, image_shape)
+    if not has_target_size(sized):
+        return sized
+    height, width = (int(side) for side in image_shape[:2])
     entries = [entry for entry in sized["transform"]["transforms"] if entry["__class_fullname__"] != "Resize"]
-    if has_target_size(sized):
-        height, width = (int(side) for side in image_shape[:2])
-        entries.insert(0, _plain(A.to_dict(A.Resize(height, width, p=1.0))["transform"]))
+    entries.insert(0, _plain(A.to_dict(A.Resize(height, width, p=1.0))["transform"]))
     result = {**sized, "transform": {**sized["transform"], "transforms": entries}}
-    return {**pipeline_to_dict(pipeline_from_dict(result)), "exported_for": [int(side) for side in image_shape[:2]]}
+    return {**pipeline_to_dict(pipeline_from_dict(result)), "exported_for": [height, width]}
 
 
 def export_note(data: dict) -> str:
