@@ -521,9 +521,9 @@ def exported(data: dict, image_shape: tuple[int, ...]) -> dict:
     file starts with a Resize to it, so that `A.load(...)` gives images of that size every time, whatever size
     goes in, and names the size under 'exported_for' (Albumentations reads the file and ignores that key).
     Any other pipeline keeps every image's size and is exported as it is."""
+    if not has_target_size(data):
+        return pipeline_to_dict(pipeline_from_dict(data))
     sized = sized_for(data, image_shape)
-    if not has_target_size(sized):
-        return sized
     height, width = (int(side) for side in image_shape[:2])
     entries = [entry for entry in sized["transform"]["transforms"] if entry["__class_fullname__"] != "Resize"]
     entries.insert(0, _plain(A.to_dict(A.Resize(height, width, p=1.0))["transform"]))
@@ -558,11 +558,17 @@ def describe_pipeline(data_or_pipeline: dict | A.Compose) -> str:
     for entry in data["transform"]["transforms"]:
         name = entry["__class_fullname__"]
         spec = REGISTRY.get(name)
-        settings = [f"{control.name} {_short(entry[control.name])}" for control in (spec.controls if spec else ())
+        settings = [f"{control.name} {_short(entry[control.name])}{_unit(control, entry[control.name])}"
+                    for control in (spec.controls if spec else ())
                     if control.shown and control.name in entry and not _is_neutral(entry[control.name])]
         probability = f"p {entry.get('p', 0.5):g}"
         parts.append(f"{name}({', '.join([*settings, probability])})")
     return " -> ".join(parts) if parts else "no transforms (images pass unchanged)"
+
+
+def _unit(control: Control, value: Any) -> str:
+    """' px' after a size given in pixels (CoarseDropout's holes), since the same numbers as fractions differ."""
+    return " px" if control.pixels is not None and control.form_of(value) is control.pixels else ""
 
 
 def _is_neutral(value: Any) -> bool:

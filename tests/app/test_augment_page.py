@@ -118,7 +118,7 @@ def test_a_coarse_dropout_file_saved_by_albumentations_with_pixel_sizes_imports_
     assert next(toggle for toggle in at.toggle if toggle.label == "Sizes in pixels").value
     pixels = [slider for slider in at.slider if slider.label.endswith("(pixels)")]
     assert [list(slider.value) for slider in pixels] == [[4, 12], [4, 12]]
-    assert any("hole_height_range 4-12, hole_width_range 4-12" in text.value for text in at.markdown)
+    assert any("hole_height_range 4-12 px, hole_width_range 4-12 px" in text.value for text in at.markdown)
 
     next(toggle for toggle in at.toggle if toggle.label == "Sizes in pixels").set_value(False).run()
     holes = at.session_state[AUGMENT_PIPELINE_KEY]["transform"]["transforms"][0]
@@ -141,3 +141,20 @@ def test_an_export_with_a_crop_asks_for_the_image_size_and_says_it_in_the_file()
     code = at.code[0].value
     assert code.startswith("# Exported for 28x28 images") and "A.Resize(height=28, width=28, p=1.0)" in code
     assert "A.RandomResizedCrop(" in code and "size=(28, 28)" in code
+
+
+def test_holes_in_pixels_larger_than_a_digit_preview_on_a_photo_but_are_not_handed_to_training():
+    at = open_page(AUGMENT)
+    at.radio(key="augment_source").set_value("sample").run()
+    holes = (b"transform:\n  __class_fullname__: Compose\n  transforms:\n  - __class_fullname__: CoarseDropout\n"
+             b"    hole_height_range: [30, 40]\n    hole_width_range: [30, 40]\n    p: 1.0\n")
+    at.file_uploader(key="augment_upload").set_value(("big.yaml", holes, "application/x-yaml")).run()
+    assert not at.exception and not at.error and len(sample_captions(at)) == 16
+    assert AUGMENT_PIPELINE_KEY not in at.session_state
+    assert [warning.value for warning in at.warning] == [
+        "The Train page does not get this pipeline, since it trains on 28x28 digits: CoarseDropout's "
+        "hole_height_range asks for at least 30 pixels; these images are 28 pixels high."]
+    at.radio(key="augment_source").set_value("digits").run()
+    assert [error.value for error in at.error] == [
+        "CoarseDropout's hole_height_range asks for at least 30 pixels; these images are 28 pixels high."]
+    assert not at.warning

@@ -118,7 +118,7 @@ def test_the_coarse_dropout_file_from_the_issue_keeps_its_pixel_sizes(tmp_path):
            data_format="yaml")
     data = augment.read_pipeline_file(path)
     assert augment.describe_pipeline(data) == \
-        "CoarseDropout(num_holes_range 1-2, hole_height_range 4-12, hole_width_range 4-12, p 0.5)"
+        "CoarseDropout(num_holes_range 1-2, hole_height_range 4-12 px, hole_width_range 4-12 px, p 0.5)"
     assert augment.steps_from_dict(data)[0].values["hole_height_range"] == (4, 12)
 
 

@@ -237,16 +237,19 @@ def _next_seed() -> None:
 def checked_pipeline(steps: list[core.Step], preview: PreviewImages | None) -> dict | None:
     """The pipeline, checked and sized for the preview's images (None, with the reason shown, when unusable).
     The Train page gets it too, sized for 28x28 digits, unless it cannot work on them (holes larger than a digit)."""
+    digits_problem = None
+    try:
+        st.session_state[AUGMENT_PIPELINE_KEY] = core.steps_to_dict(steps, core.DIGIT_SHAPE)
+    except core.PipelineError as problem:
+        st.session_state.pop(AUGMENT_PIPELINE_KEY, None)
+        digits_problem = str(problem)
     try:
         data = core.steps_to_dict(steps, preview.images[0].shape if preview else None)
     except core.PipelineError as problem:
         st.error(str(problem))
         return None
-    try:
-        st.session_state[AUGMENT_PIPELINE_KEY] = core.steps_to_dict(steps, core.DIGIT_SHAPE)
-    except core.PipelineError as problem:
-        st.session_state.pop(AUGMENT_PIPELINE_KEY, None)
-        st.warning(f"The Train page does not get this pipeline, since it trains on 28x28 digits: {problem}")
+    if digits_problem:  # fine on the preview's photo, not on digits (holes in pixels larger than a digit)
+        st.warning(f"The Train page does not get this pipeline, since it trains on 28x28 digits: {digits_problem}")
     return data
 
 
