@@ -2,8 +2,11 @@
 
 A pipeline travels as Albumentations' own serialised form (`A.to_dict`), plain JSON data. Every way in
 (the Augment page, a saved YAML or JSON file, a preset) goes through `pipeline_from_dict`, which checks each
-transform and parameter against the registry (webapp/augment_registry.py) before Albumentations sees it, and
-builds an `A.Compose(..., strict=True, seed=seed)`. Building is cheap (well under a millisecond per transform),
+transform and parameter against the registry (webapp/augment_registry.py) and builds an
+`A.Compose(..., strict=True, seed=seed)`. A parameter may come in any form Albumentations accepts (a single
+number, whole numbers or fractions, pixels for CoarseDropout's holes); the lab refuses only nonsense types
+(`true` or text for a number) before Albumentations sees them, and values past the registry's safety limits
+after Albumentations has normalised them (`limit: 30` becomes [-30, 30]). Building is cheap (well under a millisecond per transform),
 so a trainer can build a freshly seeded pipeline for every batch instead of sharing one random state.
 Files are parsed with `json` or `yaml.safe_load` only (plain data, never Python objects), and each transform is
 built by its registry name: `A.from_dict` is not used, since it builds any class Albumentations knows.

@@ -158,3 +158,13 @@ def test_holes_in_pixels_larger_than_a_digit_preview_on_a_photo_but_are_not_hand
     assert [error.value for error in at.error] == [
         "CoarseDropout's hole_height_range asks for at least 30 pixels; these images are 28 pixels high."]
     assert not at.warning
+
+
+def test_a_value_beyond_the_sliders_usual_bounds_widens_the_slider_rather_than_changing():
+    at = open_page(AUGMENT)
+    wide = b"transform:\n  __class_fullname__: Compose\n  transforms:\n  - __class_fullname__: Rotate\n    limit: 270\n"
+    at.file_uploader(key="augment_upload").set_value(("wide.yaml", wide, "application/x-yaml")).run()
+    assert not at.exception and not at.error
+    limit = next(slider for slider in at.slider if slider.label == "limit")
+    assert list(limit.value) == [-270.0, 270.0] and limit.min == -270.0 and limit.max == 270.0
+    assert at.session_state[AUGMENT_PIPELINE_KEY]["transform"]["transforms"][0]["limit"] == [-270.0, 270.0]
