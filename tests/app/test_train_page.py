@@ -123,3 +123,15 @@ def test_a_broken_pipeline_file_gets_one_sentence_and_no_job():
     start.click().run()
     assert not at.exception, at.exception
     assert at.error and "job" not in at.query_params
+
+
+def test_a_pipeline_file_with_holes_larger_than_a_digit_gets_its_sentence_before_training():
+    at = open_page(TRAIN)
+    next(box for box in at.selectbox if box.label == "Augmentation").set_value("file").run()
+    holes = (b"transform:\n  __class_fullname__: Compose\n  transforms:\n  - __class_fullname__: CoarseDropout\n"
+             b"    hole_height_range: [30, 40]\n    hole_width_range: [4, 12]\n")
+    at.file_uploader[0].set_value(("holes.yaml", holes, "text/yaml")).run()
+    next(button for button in at.button if button.label == "Start training").click().run()
+    assert not at.exception, at.exception
+    assert any("at least 30 pixels; these images are 28 pixels high" in error.value for error in at.error)
+    assert "job" not in at.query_params
