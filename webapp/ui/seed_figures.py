@@ -33,12 +33,17 @@ def preset_tab() -> str | None:
 
 
 def show_seed_figures() -> None:
-    """One figure at a time, chosen here or by the link."""
+    """One figure at a time, chosen here or by the link; none is computed until one is chosen."""
     ids = list(FIGURES)
-    start = preset("preset", ids, ids[0])
-    chosen = st.selectbox("Seed figure", ids, index=ids.index(start), format_func=FIGURES.get, key="seed_figure",
+    start = preset("preset", ids, None)
+    chosen = st.selectbox("Seed figure", ids, index=None if start is None else ids.index(start), format_func=FIGURES.get,
+                          key="seed_figure", placeholder="Choose a figure",
                           help="Figures of the seed tutorials, recomputed by the lab. A link can open one: "
                                "/stages?preset=" + ", ".join(PRESETS) + ".")
+    if chosen is None:
+        st.caption("Each figure of the seed tutorials that the other tabs do not show, computed here: "
+                   + "; ".join(FIGURES.values()) + ".")
+        return
     {"seed000-rgba": show_seed000, "seed004-pool-same": show_padded_pooling,
      "same-size-padding": show_same_size_padding, "cifar-walkthrough": show_cifar_walkthrough}[chosen]()
 
@@ -174,7 +179,7 @@ def show_cifar_walkthrough() -> None:
 def show_pooling_example() -> None:
     st.subheader("A 2x2 pool at stride 2, by hand")
     grid = seeds.POOL_GRID
-    kind = st.radio("Pooling", list(seeds.POOL_BY_HAND_KINDS), format_func=seeds.POOL_BY_HAND_KINDS.get,
+    kind = st.radio("Pool by", list(seeds.POOL_BY_HAND_KINDS), format_func=seeds.POOL_BY_HAND_KINDS.get,
                     horizontal=True, key="pool_hand_kind",
                     help="max keeps the largest value of each window, average their mean, sum their total "
                          "(sum pooling is the average times the window's cells).")
