@@ -71,3 +71,13 @@ def test_flatten_ties_the_first_dense_layer_to_the_input_size():
 def test_a_10_megapixel_rgb_photo_needs_30_million_weights_for_one_neuron():
     assert concepts.dense_weights_of_photo(10, 3) == 30_000_000
     assert set(concepts.CONCEPTS) == {"vgg-stacking", "skip-connection", "inception", "flatten-input-size", "dense-photo"}
+
+
+def test_the_readme_lists_every_seed_link():
+    from tests.conftest import PROJECT_ROOT
+    from webapp.ui.seed_figures import PRESETS
+
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    links = [f"/stages?preset={name}" for name in PRESETS] + [f"/architectures?concept={name}" for name in concepts.CONCEPTS]
+    assert [link for link in links if f"`{link}`" not in readme] == []
+    assert "`/architectures?network=lenet32`" in readme
