@@ -1,4 +1,5 @@
-"""Classic networks and the seed notes' design pattern, built only so their layers can be counted.
+"""Classic networks, seed 004's small network (kept as data) and the seed notes' design pattern, built only so their
+layers can be counted.
 
 Keras is imported inside the builders: this module's names (and `Design`, which a page's widgets fill in)
 stay importable without it.

@@ -128,7 +128,8 @@ def stage_controls() -> core.StageConfig:
     if mode == "explicit":
         padding = int(st.number_input("P", 0, 20, 1, help="Zero rows and columns added on each side."))
     pool = st.radio("Pooling", core.POOL_TYPES, format_func={"max": "max", "avg": "average"}.get, horizontal=True,
-                    help="Keep the largest value of each window, or their mean. Pooling pads nothing.")
+                    help="Keep the largest value of each window, or their mean; the pool padding below decides what "
+                         "happens to a last window that does not fit.")
     pool_size = st.slider("Pool size", 1, 6, 2, help="The pooling window is pool size x pool size.")
     pool_stride = st.slider("Pool stride", 1, 6, 2, help="How far the pooling window moves each step.")
     pool_padding = st.radio("Pool padding", core.POOL_PADDINGS, format_func=str.upper, horizontal=True,
