@@ -29,6 +29,7 @@ from webapp.stages import (AxisPlan, KernelChoice, Processed, StageConfig, Stage
 SEED000_SIZE = (698, 1113)  # rows, columns: (698 - 3)/5 + 1 = 140 and (1113 - 3)/5 + 1 = 223, whole numbers
 SEED000_CHOICE = KernelChoice(source="random", count=4, size=3, seed=1)  # np.random.seed(1), N(0, 1), 3x3x4x4
 SEED000_CONFIG = StageConfig(stride=5, padding="valid", pool="max", pool_size=3, pool_stride=3, pool_padding="valid")
+SEED000_SHAPES = {"conv": (140, 223, 4), "pool": (46, 74, 4)}  # what seed 000 prints
 
 
 @lru_cache(maxsize=1)

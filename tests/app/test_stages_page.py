@@ -91,6 +91,7 @@ def test_seed_000s_rgba_icon_by_its_link_gives_3x3x4x4_filters_and_46x74x4():
     assert metrics["Filter bank (F x F x C x K)"] == "3x3x4x4"
     assert metrics["Weights (tf.nn.conv2d, no bias)"] == "144" and metrics["With a bias per filter (Keras Conv2D)"] == "148"
     assert any("74.33…" in info.value for info in at.info)  # 223 / 3: the last partial window dropped
+    assert [success.value for success in at.success] == ["Convolution 140x223x4, pooled to 46x74x4: the seed's shapes."]
 
 
 def test_seed_004s_padded_pooling_shows_75x75_with_same_and_74x74_with_valid():
@@ -119,6 +120,7 @@ def test_the_cifar_walkthrough_and_same_size_padding_by_their_links():
 def test_the_pool_worked_by_hand_steps_through_max_average_and_sum():
     at = open_page(STAGES, preset="pool-by-hand")
     assert any(text.value.startswith("Step 1: max(3, 1, 2, 8) = **8**") for text in at.markdown)
+    assert any("max pooling: rows [8, 6] and [5, 9]." in caption.value for caption in at.caption)
     at.slider(key="pool_hand_step").set_value(4).run()
     assert any(text.value.startswith("Step 4: max(7, 2, 3, 9) = **9**, written at row 1, column 1") for text in at.markdown)
     at.radio(key="pool_hand_kind").set_value("avg").run()

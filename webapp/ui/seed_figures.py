@@ -73,9 +73,12 @@ def show_seed000() -> None:
                      help="(F·F·C + 1)·K: the count the rest of the lab uses.")
     for stage in STAGES:
         show_stage(view, stage)
-    conv, pool = view.shapes["conv"], view.shapes["pool"]
-    st.success(f"Convolution {'x'.join(map(str, conv))}, pooled to {'x'.join(map(str, pool))}: the seed's shapes.",
-               icon=":material/check:")
+    shapes = {stage: tuple(view.shapes[stage]) for stage in seeds.SEED000_SHAPES}
+    found = f"Convolution {'x'.join(map(str, shapes['conv']))}, pooled to {'x'.join(map(str, shapes['pool']))}"
+    if shapes == seeds.SEED000_SHAPES:
+        st.success(f"{found}: the seed's shapes.", icon=":material/check:")
+    else:
+        st.warning(f"{found}: not the seed's 140x223x4 and 46x74x4.", icon=":material/warning:")
 
 
 # -- seed 004: padded pooling -------------------------------------------------------------------------------
@@ -197,6 +200,6 @@ def show_pooling_example() -> None:
     st.markdown(f"Step {step}: {words[kind]} = **{format_exact(window.value)}**, written at row {window.row}, column "
                 f"{window.col} of the result ((4 − 2)/2 + 1 = 2 each way).")
     finished = seeds.pool_output(steps, (2, 2))
-    st.caption(f"All four windows with {seeds.POOL_BY_HAND_KINDS[kind]} pooling: "
-               f"{[[format_exact(value) for value in row] for row in finished]}. The 4x4 input keeps a quarter of its "
-               "values; a pool has no weights to learn.")
+    rows = " and ".join("[" + ", ".join(format_exact(value) for value in row) + "]" for row in finished)
+    st.caption(f"All four windows with {seeds.POOL_BY_HAND_KINDS[kind]} pooling: rows {rows}. The 4x4 input keeps a "
+               "quarter of its values; a pool has no weights to learn.")
