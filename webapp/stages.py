@@ -23,6 +23,7 @@ from webapp.paths import SAMPLES_DIR
 PAGE_VALUE_LIMIT = 50_000_000  # values per stage the page computes; the CLI has no such limit
 POOL_TYPES = ("max", "avg")
 PADDING_MODES = ("same", "valid")
+POOL_PADDINGS = ("valid", "same")  # pooling: VALID drops windows that do not fit, SAME pads to ceil(W / S)
 KERNEL_SOURCES = ("library", "random", "model", "custom", "file")
 BYTES_PER_VALUE = 4  # float32
 STAGES = ("input", "conv", "relu", "pool")
@@ -272,8 +273,12 @@ def sample_photos() -> dict[str, Path]:
             if (SAMPLES_DIR / f"{name}.jpg").is_file()}
 
 
-def photo_pixels(image: Image.Image, grayscale: bool = False) -> np.ndarray:
-    """(H, W, C) uint8 with C = 1 (grey) or 3; transparency is laid over white, as a viewer shows it."""
+def photo_pixels(image: Image.Image, grayscale: bool = False, keep_alpha: bool = False) -> np.ndarray:
+    """(H, W, C) uint8 with C = 1 (grey) or 3; transparency is laid over white, as a viewer shows it.
+    With `keep_alpha` a transparent photo keeps its alpha as one more channel (RGBA: 4, grey with alpha: 2),
+    as seed 000 read its PNG icon, so its filters are F x F x 4."""
+    if keep_alpha and image.mode == "RGBA":
+        return np.asarray(image.convert("LA") if grayscale else image, dtype=np.uint8)
     if image.mode == "RGBA":
         backdrop = Image.new("RGBA", image.size, (255, 255, 255, 255))
         image = Image.alpha_composite(backdrop, image).convert("RGB")
@@ -283,25 +288,28 @@ def photo_pixels(image: Image.Image, grayscale: bool = False) -> np.ndarray:
     return pixels[:, :, None] if pixels.ndim == 2 else pixels
 
 
-def read_photo(source: bytes | str | Path, grayscale: bool = False) -> np.ndarray:
+def read_photo(source: bytes | str | Path, grayscale: bool = False, keep_alpha: bool = False) -> np.ndarray:
     """Decode through the one safe loader (bytes from an upload, or a path given by a user)."""
-    return photo_pixels(load_image(source) if isinstance(source, bytes) else load_image_file(source), grayscale)
+    return photo_pixels(load_image(source) if isinstance(source, bytes) else load_image_file(source), grayscale,
+                        keep_alpha)
 
 
 # -- shapes --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class StageConfig:
-    """How the window slides: the convolution's stride and padding, then the pooling (which pads nothing)."""
+    """How the window slides: the convolution's stride and padding, then the pooling (VALID unless told)."""
 
     stride: int = 1
     padding: str | int = "same"  # "same", "valid" (TensorFlow's) or an explicit number P of zero rows/columns
     pool: str = "max"
     pool_size: int = 2
     pool_stride: int = 2
+    pool_padding: str = "valid"  # or "same": TensorFlow pads so that ceil(W / S) windows fit
 
     def __post_init__(self) -> None:
         padding = self.padding.lower() if isinstance(self.padding, str) else self.padding
         object.__setattr__(self, "padding", padding)
+        object.__setattr__(self, "pool_padding", str(self.pool_padding).lower())
         explicit = isinstance(padding, int) and not isinstance(padding, bool)
         checks = [
             (not 1 <= self.stride <= 64, "The stride must be between 1 and 64."),
@@ -310,6 +318,7 @@ class StageConfig:
             (self.pool not in POOL_TYPES, f"Unknown pooling {self.pool}; choose max or avg."),
             (not 1 <= self.pool_size <= 64, "The pool size must be between 1 and 64."),
             (not 1 <= self.pool_stride <= 64, "The pool stride must be between 1 and 64."),
+            (self.pool_padding not in POOL_PADDINGS, "Pool padding must be valid or same."),
         ]
         problem = next((message for failed, message in checks if failed), None)
         if problem:
@@ -467,7 +476,8 @@ class StagePlan:
 def plan_stages(input_shape: Sequence[int], kernel_size: int, filters: int, config: StageConfig) -> StagePlan:
     """The shapes of conv, ReLU and pool, or one sentence saying why a window does not fit."""
     conv = conv_layer(input_shape, kernel_size, filters, config.stride, config.padding)
-    pool_rows, pool_cols = (plan_axis(side, config.pool_size, config.pool_stride, "valid") for side in conv.output_shape[:2])
+    pool_rows, pool_cols = (plan_axis(side, config.pool_size, config.pool_stride, config.pool_padding)
+                            for side in conv.output_shape[:2])
     if not (pool_rows.out and pool_cols.out):
         raise StageError(f"A {config.pool_size}x{config.pool_size} pool window does not fit the "
                          f"{conv.rows.out}x{conv.cols.out} convolution output; choose a smaller pool or stride.")
@@ -552,12 +562,13 @@ def conv2d(batch: Any, weights: np.ndarray, stride: int, padding: str | int) -> 
     return ops.conv(batch, weights, strides=stride, padding=padding, data_format="channels_last")
 
 
-def pool2d(batch: Any, kind: str, size: int, stride: int) -> Any:
-    """`tf.nn.pool` with VALID padding: windows that do not fit are dropped, as in the seeds."""
+def pool2d(batch: Any, kind: str, size: int, stride: int, padding: str = "valid") -> Any:
+    """`tf.nn.pool`: VALID drops windows that do not fit, as most seeds do; SAME pads so ceil(W / S) fit, and
+    its padded cells never count (a max ignores them, an average divides by the real cells only)."""
     from keras import ops
 
     pool = ops.max_pool if kind == "max" else ops.average_pool
-    return pool(batch, size, strides=stride, padding="valid", data_format="channels_last")
+    return pool(batch, size, strides=stride, padding=padding, data_format="channels_last")
 
 
 def run_stages(pixels: np.ndarray, bank: FilterBank, config: StageConfig) -> StageResult:
@@ -571,7 +582,7 @@ def run_stages(pixels: np.ndarray, bank: FilterBank, config: StageConfig) -> Sta
     if np.any(bank.bias):
         conv = conv + bank.bias
     relu = ops.relu(conv)
-    pool = pool2d(relu, config.pool, config.pool_size, config.pool_stride)
+    pool = pool2d(relu, config.pool, config.pool_size, config.pool_stride, config.pool_padding)
     return StageResult(*(ops.convert_to_numpy(stage)[0] for stage in (batch, conv, relu, pool)))
 
 
@@ -589,9 +600,10 @@ class Processed:
 
 
 def process_photo(source: bytes | str | Path, choice: KernelChoice, config: StageConfig, *, grayscale: bool = False,
-                  load_model: Callable[[str], Any] | None = None, value_limit: int | None = None) -> Processed:
+                  load_model: Callable[[str], Any] | None = None, value_limit: int | None = None,
+                  keep_alpha: bool = False) -> Processed:
     """Decode, fit the filters, plan the shapes (refusing stages over `value_limit` values), then compute."""
-    pixels = read_photo(source, grayscale)
+    pixels = read_photo(source, grayscale, keep_alpha)
     chosen = build_bank(choice, pixels.shape[2], load_model)
     pixels, bank = match_channels(pixels, chosen)
     plan = plan_stages(pixels.shape, bank.size, bank.count, config)
@@ -614,7 +626,8 @@ def report(processed: Processed, batch: int = 1) -> dict[str, Any]:
     conv_bytes = plan.conv.memory_bytes(batch)
     return {"kernels": list(processed.bank.names), "kernel_shape": list(processed.bank.weights.shape),
             "stride": plan.config.stride, "padding": plan.config.padding, "pool": plan.config.pool,
-            "pool_size": plan.config.pool_size, "pool_stride": plan.config.pool_stride, "stages": stages,
+            "pool_size": plan.config.pool_size, "pool_stride": plan.config.pool_stride,
+            "pool_padding": plan.config.pool_padding, "stages": stages,
             "params": plan.conv.params, "multiplications": plan.conv.multiplications, "memory_bytes": conv_bytes,
             "memory": format_bytes(conv_bytes), "batch": batch, "notes": plan.notes(),
             "shapes_agree": processed.shapes_agree()}
