@@ -3,19 +3,21 @@ import streamlit as st
 
 from webapp.expectations import race_expectation
 from webapp.ui.navigation import ensure_app_navigation
-from webapp.ui.training_panels import followed_job, form_area, runs_browser, submit_job
+from webapp.ui.training_panels import followed_job, form_area, runs_browser, show_job, submit_job
 from webapp.ui.widgets import augmentation_picker, train_controls
 
 ensure_app_navigation()
 
 st.title("Train & Compare")
-intro = st.empty()  # what to expect, written once the settings are known
-job = followed_job()  # a job being followed comes first; the form then waits, folded, below it
+job = followed_job()
 initial = job.config if job else None
+intro = st.markdown(race_expectation(initial)) if job else st.empty()  # without a job: the form's settings, below
+show_job(job)  # a followed job comes first; the form then waits below it, folded and filled with its settings
 with form_area(job):
     pipeline, pipeline_problem = augmentation_picker(initial)
     config, problem, submitted = train_controls(pipeline=pipeline, initial=initial)
-intro.markdown(race_expectation(initial or config))
+if job is None:
+    intro.markdown(race_expectation(config))
 if submitted:
     submit_job(config, pipeline_problem or problem)
 

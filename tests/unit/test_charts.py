@@ -7,7 +7,7 @@ import pytest
 
 from webapp.curves import chart_rows
 from webapp.store import RunInfo
-from webapp.ui.charts import LABEL_GAP_PIXELS, PLOT_HEIGHT_AT_LEAST, race_chart, spread
+from webapp.ui.charts import LABEL_CHAR_PIXELS, LABEL_GAP_PIXELS, PLOT_HEIGHT_AT_LEAST, race_chart, spread
 from webapp.ui.model_style import KIND_STYLES, series_styles
 from webapp.ui.predictions import shift_sweep_chart
 
@@ -75,6 +75,9 @@ def test_the_race_chart_spaces_its_labels_by_at_least_a_label_height():
     heights = sorted(row["y"] for row in label_layer(spec))
     pixels = [(upper - lower) / (high - low) * PLOT_HEIGHT_AT_LEAST for lower, upper in zip(heights, heights[1:])]
     assert min(pixels) >= LABEL_GAP_PIXELS - 1e-6
+    # the labels sit right of the plot, in room kept for them, and the zoomable plot's clipping spares them
+    assert spec["layer"][2]["mark"]["clip"] is False
+    assert spec["padding"]["right"] >= LABEL_CHAR_PIXELS * max(len(row["label"]) for row in label_layer(spec))
 
 
 def scale_of(layer, channel):

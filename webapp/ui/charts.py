@@ -11,10 +11,12 @@ from webapp.curves import AXIS_TITLES, METRICS, TRAIN, VALIDATION
 from webapp.ui.model_style import model_encodings, series_styles, style_scales
 
 CHART_HEIGHT = 360
-# Streamlit fits axes and legend into the chart's height: the plot itself is at least this tall, which is
-# what the end labels' spacing is computed for (a taller plot only spreads them further apart).
-PLOT_HEIGHT_AT_LEAST = 260
+# Streamlit fits the legend and the axes into the chart's height: of 360 pixels the plot keeps about 215 (seen
+# in Chromium), at least this many, which the end labels' spacing is computed for (a taller plot, as in the
+# full-screen view, only spreads them further apart).
+PLOT_HEIGHT_AT_LEAST = 200
 LABEL_GAP_PIXELS = 15
+LABEL_CHAR_PIXELS = 7  # width of one character of a bold 11-pixel label, a little generously
 
 
 def race_chart(rows: list[dict[str, Any]], x: str = "epoch", metric: str = "accuracy",
@@ -45,15 +47,19 @@ def race_chart(rows: list[dict[str, Any]], x: str = "epoch", metric: str = "accu
     train = base.transform_filter(alt.datum.split == TRAIN).mark_line(strokeWidth=1.5, opacity=0.6)
     validation = base.transform_filter(alt.datum.split == VALIDATION).mark_line(
         strokeWidth=3, point=alt.OverlayMarkDef(size=60, filled=True))
-    labels = alt.Chart(end_labels(frame, metric, low, high)).mark_text(
-        align="left", baseline="middle", dx=8, fontWeight="bold").encode(
+    ends = end_labels(frame, metric, low, high)
+    column = 12 + LABEL_CHAR_PIXELS * max((len(label) for label in ends["label"]), default=0)
+    # Marks are clipped to the plot when the x axis can be dragged and zoomed; the labels live right of it.
+    labels = alt.Chart(ends).mark_text(
+        align="left", baseline="middle", dx=8, fontWeight="bold", clip=False).encode(
         x=alt.value("width"), y=alt.Y("y:Q", scale=y_scale), text="label:N",
         color=alt.Color("model:N", scale=style_scales(styles)["color"], legend=None))
     return alt.layer(
         train.encode(**encode, tooltip=tooltip),
         validation.encode(**encode, shape=channels["shape"], tooltip=tooltip),
         labels,
-    ).properties(height=CHART_HEIGHT).interactive(bind_y=False)
+    ).properties(height=CHART_HEIGHT, padding={"left": 5, "top": 5, "bottom": 5, "right": max(5, column)}
+                 ).interactive(bind_y=False)
 
 
 def _y_domain(values: pd.Series) -> tuple[float, float]:

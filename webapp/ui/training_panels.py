@@ -62,18 +62,23 @@ def submit_job(config: TrainConfig | None, problem: str | None, param: str = sta
 
 
 def followed_job() -> Job | None:
-    """The job named in the URL, drawn here: live while it runs, its outcome when it ends (a reload reconnects
-    to it). Returned, so the page can fold its form away and fill the form with the job's settings."""
+    """The job named in the URL (a reload reconnects to it), or None, with a sentence if it is gone. The page
+    shows it first (`show_job`), folds its form away and fills the form with the job's settings."""
     job_id = state.current_job_id()
     job = cached.queue().get(job_id)
     if job_id and job is None:
         st.info("That training job is no longer on this server (it may have restarted); its saved runs are listed below.")
-    elif job is not None:
-        if job.finished:
-            job_outcome(job)
-        else:
-            live_job(job)
     return job
+
+
+def show_job(job: Job | None) -> None:
+    """The followed job: live while it runs, its outcome when it ends."""
+    if job is None:
+        return
+    if job.finished:
+        job_outcome(job)
+    else:
+        live_job(job)
 
 
 def form_area(job: Job | None) -> Any:
