@@ -151,8 +151,10 @@ def results(runs: list[RunInfo]) -> None:
     for column, info in zip(st.columns(len(runs)), runs):
         column.metric(f"{short_name(info.model_name)} test accuracy", f"{info.config['test_accuracy']:.2%}",
                       help=f"{info.config['params']:,} parameters, trained on {info.config['device']}.")
+        warm_up = info.config.get("warmup_seconds")
+        warm_up_text = f" (+{warm_up:.1f} s warm-up)" if warm_up is not None else ""
         column.caption(f"Test loss {info.config['test_loss']:.4f} · {info.config['compute_seconds']:.1f} s of compute"
-                       f" · saved as {info.run_id}")
+                       f"{warm_up_text} · saved as {info.run_id}")
         if info.config.get("augmentation"):
             column.caption(f"Trained on augmented images: {info.config['augmentation']}")
     draw_curves({short_name(info.model_name): cached.store().load_history(info.run_id) for info in runs}, key="final",
