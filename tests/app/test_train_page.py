@@ -123,6 +123,9 @@ def test_training_with_the_augment_pages_pipeline_records_it_on_the_run():
     assert not at.exception, at.exception
     assert "Rotate" in job.runs[0].config["augmentation"]
     assert any("augmented" in option for option in at.selectbox(key="selected_run").options)
+    # the job's link, opened in a fresh session, gives its augmentation back in the folded form
+    again = open_page(TRAIN, job=job.job_id)
+    assert next(box for box in again.selectbox if box.label == "Augmentation").value == "seed"
 
 
 def test_a_broken_pipeline_file_gets_one_sentence_and_no_job():
