@@ -42,7 +42,7 @@ def draw_curves(histories: dict[str, dict[str, Any]], key: str, epochs: float | 
     st.altair_chart(race_chart(rows, x=x, metric=metric, x_max=epochs if x == "epoch" else None, kinds=kinds),
                     width="stretch")
     warm_up = (" Compute seconds start after each model's first batch, which also traces and compiles its "
-               "training step (a one-off cost, the same for any network size)." if x == "seconds" else "")
+               "training step: a one-off cost, left out." if x == "seconds" else "")
     st.caption("Thin lines: training batches (smoothed). Thick lines with markers: validation on held-out training "
                f"images.{warm_up} Plotted: {plotted_summary(histories)}.")
 

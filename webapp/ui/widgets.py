@@ -45,7 +45,8 @@ def augmentation_picker(initial: TrainConfig | None = None) -> tuple[dict[str, A
     from_page = st.session_state.get(AUGMENT_PIPELINE_KEY)
     from_job = initial.pipeline if initial is not None else None
     job_choice = _choice_for(from_job, from_page) if initial is not None else None
-    choices = [name for name in AUGMENTATION_CHOICES if (name != "page" or from_page) and (name != "job" or job_choice == "job")]
+    choices = [name for name in AUGMENTATION_CHOICES
+               if (name != "page" or from_page) and (name != "job" or job_choice == "job")]
     left, right = st.columns([1, 2])
     choice = left.selectbox(
         "Augmentation", choices, format_func=AUGMENTATION_CHOICES.get,
