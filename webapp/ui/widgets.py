@@ -93,18 +93,22 @@ def train_controls(key: str = "train", pipeline: dict[str, Any] | None = None,
     with st.form(key=f"{key}_form", border=True):
         left, middle, right = st.columns(3)
         models = left.multiselect(
-            "Models", MODEL_NAMES, default=start("models", list(MODEL_NAMES), list(defaults.models), list(lab.models)), format_func=lambda name: MODEL_LABELS[name],
+            "Models", MODEL_NAMES, default=start("models", list(MODEL_NAMES), list(defaults.models), list(lab.models)),
+            format_func=lambda name: MODEL_LABELS[name],
             help="Pick two or more to race them: they see the same batches in the same order.")
         subset = left.select_slider(
-            "Training images", SUBSET_CHOICES, value=start("images", SUBSET_CHOICES, defaults.subset or FULL_TRAINING_SET, FULL_TRAINING_SET),
+            "Training images", SUBSET_CHOICES,
+            value=start("images", SUBSET_CHOICES, defaults.subset or FULL_TRAINING_SET, FULL_TRAINING_SET),
             help="How many of the 60,000 MNIST training images to use (1/12 of them is held out for validation). "
                  "Fewer images train faster on a CPU but generalise less.")
-        epochs = middle.slider("Epochs", 1, 20, start("epochs", EPOCH_CHOICES, defaults.epochs, lab.epochs), help="Passes over the training images.")
+        epochs = middle.slider("Epochs", 1, 20, start("epochs", EPOCH_CHOICES, defaults.epochs, lab.epochs),
+                               help="Passes over the training images.")
         batch_size = middle.select_slider(
             "Batch size", BATCH_CHOICES, value=start("batch", BATCH_CHOICES, defaults.batch_size, lab.batch_size),
             help="Images per weight update. Larger batches use the hardware better but update less often.")
         optimizer = middle.selectbox(
-            "Optimizer", OPTIMIZERS, index=OPTIMIZERS.index(start("optimizer", list(OPTIMIZERS), defaults.optimizer, lab.optimizer)),
+            "Optimizer", OPTIMIZERS,
+            index=OPTIMIZERS.index(start("optimizer", list(OPTIMIZERS), defaults.optimizer, lab.optimizer)),
             help="adam adapts a step size per weight; rmsprop is the original tutorial's choice; sgd is the plain baseline.")
         learning_rate = right.select_slider(
             "Learning rate", RATE_CHOICES, value=start("lr", RATE_CHOICES, defaults.learning_rate, lab.learning_rate),
@@ -113,7 +117,8 @@ def train_controls(key: str = "train", pipeline: dict[str, Any] | None = None,
                                help="Fraction of hidden dense units switched off at random in each training step.")
         batch_norm = right.toggle("Batch normalization", defaults.batch_norm,
                                   help="Normalise each layer's outputs per batch before the activation.")
-        seed = right.number_input("Seed", 0, 2**31 - 1, int(defaults.seed), help="Same seed, same data order and starting weights.")
+        seed = right.number_input("Seed", 0, 2**31 - 1, int(defaults.seed),
+                                  help="Same seed, same data order and starting weights.")
         precision = left.selectbox(
             "Precision", PRECISIONS, index=PRECISIONS.index(defaults.precision),
             help="auto computes in bfloat16 (weights stay float32) where the processor or GPU does it natively, "
