@@ -7,10 +7,13 @@ streams every change of its record back; the server mirrors it into the job the 
 """
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import queue
+import sys
 import threading
-from typing import Any
+import types
+from typing import Any, Iterator
 
 from webapp.history import TrainingRecord
 from webapp.store import RunInfo, RunStore
@@ -47,7 +50,8 @@ class TrainingProcess:
         self._requests, self._events, self._stop = self._context.Queue(), self._context.Queue(), self._context.Event()
         self._process = self._context.Process(target=serve, args=(self._requests, self._events, self._stop),
                                               name="convnet-lab-training", daemon=True)
-        self._process.start()
+        with _no_main_script():
+            self._process.start()
 
     def _follow(self, job: Any, store: RunStore) -> list[RunInfo]:
         """Mirror the child's record into the job until the child reports the saved runs or an error."""
@@ -79,6 +83,24 @@ class TrainingProcess:
             if self._process.is_alive():
                 self._process.terminate()
             self._process = None
+
+
+@contextlib.contextmanager
+def _no_main_script() -> Iterator[None]:
+    """Start a spawned child without re-running this process's `__main__` in it.
+
+    A spawned child first re-runs the parent's `__main__` file. In the server, Streamlit makes each page
+    script `__main__` while it runs, so the child would run a page script outside any session: every
+    streamlit call in it logs "missing ScriptRunContext", and it loads whatever the page loads. The child
+    only needs `serve`, importable by name, so it is shown an empty `__main__` while it starts."""
+    real = sys.modules.get("__main__")
+    empty = types.ModuleType("__main__")  # no __file__ and no __spec__: the child re-runs nothing
+    sys.modules["__main__"] = empty
+    try:
+        yield
+    finally:
+        if sys.modules.get("__main__") is empty:  # unless a script run has made its own __main__ meanwhile
+            sys.modules["__main__"] = real
 
 
 def serve(requests: Any, events: Any, stop: Any) -> None:
