@@ -31,3 +31,14 @@ def test_streamlit_config_hides_tracebacks_caps_uploads_and_sends_no_stats():
     assert config["browser"]["gatherUsageStats"] is False
     procfile = (PROJECT_ROOT / "Procfile").read_text().strip()
     assert procfile == "web: streamlit run app.py --server.port $PORT --server.address 0.0.0.0"
+
+
+def test_every_page_keeps_streamlits_clean_up_to_its_own_visitor(monkeypatch):
+    """Streamlit's stock clean-up after a run resets Keras in every visitor's thread (webapp/ui/sessions.py)."""
+    from streamlit.runtime.scriptrunner import script_runner
+
+    from webapp.ui.sessions import clean_up_after_run
+
+    monkeypatch.setattr(script_runner, "_clean_problem_modules", lambda: None)  # as before any page ran
+    assert not open_page().exception
+    assert script_runner._clean_problem_modules is clean_up_after_run

@@ -30,3 +30,13 @@ def test_unknown_network_and_impossible_dropout_are_refused():
         build("resnet")
     with pytest.raises(ValueError, match="Dropout"):
         NetworkOptions(dropout=1.0)
+
+
+def test_precision_goes_on_every_layer_and_never_on_the_global_policy():
+    import keras
+
+    model = build("cnn", NetworkOptions(dropout=0.2, batch_norm=True), "mixed_bfloat16")
+    policies = {layer.name: layer.dtype_policy.name for layer in model.layers}
+    assert policies.pop("probabilities") == "float32"  # the softmax computes in float32
+    assert set(policies.values()) == {"mixed_bfloat16"} and model.dtype_policy.name == "mixed_bfloat16"
+    assert keras.config.dtype_policy().name == "float32"

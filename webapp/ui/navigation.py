@@ -61,10 +61,13 @@ def inside_app() -> Iterator[None]:
 
 
 def page_frame() -> None:
-    """What every page shares: page config and the sidebar."""
+    """What every page shares: page config and the sidebar; first, Streamlit's clean-up after this run is
+    kept to this visitor's thread (webapp/ui/sessions.py)."""
     from webapp.ui.identity import remember_visitor
+    from webapp.ui.sessions import keep_sessions_apart
     from webapp.ui.sidebar import shared_sidebar
 
+    keep_sessions_apart()
     st.set_page_config(page_title="ConvNet Lab", page_icon=str(FAVICON), layout="wide")
     shared_sidebar()
     with st.sidebar:
