@@ -153,3 +153,46 @@ def test_a_stroke_drawn_at_once_after_saving_lands_on_an_empty_canvas(server, br
                          page.evaluate("getSelection().toString()")))
     lost = [(attempt, *outcome) for attempt, outcome in enumerate(outcomes) if not outcome[0] or outcome[3]]
     assert not lost, f"(attempt, landed, reading, ink / the digit's own ink, text selected): {lost}"
+
+
+def overlaps(a: dict, b: dict) -> bool:
+    return a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"] and \
+        a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]
+
+
+SCROLL_TO_TOP_JS = "() => document.querySelectorAll('*').forEach(e => { if (e.scrollTop) e.scrollTop = 0; })"
+
+
+def test_the_draw_page_fits_a_phone_and_the_canvas_toolbar_covers_nothing(server, browser):
+    """At 390x844 the ten digits stay a grid (rows of five, not ten full-width rows) and the answers start within
+    the first one and a half screens; at phone and desktop widths the canvas's hover toolbar covers no control."""
+    for width, height in ((390, 844), (1400, 1000)):
+        page = browser.new_context(viewport={"width": width, "height": height}).new_page()
+        page.goto(f"{server}/draw?collection=phone-{width}")
+        canvas = page.locator("canvas.upper-canvas").first
+        canvas.wait_for(timeout=90_000)
+        draw_digit(page, canvas, placed(3, *PLACEMENTS[0]))
+        reading(page, "CNN")
+        page.evaluate(SCROLL_TO_TOP_JS)
+        if width < 640:  # Streamlit stacks columns below 640 px
+            digits = [page.get_by_role("radio", name=str(digit), exact=True).bounding_box() for digit in range(10)]
+            rows: dict[int, int] = {}
+            for box in digits:
+                rows[round(box["y"])] = rows.get(round(box["y"]), 0) + 1
+            assert sorted(rows.values()) == [5, 5], f"digits per row: {rows}"
+            answer = page.locator("[data-testid=stMetric]").first.bounding_box()
+            assert answer["y"] < 1.5 * height, f"the first answer starts {answer['y']:.0f} px down"
+        canvas.hover()
+        toolbar = page.locator(".dc-toolbar-card").first
+        time.sleep(0.5)  # the toolbar slides into place 0.1 s after the hover, over 0.1 s
+        covered = [name for name, locator in (("the tabs", page.get_by_role("tablist")),
+                                              ("the brush slider", page.get_by_test_id("stSlider").first),
+                                              ("the digits", page.get_by_role("radiogroup").first),
+                                              ("Clear", page.get_by_role("button", name="Clear")))
+                   if overlaps(toolbar.bounding_box(), locator.bounding_box())]
+        assert not covered, f"at {width} px the canvas toolbar covers {covered}"
+        shots = os.environ.get("SCREENSHOT_DIR")
+        if shots:
+            Path(shots).mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(Path(shots) / f"draw-{width}.png"))
+        page.context.close()

@@ -1,12 +1,13 @@
 """The one adapter around streamlit-drawable-canvas: keyword arguments only, ink read from alpha.
 
 The canvas stays mounted for the whole visit. Remounting it to clear it (a new widget key) left a moment in
-which a new stroke fell on nothing and selected page text instead. Clearing has two halves instead:
+which a new stroke fell on nothing and dragged a text selection across the page instead. Clearing has two
+halves instead:
 
 * in the browser, pressing any enabled button inside a `clearing_buttons` container presses the canvas's own
   "Reset canvas & history" at once (a small script, `_CLEAR_SCRIPT`), before the next stroke can start;
-* in Python, `clear_canvas` forgets the drawing the page last read, so the run that follows the press (which
-  may still receive the old ink) shows no old ink and can save none.
+* in Python, `clear_canvas` forgets one drawing (by its `drawing_id`), so the run that follows the press, which
+  may still receive the old ink, shows none of it and cannot save it twice.
 """
 from __future__ import annotations
 

@@ -128,7 +128,7 @@ def collection_panel(collection: Collection, chosen: dict[str, RunInfo]) -> None
         (st.success if kind == "success" else st.error)(sentence)
     samples = collection.samples()
     if not samples:
-        st.info(f"'{collection.name}' is empty: draw a digit above and press its number to keep it.")
+        st.info(f"'{collection.name}' is empty: draw a digit above and tap its number to keep it.")
     else:
         counts_column, recent_column = st.columns([3, 2])
         with counts_column:
