@@ -37,7 +37,8 @@ def wait_until(condition, timeout: float = 30.0) -> bool:
 
 
 CURRENT_READING_JS = """model => {
-    const metric = [...document.querySelectorAll('[data-testid=stMetric]')].find(m => m.innerText.includes(model + ' reads'));
+    const metrics = [...document.querySelectorAll('[data-testid=stMetric]')];
+    const metric = metrics.find(m => m.innerText.includes(model + ' reads'));
     if (!metric || metric.closest('[data-stale=true]')) return null;
     return metric.querySelector('[data-testid=stMetricValue]').innerText; }"""
 
