@@ -1,17 +1,17 @@
 """Draw & Predict: draw a digit (or upload a photo of one) and see the dense net and the convnet read it."""
 import streamlit as st
 
-from webapp.ui.canvas import clear_canvas, drawing_canvas
+from webapp.ui.canvas import clear_canvas, clearing_buttons, drawing_canvas
 from webapp.ui.navigation import ensure_app_navigation
-from webapp.ui.own_digits import collection_panel, collection_picker, label_buttons
+from webapp.ui.own_digits import collection_panel, collection_picker, label_buttons, save_tapped_digit
 from webapp.ui.predictions import loaded_models, model_pickers, photo_upload, show_reading
 
 ensure_app_navigation()
 
 st.title("Draw & Predict")
-st.write("Draw a digit in the box (or upload a photo of one) and watch both models read it as you lift the mouse. "
-         "Try a small digit in a corner, a thick one, a slanted one: the picture is prepared the way MNIST was "
-         "made (20x20 box, centred by its centre of mass), so notice where the dense net still stumbles.")
+st.write("Draw a digit in the box (or upload a photo of one) and watch both models read it as you lift your pen, "
+         "finger or mouse. Try a small digit in a corner, a thick one, a slanted one: the picture is prepared the "
+         "way MNIST was made (20x20 box, centred by its centre of mass), so notice where the dense net still stumbles.")
 
 chosen = model_pickers()
 if not chosen:
@@ -21,20 +21,25 @@ models = loaded_models(chosen)
 
 draw_tab, upload_tab = st.tabs(["Draw", "Upload a photo"])
 with draw_tab:
-    left, right = st.columns([1, 2])
+    save_tapped_digit("digit")
+    # on a phone the columns stack: canvas, the ten label buttons, then the predictions
+    left, right = st.columns([1, 2], gap="medium")
     with left:
-        width = st.slider("Brush width", 6, 40, 18, help="Thicker strokes look more like MNIST's pen strokes.")
-        drawing = drawing_canvas("digit", width)
-        if st.button("Clear", icon=":material/delete_sweep:", help="Empty the canvas and start again."):
-            clear_canvas("digit")
-            st.rerun()
+        canvas_slot, labels_slot = st.container(), st.container()
+        with st.container(horizontal=True, vertical_alignment="bottom"):
+            with clearing_buttons("digit", "tools", width="content"):
+                st.button("Clear", icon=":material/delete_sweep:", on_click=clear_canvas, args=("digit",),
+                          help="Empty the canvas and start again.")
+            width = st.slider("Brush width", 6, 40, 18, help="Thicker strokes look more like MNIST's pen strokes.")
+        with canvas_slot:
+            drawing = drawing_canvas("digit", width)
     with right:
-        prepared = show_reading(drawing, models, chosen,
-                                "Draw a digit on the canvas: the predictions appear here on mouse-up.", key="drawn")
-    with left:
-        collection = collection_picker()
-        label_buttons(collection, prepared, drawing, "digit")
+        prepared = show_reading(drawing, models, chosen, "Draw a digit on the canvas: the predictions appear "
+                                "here as you lift your pen or finger.", key="drawn")
     st.subheader("Your own digits")
+    collection = collection_picker()
+    with labels_slot:
+        label_buttons(collection, prepared, drawing, "digit")
     collection_panel(collection, chosen)
 
 with upload_tab:

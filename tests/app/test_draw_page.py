@@ -30,7 +30,8 @@ def page_with_uploaded_digit(index: int = 0):
 def test_an_empty_page_prompts_and_never_predicts():
     at = open_page(DRAW)
     assert at.title[0].value == "Draw & Predict"
-    assert any("Draw a digit on the canvas" in info.value for info in at.info)
+    prompt = next(info.value for info in at.info if "Draw a digit on the canvas" in info.value)
+    assert "pen or finger" in prompt and "mouse" not in prompt, "worded for touch screens too"
     assert not at.metric
 
 
@@ -87,7 +88,7 @@ def test_a_collection_opened_by_its_link_shows_counts_but_cannot_be_changed():
     assert at.query_params["collection"] == "class-5b-0123456789ab"
     assert any("3 samples" in caption.value for caption in at.caption)
     assert any("belongs to another browser" in caption.value for caption in at.caption)
-    assert at.button(key="save_7").disabled
+    assert at.pills(key="save_digit").disabled
     assert not any(button.label == "Remove the latest" for button in at.button), "a stranger cannot delete"
     assert any("at least 10" in caption.value for caption in at.caption), "too few samples to fine-tune, said why"
 

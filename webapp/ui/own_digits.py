@@ -16,7 +16,7 @@ from webapp.own_digits import (MAX_NAME_LENGTH, Collection, Sample, fine_tuning_
 from webapp.ownership import NotOwnerError
 from webapp.store import RunInfo
 from webapp.ui import cached, identity, state
-from webapp.ui.canvas import clear_canvas
+from webapp.ui.canvas import clear_canvas, clearing_buttons, drawing_id
 from webapp.ui.training_panels import live_job, submit_job
 
 COLLECTION_PARAM = "collection"
@@ -25,6 +25,9 @@ NAME_KEY = "collection_name"
 NEW_NAME_KEY = "new_collection_title"
 FLASH_KEY = "own_digits_flash"
 RECENT_SHOWN = 12
+SAVE_KEY = "save_digit"
+OFFERED_KEY = "save_digit_offered"  # the drawing the digits were shown with
+SAVED_KEY = "save_digit_saved"  # ids of the drawings saved this session
 
 
 def collection_picker() -> Collection:
@@ -65,25 +68,49 @@ def _start_collection() -> None:
 
 
 def label_buttons(collection: Collection, prepared: Preprocessed | None, drawing: Any, canvas_key: str) -> None:
-    """"What did you draw?": one button per digit saves the sample under that label and clears the canvas."""
+    """"What did you draw?": tapping a digit saves the drawing under that label (see `save_tapped_digit`) and
+    clears the canvas. The ten digits sit in two rows of five at every width, so on a phone they do not push the
+    predictions down."""
     owned = collection.is_owned_by(identity.visitor_key())
-    st.caption("What did you draw? Press its digit to keep the drawing in your collection."
-               if owned else "Saving needs a collection of your own (see above).")
-    for label, column in enumerate([*st.columns(5, gap="small"), *st.columns(5, gap="small")]):
-        column.button(str(label), key=f"save_{label}", disabled=prepared is None or not owned, width="stretch",
-                      on_click=_save, args=(collection, prepared, drawing, label, canvas_key),
-                      help=f"Save this drawing as a {label} in '{collection.name}', then clear the canvas.")
+    st.html(f"<style>.st-key-{SAVE_KEY} [role=radiogroup] {{display: grid; gap: 0.5rem; "
+            "grid-template-columns: repeat(5, minmax(0, 1fr));}"
+            f".st-key-{SAVE_KEY} [role=radiogroup] > button {{width: 100%; justify-content: center;}}</style>")
+    offered = st.session_state.setdefault(OFFERED_KEY, {})
+    offered.clear()  # mutated in place: no rerun can cut in between this and the digits it goes with
+    if prepared is not None and owned:
+        offered.update(collection=collection.name, drawing_id=drawing_id(canvas_key), digit=prepared.digit,
+                       drawing=drawing)
+    with clearing_buttons(canvas_key, "labels"):
+        st.pills("What did you draw? Tap its digit to save it.", list(range(10)), key=SAVE_KEY,
+                 disabled=not offered, width="stretch",
+                 help=f"Saves this drawing as that digit in '{collection.name}', then clears the canvas.")
+    if not owned:
+        st.caption("Saving needs a collection of your own (see Your own digits, below).")
 
 
-def _save(collection: Collection, prepared: Preprocessed, drawing: Any, label: int, canvas_key: str) -> None:
-    """A button callback (it runs before the rerun, so the page shows the saved sample at once)."""
+def save_tapped_digit(canvas_key: str) -> None:
+    """Save the drawing offered last run under the digit tapped since, once; call it before the canvas is read.
+
+    Done in the script rather than in a widget callback: a stroke's update arriving during the save can cut a
+    callback short at its first session-state write, and the tap would be lost. Here an interrupted run simply
+    comes back to the tap, and the drawing's id, kept with the sample, stops it being saved twice."""
+    label = st.session_state.get(SAVE_KEY)
+    if label is None:
+        return
+    st.session_state[SAVE_KEY] = None  # before the digits exist in this run, so the choice resets
+    offered = st.session_state.get(OFFERED_KEY) or {}
+    saved = st.session_state.setdefault(SAVED_KEY, set())
+    if not offered or offered["drawing_id"] in saved:
+        return
+    collection = Collection(offered["collection"])
     try:
-        collection.add(prepared.digit, drawing, label, identity.visitor_key())
+        collection.add(offered["digit"], offered["drawing"], label, identity.visitor_key())
     except (NotOwnerError, ValueError) as refused:
         st.session_state[FLASH_KEY] = ("error", str(refused))
         return
+    saved.add(offered["drawing_id"])  # mutated in place, right after the write it records
     st.session_state[FLASH_KEY] = ("success", f"Saved a {label} in '{collection.name}'.")
-    clear_canvas(canvas_key)
+    clear_canvas(canvas_key, offered["drawing_id"])
 
 
 def _remove(collection: Collection, sample: Sample) -> None:
@@ -101,7 +128,7 @@ def collection_panel(collection: Collection, chosen: dict[str, RunInfo]) -> None
         (st.success if kind == "success" else st.error)(sentence)
     samples = collection.samples()
     if not samples:
-        st.info(f"'{collection.name}' is empty: draw a digit above and press its number to keep it.")
+        st.info(f"'{collection.name}' is empty: draw a digit above and tap its number to keep it.")
     else:
         counts_column, recent_column = st.columns([3, 2])
         with counts_column:

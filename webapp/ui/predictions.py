@@ -60,10 +60,11 @@ def photo_upload() -> tuple[Any, str | None]:
 
 
 def show_steps(prepared: Preprocessed) -> None:
-    """Each step as a square thumbnail (narrow crops padded with black, as the model would see them)."""
-    columns = st.columns(len(prepared.steps))
-    for column, (name, image) in zip(columns, prepared.steps.items()):
-        column.image(pad_to_square(image), caption=STEP_CAPTIONS.get(name, name), width=96, clamp=True)
+    """Each step as a square thumbnail (narrow crops padded with black, as the model would see them), in a row
+    that wraps rather than stacks, so on a phone the steps do not push the answers a screen down."""
+    row = st.container(horizontal=True, gap="xsmall")
+    for name, image in prepared.steps.items():
+        row.image(pad_to_square(image), caption=STEP_CAPTIONS.get(name, name), width=80, clamp=True)
 
 
 def pad_to_square(image: np.ndarray) -> np.ndarray:
