@@ -4,18 +4,31 @@ Streamlit resets Keras after every script run (`keras.backend.clear_session()`: 
 state and TensorFlow's kernel cache), which would break and slow down any training sharing its process.
 So one long-lived child process (TensorFlow stays loaded between jobs) trains the jobs one at a time and
 streams every change of its record back; the server mirrors it into the job the page reads.
+
+The child never outlives the server: it asks the kernel for SIGKILL when its parent dies (Linux's
+parent-death signal) and a watchdog thread also checks the parent's pid, so a `kill -9` of the server
+cannot leave a training process (and its gigabyte) behind. The server also records which child and job
+it runs (webapp.housekeeping), so the next start can make sure and mark that job interrupted.
 """
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
+import os
 import queue
+import signal
+import sys
 import threading
+import time
 from typing import Any
 
+from webapp import housekeeping
 from webapp.history import TrainingRecord
 from webapp.store import RunInfo, RunStore
 
 POLL_SECONDS = 0.2
+WATCHDOG_SECONDS = 1.0
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 class TrainingProcessError(RuntimeError):
@@ -38,16 +51,23 @@ class TrainingProcess:
             self._ensure_started()
             self._stop.clear()
             store = RunStore()
-            self._requests.put((job.job_id, job.config.to_dict(), str(store.root)))
-            return self._follow(job, store)
+            config = job.config.to_dict()
+            housekeeping.record_training_process(self._process.pid, {"job_id": job.job_id, "owner": job.owner,
+                                                                     "config": config})
+            try:
+                self._requests.put((job.job_id, config, str(store.root)))
+                return self._follow(job, store)
+            finally:
+                housekeeping.record_training_process(self._process.pid)
 
     def _ensure_started(self) -> None:
         if self._process is not None and self._process.is_alive():
             return
         self._requests, self._events, self._stop = self._context.Queue(), self._context.Queue(), self._context.Event()
-        self._process = self._context.Process(target=serve, args=(self._requests, self._events, self._stop),
+        self._process = self._context.Process(target=serve, args=(self._requests, self._events, self._stop, os.getpid()),
                                               name="convnet-lab-training", daemon=True)
         self._process.start()
+        housekeeping.record_training_process(self._process.pid)
 
     def _follow(self, job: Any, store: RunStore) -> list[RunInfo]:
         """Mirror the child's record into the job until the child reports the saved runs or an error."""
@@ -79,10 +99,34 @@ class TrainingProcess:
             if self._process.is_alive():
                 self._process.terminate()
             self._process = None
+            housekeeping.forget_training_process()
 
 
-def serve(requests: Any, events: Any, stop: Any) -> None:
+def die_with_parent(parent_pid: int, interval: float = WATCHDOG_SECONDS) -> None:
+    """End this process as soon as `parent_pid` (the server) is gone: the kernel's parent-death signal where
+    there is one (Linux), and a watchdog thread on the parent's pid everywhere (it also covers a parent that
+    died before the signal was asked for)."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # the watchdog below still ends the child
+    if os.getppid() != parent_pid:
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval)
+            if os.getppid() != parent_pid:  # re-parented: the server has died
+                os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
+
+
+def serve(requests: Any, events: Any, stop: Any, parent_pid: int | None = None) -> None:
     """The child's loop: train each requested job, streaming its record; None ends the loop."""
+    if parent_pid is not None:
+        die_with_parent(parent_pid)
     from webapp.device import import_backend_quietly
 
     import_backend_quietly()

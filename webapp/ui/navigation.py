@@ -54,11 +54,21 @@ def inside_app() -> Iterator[None]:
         _running.inside_app = False
 
 
+@st.cache_resource(show_spinner=False)
+def server_started() -> dict[str, list[str]]:
+    """Once per server process, before the first page: end a training process a crashed server left, mark
+    its job interrupted, and remove old half-written folders (webapp.housekeeping, a light import)."""
+    from webapp import housekeeping
+
+    return housekeeping.on_server_start()
+
+
 def page_frame() -> None:
     """What every page shares: page config and the sidebar."""
     from webapp.ui.sidebar import shared_sidebar
 
     st.set_page_config(page_title="ConvNet Lab", page_icon=":material/neurology:", layout="wide")
+    server_started()
     shared_sidebar()
 
 

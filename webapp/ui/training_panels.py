@@ -6,7 +6,7 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from webapp import evaluation
+from webapp import evaluation, housekeeping
 from webapp.codegen import reproduce_script
 from webapp.curves import METRICS, X_AXES, chart_rows, plotted_summary
 from webapp.history import progress
@@ -57,7 +57,10 @@ def followed_job() -> None:
     """The job named in the URL: live while it runs, its outcome when it ends (a reload reconnects to it)."""
     job_id = state.current_job_id()
     job = cached.queue().get(job_id)
-    if job_id and job is None:
+    if job_id and job is None and housekeeping.interrupted_job(job_id):
+        st.warning("The server restarted while this job was training, so it was interrupted before it could save; "
+                   "train it again.")
+    elif job_id and job is None:
         st.info("That training job is no longer on this server (it may have restarted); its saved runs are listed below.")
     elif job is not None:
         if job.finished:
