@@ -1,4 +1,5 @@
 import io
+import zipfile
 
 from PIL import Image
 
@@ -120,7 +121,11 @@ def test_a_damaged_saved_model_gets_one_sentence(lab_home):
 
     info = RunStore().save("20260101-000000-dnn-dead", build("dnn"), {"model": "dnn"},
                            {"batches": [], "validations": [], "epoch_seconds": []})
-    (info.path / "model.keras").write_bytes(b"garbage")
+    with zipfile.ZipFile(info.path / "model.keras") as archive:
+        architecture = archive.read("config.json")
+    with zipfile.ZipFile(info.path / "model.keras", "w") as archive:  # listed (a sound architecture), unreadable
+        archive.writestr("config.json", architecture)
+        archive.writestr("model.weights.h5", b"garbage")
     at = open_page(DRAW)
     at.selectbox(key="pick_dnn").select(next(option for option in at.selectbox(key="pick_dnn").options
                                              if "dead" in option)).run()

@@ -111,3 +111,21 @@ def test_a_broken_pipeline_file_gets_one_sentence_and_no_job():
     start.click().run()
     assert not at.exception, at.exception
     assert at.error and "job" not in at.query_params
+
+
+def test_a_malformed_run_is_skipped_with_one_sentence_and_the_others_stay_usable(lab_home):
+    """One visitor's broken run folder must not take "Saved runs" away from everyone."""
+    import json
+    import shutil
+
+    from webapp.paths import DEFAULT_MODELS_DIR
+
+    broken = lab_home / "runs" / "20260101-000000-cnn-beef"
+    shutil.copytree(DEFAULT_MODELS_DIR / "cnn", broken)
+    config = json.loads((broken / "config.json").read_text())
+    (broken / "config.json").write_text(json.dumps({**config, "train_config": "zzz"}))
+    at = open_page(TRAIN)
+    assert not at.exception, at.exception
+    (warning,) = [warning.value for warning in at.warning if "20260101-000000-cnn-beef" in warning.value]
+    assert warning == "Skipped 20260101-000000-cnn-beef: its training settings are not a mapping."
+    assert any(option.startswith("default-cnn") for option in at.selectbox(key="selected_run").options)
