@@ -95,30 +95,44 @@ def run_train(args: argparse.Namespace) -> int:
     from webapp.device import import_backend_quietly
 
     import_backend_quietly()
-    from webapp.jobs import Job, execute
-    from webapp.store import RunStore, promote_to_default
+    from webapp.errors import describe_error
+    from webapp.jobs import Job, PartialSaveError, execute
+    from webapp.store import RunStore
 
     store = RunStore()
     job = Job(config=config, owner="cli")
-    with ProgressBar(job):
-        runs = execute(job, store)
+    try:
+        with ProgressBar(job):
+            runs = execute(job, store)
+    except PartialSaveError as error:  # report what was saved, then the failure
+        for info in error.saved:
+            report_saved_run(args, store, info)
+        say(describe_error(error, "Saving"))
+        return EXIT_FAILED
     for info in runs:
-        if args.save_default:
-            promote_to_default(store, info.run_id)
-        report = {
-            "run_id": info.run_id, "model": info.model_name, "status": info.config["status"],
-            "test_accuracy": info.config["test_accuracy"], "test_loss": info.config["test_loss"],
-            "epoch_seconds": info.config["epoch_seconds"], "compute_seconds": info.config["compute_seconds"],
-            "device": info.config["device"], "precision": info.config["precision"],
-            "params": info.config["params"], "augmentation": info.config.get("augmentation"),
-            "run_dir": str(info.path),
-        }
-        if args.json:
-            emit(report)
-        else:
-            print(f"{short_name(info.model_name):6} test accuracy {report['test_accuracy']:.2%}  "
-                  f"loss {report['test_loss']:.4f}  saved as {info.run_id}")
+        report_saved_run(args, store, info)
     return EXIT_OK
+
+
+def report_saved_run(args: argparse.Namespace, store: Any, info: Any) -> None:
+    """One saved run: a JSON line or a readable line (installed as the default too with --save-default)."""
+    from webapp.store import promote_to_default
+
+    if args.save_default:
+        promote_to_default(store, info.run_id)
+    report = {
+        "run_id": info.run_id, "model": info.model_name, "status": info.config["status"],
+        "test_accuracy": info.config["test_accuracy"], "test_loss": info.config["test_loss"],
+        "epoch_seconds": info.config["epoch_seconds"], "compute_seconds": info.config["compute_seconds"],
+        "device": info.config["device"], "precision": info.config["precision"],
+        "params": info.config["params"], "augmentation": info.config.get("augmentation"),
+        "run_dir": str(info.path),
+    }
+    if args.json:
+        emit(report)
+    else:
+        print(f"{short_name(info.model_name):6} test accuracy {report['test_accuracy']:.2%}  "
+              f"loss {report['test_loss']:.4f}  saved as {info.run_id}")
 
 
 class ProgressBar:
@@ -569,6 +583,6 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:  # the contract: one sentence, never a traceback
         from webapp.errors import describe_error
 
-        say(describe_error(error, doing=f"The {args.command} command"))
+        say(describe_error(error, doing=f"The {args.command} command", show_paths=True))
         return EXIT_FAILED
     return EXIT_FAILED

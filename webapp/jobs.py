@@ -24,6 +24,14 @@ QUEUED, RUNNING, DONE, STOPPED, FAILED = "queued", "running", "done", "stopped",
 KEEP_FINISHED_JOBS = 200  # finished jobs stay reachable by id (for reloads) up to this many
 
 
+class PartialSaveError(RuntimeError):
+    """Saving stopped part-way: `saved` lists the runs that were saved before it failed."""
+
+    def __init__(self, message: str, saved: list[RunInfo]) -> None:
+        super().__init__(message)
+        self.saved = saved
+
+
 class QueueFullError(RuntimeError):
     """This session already has a job waiting or running."""
 
@@ -92,7 +100,14 @@ def execute(job: Job, store: RunStore, *, device_type: str = "GPU",
 
             config["augmentation"] = describe_pipeline(job.config.pipeline)
         history = {key: curves[key] for key in ("batches", "validations", "epoch_seconds")}
-        saved.append(store.save(new_run_id(result.name), result.model, config, history, result.test_predictions))
+        try:
+            saved.append(store.save(new_run_id(result.name), result.model, config, history, result.test_predictions))
+        except Exception as error:
+            if not saved:
+                raise
+            kept = ", ".join(info.run_id for info in saved)  # one sentence that also says what was kept
+            raise PartialSaveError(f"{describe_error(error, 'Saving').rstrip('.')} (the {result.name} model); "
+                                   f"saved before that: {kept}.", saved) from None
     return saved
 
 

@@ -131,3 +131,21 @@ def test_a_damaged_saved_model_gets_one_sentence(lab_home):
                                              if "dead" in option)).run()
     assert not at.exception, at.exception
     assert any("cannot be read" in error.value for error in at.error)
+
+
+def test_removing_a_sample_on_a_read_only_disk_is_one_sentence(monkeypatch):
+    import errno
+
+    from webapp.own_digits import Collection
+
+    fill_collection("frozen", 2)
+
+    def read_only(self, sample):
+        raise OSError(errno.EROFS, "Read-only file system", str(sample.path))
+
+    monkeypatch.setattr(Collection, "remove", read_only)
+    at = open_page(DRAW, collection="frozen")
+    next(button for button in at.button if button.label == "Remove the latest").click().run()
+    assert not at.exception, at.exception
+    assert [error.value for error in at.error] == ["The lab could not save: its disk is read-only."]
+    assert any("2 samples;" in caption.value for caption in at.caption)

@@ -129,3 +129,24 @@ def test_a_malformed_run_is_skipped_with_one_sentence_and_the_others_stay_usable
     (warning,) = [warning.value for warning in at.warning if "20260101-000000-cnn-beef" in warning.value]
     assert warning == "Skipped 20260101-000000-cnn-beef: its training settings are not a mapping."
     assert any(option.startswith("default-cnn") for option in at.selectbox(key="selected_run").options)
+
+
+def test_deleting_a_run_on_a_read_only_disk_is_one_sentence(lab_home, monkeypatch):
+    import errno
+
+    from webapp.networks import build
+    from webapp.store import RunStore
+
+    info = RunStore().save("20260101-000000-dnn-dead", build("dnn"), {"model": "dnn"},
+                           {"batches": [], "validations": [], "epoch_seconds": []})
+
+    def read_only(self, run_id):
+        raise OSError(errno.EROFS, "Read-only file system", str(info.path))
+
+    monkeypatch.setattr(RunStore, "delete", read_only)
+    at = open_page(TRAIN)
+    picker = at.selectbox(key="selected_run")
+    picker.select(next(option for option in picker.options if option.startswith(info.run_id))).run()
+    at.button(key=f"delete_{info.run_id}").click().run()
+    assert not at.exception, at.exception
+    assert [error.value for error in at.error] == ["The lab could not save: its disk is read-only."]

@@ -9,6 +9,7 @@ import streamlit as st
 
 from webapp.config import TrainConfig
 from webapp.digits import Preprocessed
+from webapp.errors import describe_error
 from webapp.jobs import FAILED, STOPPED
 from webapp.networks_info import short_name
 from webapp.own_digits import Collection, fine_tuning_problem, sanitise_name
@@ -21,6 +22,7 @@ COLLECTION_PARAM = "collection"
 TUNE_PARAM = "tune"
 NAME_KEY = "collection_name"
 FLASH_KEY = "own_digits_flash"
+PROBLEM_KEY = "own_digits_problem"  # why the last save or removal failed, shown once
 RECENT_SHOWN = 12
 
 
@@ -52,9 +54,20 @@ def label_buttons(collection: Collection, prepared: Preprocessed | None, drawing
 
 def _save(collection: Collection, prepared: Preprocessed, drawing: Any, label: int, canvas_key: str) -> None:
     """A button callback (it runs before the rerun, so the page shows the saved sample at once)."""
-    collection.add(prepared.digit, drawing, label)
+    try:
+        collection.add(prepared.digit, drawing, label)
+    except OSError as error:  # a full or read-only disk: one sentence, the drawing stays on the canvas
+        st.session_state[PROBLEM_KEY] = describe_error(error, "Saving the digit")
+        return
     st.session_state[FLASH_KEY] = f"Saved a {label} in '{collection.name}'."
     clear_canvas(canvas_key)
+
+
+def _remove(collection: Collection, sample: Any) -> None:
+    try:
+        collection.remove(sample)
+    except OSError as error:
+        st.session_state[PROBLEM_KEY] = describe_error(error, "Removing the digit")
 
 
 def collection_panel(collection: Collection, chosen: dict[str, RunInfo]) -> None:
@@ -62,6 +75,9 @@ def collection_panel(collection: Collection, chosen: dict[str, RunInfo]) -> None
     flash = st.session_state.pop(FLASH_KEY, None)
     if flash:
         st.success(flash, icon=":material/check:")
+    problem = st.session_state.pop(PROBLEM_KEY, None)
+    if problem:
+        st.error(problem)
     samples = collection.samples()
     if not samples:
         st.info(f"'{collection.name}' is empty: draw a digit above and press its number to keep it.")
@@ -79,7 +95,7 @@ def collection_panel(collection: Collection, chosen: dict[str, RunInfo]) -> None
             left.download_button("Download (.zip)", collection.zip_bytes, f"{collection.name}.zip",
                                  mime="application/zip", icon=":material/download:",
                                  help="Every sample as the 28x28 digit and the original drawing, plus labels.csv.")
-            right.button("Remove the latest", icon=":material/undo:", on_click=collection.remove, args=(samples[-1],),
+            right.button("Remove the latest", icon=":material/undo:", on_click=_remove, args=(collection, samples[-1]),
                          help="Take back the last sample saved (a wrong label, say).")
     fine_tuning_panel(collection, chosen, len(samples))
 

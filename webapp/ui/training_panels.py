@@ -9,6 +9,7 @@ import streamlit as st
 from webapp import evaluation, housekeeping
 from webapp.codegen import reproduce_script
 from webapp.curves import METRICS, X_AXES, chart_rows, plotted_summary
+from webapp.errors import describe_error
 from webapp.history import progress
 from webapp.config import TrainConfig
 from webapp.jobs import FAILED, QUEUED, RUNNING, STOPPED, Job, QueueFullError
@@ -211,8 +212,12 @@ def run_actions(info: RunInfo) -> None:
                                f"{info.run_id}-history.csv", mime="text/csv", help="One row per batch, with validation scores.")
     if not info.is_default and columns[2].button("Delete run", icon=":material/delete:", key=f"delete_{info.run_id}",
                                                  help="Remove this run from the store for good."):
-        store.delete(info.run_id)
-        st.rerun()
+        try:
+            store.delete(info.run_id)
+        except OSError as error:  # a read-only disk, say: one sentence, the run stays listed
+            st.error(describe_error(error, "Deleting the run"))
+        else:
+            st.rerun()
     tuned = info.config.get("fine_tuning")
     if tuned:
         st.caption(f"This run fine-tuned {tuned['base_run']} on the collection '{tuned['collection']}' "
