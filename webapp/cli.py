@@ -43,6 +43,14 @@ def positive_int(text: str) -> int:
     return value
 
 
+def add_max_bytes(parser: argparse.ArgumentParser) -> None:
+    """Every file the CLI reads is capped before reading, at the upload limit unless raised here."""
+    from webapp.files import MAX_FILE_BYTES
+
+    parser.add_argument("--max-bytes", type=positive_int, default=MAX_FILE_BYTES, metavar="N",
+                        help=f"largest file to read, in bytes (default {MAX_FILE_BYTES:,}, as for uploads)")
+
+
 # -- train -------------------------------------------------------------------------------------------
 def name_list(allowed: tuple[str, ...], noun: str) -> Callable[[str], tuple[str, ...]]:
     """An argparse type for a comma list of names, each one of `allowed`."""
@@ -214,6 +222,7 @@ def add_predict_parser(commands: argparse._SubParsersAction) -> None:
                                  description="Each image is prepared the way MNIST was made (20x20 box, centre of mass).")
     parser.add_argument("files", nargs="+", metavar="FILE", help="images of one handwritten digit each")
     parser.add_argument("--models", default="dnn,cnn", help="comma list of dnn, cnn, lenet or run ids (default dnn,cnn)")
+    add_max_bytes(parser)
     parser.add_argument("--json", action="store_true", help="JSON Lines on stdout")
     parser.set_defaults(handler=run_predict, parser=parser)
 
@@ -237,7 +246,7 @@ def run_predict(args: argparse.Namespace) -> int:
     models = {name: store.load_model(info.run_id) for name, info in runs.items()}
     failed = 0
     for path in args.files:
-        result = predict_file(path, models)
+        result = predict_file(path, models, max_bytes=args.max_bytes)
         failed += "error" in result
         if args.json:
             emit(result)
@@ -333,6 +342,7 @@ def add_stages_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--batch-size", type=int, default=1, help="images per batch for the memory estimate")
     parser.add_argument("--save-npz", metavar="OUT.npz", help="write float32 arrays input, conv, relu, pool")
     parser.add_argument("--save-png", metavar="OUT.png", help="write the feature-map grid")
+    add_max_bytes(parser)
     parser.add_argument("--json", action="store_true", help="one JSON line on stdout")
     parser.set_defaults(handler=run_stages, parser=parser)
 
@@ -363,7 +373,7 @@ def run_stages(args: argparse.Namespace) -> int:
 
     from webapp.stages import process_photo, report
 
-    processed = process_photo(args.image, choice, config, grayscale=args.grayscale,
+    processed = process_photo(args.image, choice, config, grayscale=args.grayscale, max_bytes=args.max_bytes,
                               load_model=lambda name: store.load_model(store.resolve(name).run_id))
     if args.save_npz:
         np.savez_compressed(args.save_npz, **processed.result.arrays())
@@ -404,6 +414,7 @@ def add_augment_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the pipeline's random draws")
     parser.add_argument("--out", metavar="GRID.png", help="write the samples side by side as a PNG")
     parser.add_argument("--save-npz", metavar="OUT.npz", help="write `images`, an (n, H, W, C) uint8 array")
+    add_max_bytes(parser)
     parser.add_argument("--json", action="store_true", help="one JSON line on stdout")
     parser.set_defaults(handler=run_augment, parser=parser)
 
@@ -419,7 +430,7 @@ def run_augment(args: argparse.Namespace) -> int:
     from webapp.augment_preview import augment_samples, grid_png, read_photo, stacked
 
     data = read_pipeline_file(args.pipeline)
-    photo = read_photo(args.image, max_side=None)
+    photo = read_photo(args.image, max_side=None, max_bytes=args.max_bytes)
     data = sized_for(data, photo.shape)  # a target size (RandomResizedCrop's) follows the image
     samples = augment_samples(data, [photo] * args.count, args.seed)
     images = [sample.image for sample in samples]

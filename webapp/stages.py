@@ -7,6 +7,7 @@ functions. The worked examples and the shape, parameter and memory formulas repr
 """
 from __future__ import annotations
 
+import io
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -16,6 +17,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 from PIL import Image
 
+from webapp.files import MAX_FILE_BYTES, FileLimitError, read_file_capped
 from webapp.formulas import byte_units, filter_params
 from webapp.images import load_image, load_image_file
 from webapp.paths import SAMPLES_DIR
@@ -177,14 +179,20 @@ def model_bank(model: Any, count: int | None = None) -> FilterBank:
                    None if bias is None else bias[:count])
 
 
-def file_bank(path: str | Path) -> FilterBank:
-    """Filters from a `.npy` file of shape (F, F, C_in, K), TensorFlow's HWIO layout."""
+def file_bank(path: str | Path, max_bytes: int = MAX_FILE_BYTES) -> FilterBank:
+    """Filters from a `.npy` file of shape (F, F, C_in, K), TensorFlow's HWIO layout (a regular file of at most
+    `max_bytes`, read before it is parsed)."""
     try:
-        weights = np.load(Path(path), allow_pickle=False)
-    except FileNotFoundError:
-        raise StageError(f"The kernel file {path} does not exist.") from None
-    except (OSError, ValueError):
+        data = read_file_capped(path, max_bytes, what="kernel file")
+    except FileLimitError as error:
+        raise StageError(str(error).replace("The kernel file does", f"The kernel file {path} does")) from None
+    try:
+        weights = np.load(io.BytesIO(data), allow_pickle=False)
+    except (OSError, ValueError, EOFError):
         raise StageError(f"The kernel file {path} is not a NumPy .npy array.") from None
+    if not isinstance(weights, np.ndarray) or np.iscomplexobj(weights):
+        raise StageError("The kernel file must hold real numbers; complex weights are refused, not cut to their "
+                         "real part.")
     if weights.ndim != 4 or weights.shape[0] != weights.shape[1] or not weights.size:
         raise StageError(f"The kernel file holds an array of shape {weights.shape}; it must be (F, F, C_in, K) "
                          "with square F x F kernels.")
@@ -233,7 +241,8 @@ def _is_square_grid(grid: Any) -> bool:
             and bool(np.all(np.abs(rows) <= MAX_WEIGHT)))
 
 
-def build_bank(choice: KernelChoice, channels: int, load_model: Callable[[str], Any] | None = None) -> FilterBank:
+def build_bank(choice: KernelChoice, channels: int, load_model: Callable[[str], Any] | None = None,
+               max_bytes: int = MAX_FILE_BYTES) -> FilterBank:
     """The filters `choice` names, for an input of `channels` channels (`load_model` only for trained filters)."""
     if choice.source == "library":
         return library_bank(choice.names, choice.size)
@@ -245,7 +254,7 @@ def build_bank(choice: KernelChoice, channels: int, load_model: Callable[[str], 
         return model_bank(load_model(choice.run), choice.count)
     if choice.source == "custom":
         return bank_of(np.asarray(choice.grid, np.float32)[:, :, None], ["custom"])
-    return file_bank(choice.path)
+    return file_bank(choice.path, max_bytes)
 
 
 def match_channels(pixels: np.ndarray, bank: FilterBank) -> tuple[np.ndarray, FilterBank]:
@@ -283,9 +292,10 @@ def photo_pixels(image: Image.Image, grayscale: bool = False) -> np.ndarray:
     return pixels[:, :, None] if pixels.ndim == 2 else pixels
 
 
-def read_photo(source: bytes | str | Path, grayscale: bool = False) -> np.ndarray:
+def read_photo(source: bytes | str | Path, grayscale: bool = False, max_bytes: int = MAX_FILE_BYTES) -> np.ndarray:
     """Decode through the one safe loader (bytes from an upload, or a path given by a user)."""
-    return photo_pixels(load_image(source) if isinstance(source, bytes) else load_image_file(source), grayscale)
+    image = load_image(source) if isinstance(source, bytes) else load_image_file(source, max_bytes=max_bytes)
+    return photo_pixels(image, grayscale)
 
 
 # -- shapes --------------------------------------------------------------------------------------------
@@ -599,10 +609,12 @@ class Processed:
 
 
 def process_photo(source: bytes | str | Path, choice: KernelChoice, config: StageConfig, *, grayscale: bool = False,
-                  load_model: Callable[[str], Any] | None = None, value_limit: int | None = None) -> Processed:
-    """Decode, fit the filters, plan the shapes (refusing stages over `value_limit` values), then compute."""
-    pixels = read_photo(source, grayscale)
-    chosen = build_bank(choice, pixels.shape[2], load_model)
+                  load_model: Callable[[str], Any] | None = None, value_limit: int | None = None,
+                  max_bytes: int = MAX_FILE_BYTES) -> Processed:
+    """Decode, fit the filters, plan the shapes (refusing stages over `value_limit` values), then compute.
+    `max_bytes` caps the photo and kernel files read from paths."""
+    pixels = read_photo(source, grayscale, max_bytes)
+    chosen = build_bank(choice, pixels.shape[2], load_model, max_bytes)
     pixels, bank = match_channels(pixels, chosen)
     plan = plan_stages(pixels.shape, bank.size, bank.count, config)
     if value_limit:
