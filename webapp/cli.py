@@ -468,8 +468,11 @@ def add_bench_parser(commands: argparse._SubParsersAction) -> None:
     predict.add_argument("--runs", type=positive_int, default=50, help="timed runs after the warm-up (median reported)")
     predict.add_argument("--json", action="store_true")
     predict.set_defaults(handler=run_bench_predict)
-    stages = benches.add_parser("stages", help="seconds for a 12 MP photo through conv (4 filters 3x3), ReLU and 2x2 max pool")
+    stages = benches.add_parser("stages", help="seconds for a 12 MP photo through conv (4 filters 3x3), ReLU and 2x2 max pool, "
+                                                   "and the peak memory for a 49 MP one")
     stages.add_argument("--runs", type=positive_int, default=7, help="timed runs after a warm-up (median reported)")
+    stages.add_argument("--no-memory", dest="memory", action="store_false",
+                        help="skip the peak-memory measurement (a 49 MP photo through the CLI and the page's path)")
     stages.add_argument("--json", action="store_true")
     stages.set_defaults(handler=run_bench_stages)
     startup = benches.add_parser("startup", help="seconds from server start to the Home page shown")
@@ -519,10 +522,16 @@ def run_bench_stages(args: argparse.Namespace) -> int:
     import_backend_quietly()
     from webapp import bench
 
-    return show_report(args, bench.stages_benchmark(runs=max(3, args.runs), log=say), lambda report: (
+    report = bench.stages_benchmark(runs=max(3, args.runs), log=say)
+    if args.memory:
+        report.update(bench.stages_memory_benchmark(log=say))
+    return show_report(args, report, lambda report: (
         f"{report['megapixels']:.0f} MP photo through conv + ReLU + pool on {report['device']}: "
         f"{report['stages_median_seconds']:.2f} s (median of {report['runs']}; goal {report['goal_seconds']:.0f} s); "
-        f"JPEG decoding: {report['decode_median_seconds']:.2f} s"))
+        f"JPEG decoding: {report['decode_median_seconds']:.2f} s" + (
+            f"; peak memory for a {report['memory_photo']}: CLI {report['cli_peak_bytes'] / 1e9:.2f} GB (goal "
+            f"{report['cli_peak_goal_bytes'] / 1e9:.0f} GB), page {report['page_peak_bytes'] / 1e6:.0f} MB (budget "
+            f"{report['page_budget_bytes'] / 1e6:.0f} MB)" if "cli_peak_bytes" in report else "")))
 
 
 def show_report(args: argparse.Namespace, report: dict[str, Any], as_text: Callable[[dict[str, Any]], str]) -> int:
