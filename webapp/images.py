@@ -1,8 +1,8 @@
 """The one safe image loader every page and command uses: bytes or a path in, a plain Pillow image out.
 
-It applies EXIF orientation, reduces every mode to L, RGB or RGBA (P, LA, CMYK, 16-bit, float...), takes
-the first frame of animations, and refuses empty, truncated, non-image and oversized files (decompression
-bombs included) with one clear sentence.
+It reads only the five documented formats (PNG, JPEG, WebP, BMP, GIF), applies EXIF orientation, reduces
+every mode to L, RGB or RGBA (P, LA, CMYK, 16-bit, float...), takes the first frame of animations, and refuses
+empty, truncated, non-image and oversized files (decompression bombs included) with one clear sentence.
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from webapp.files import MAX_FILE_BYTES, FileLimitError, read_file_capped
 
 MAX_PIXELS = 50_000_000
 SUPPORTED = "PNG, JPEG, WebP, BMP or GIF"
+FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "GIF")  # Pillow's names; only these decoders are ever tried
 
 
 class ImageError(ValueError):
@@ -31,7 +32,7 @@ def load_image(source: bytes | str | Path, *, max_pixels: int = MAX_PIXELS, max_
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
+            image = Image.open(io.BytesIO(data), formats=FORMATS)  # TIFF, ICO, PSD...: refused as documented
             width, height = image.size
             if width * height > max_pixels:
                 raise ImageError(f"The image is {width}x{height} pixels ({width * height / 1e6:.0f} megapixels); "
