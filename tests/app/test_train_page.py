@@ -150,3 +150,21 @@ def test_deleting_a_run_on_a_read_only_disk_is_one_sentence(lab_home, monkeypatc
     at.button(key=f"delete_{info.run_id}").click().run()
     assert not at.exception, at.exception
     assert [error.value for error in at.error] == ["The lab could not save: its disk is read-only."]
+
+
+def test_a_job_a_crashed_server_was_training_is_shown_as_interrupted(lab_home):
+    """The next server start finds the record of a dead server's training process and marks its job."""
+    import json
+    import subprocess
+    import sys
+
+    finished = subprocess.Popen([sys.executable, "-c", "pass"])
+    finished.wait()
+    lab_home.mkdir(parents=True, exist_ok=True)
+    (lab_home / "training-process.json").write_text(json.dumps({
+        "server_pid": finished.pid, "server_started": None, "pid": finished.pid, "started": None,
+        "job": {"job_id": "job-0123abcd", "owner": "someone", "config": {"models": ["dnn"], "epochs": 3}}}))
+    at = open_page(TRAIN, job="job-0123abcd")
+    assert not at.exception, at.exception
+    assert any("interrupted" in warning.value for warning in at.warning)
+    assert json.loads((lab_home / "interrupted-jobs" / "job-0123abcd.json").read_text())["status"] == "interrupted"
