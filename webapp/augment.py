@@ -2,8 +2,11 @@
 
 A pipeline travels as Albumentations' own serialised form (`A.to_dict`), plain JSON data. Every way in
 (the Augment page, a saved YAML or JSON file, a preset) goes through `pipeline_from_dict`, which checks each
-transform and parameter against the registry (webapp/augment_registry.py) before Albumentations sees it, and
-builds an `A.Compose(..., strict=True, seed=seed)`. Building is cheap (well under a millisecond per transform),
+transform and parameter against the registry (webapp/augment_registry.py) and builds an
+`A.Compose(..., strict=True, seed=seed)`. A parameter may come in any form Albumentations accepts (a single
+number, whole numbers or fractions, pixels for CoarseDropout's holes); the lab refuses only nonsense types
+(`true` or text for a number) before Albumentations sees them, and values past the registry's safety limits
+after Albumentations has normalised them (`limit: 30` becomes [-30, 30]). Building is cheap (well under a millisecond per transform),
 so a trainer can build a freshly seeded pipeline for every batch instead of sharing one random state.
 Files are parsed with `json` or `yaml.safe_load` only (plain data, never Python objects), and each transform is
 built by its registry name: `A.from_dict` is not used, since it builds any class Albumentations knows.
@@ -15,6 +18,7 @@ import inspect
 import json
 import math
 import os
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
@@ -144,6 +148,7 @@ def _build_transform(entry: Any, position: int) -> A.BasicTransform:
     if unknown:
         raise PipelineError(f"{name} has no parameter {unknown[0]!r}.")
     _check_finite(name, arguments)
+    _check_types(spec, arguments)
     _check_odd(spec, arguments)
     try:
         transform = getattr(A, name)(**arguments)
@@ -163,46 +168,126 @@ def accepted_parameters(name: str) -> frozenset[str]:
 def default_arguments(name: str) -> dict:
     """The class's defaults in serialised form (a target size is required, so a dummy one is given)."""
     spec = REGISTRY[name]
-    required = {spec.size_param: (1, 1)} if spec.size_param else {}
-    return _plain(A.to_dict(getattr(A, name)(**required))["transform"])
+    return _plain(A.to_dict(getattr(A, name)(**spec.sized((1, 1))))["transform"])
+
+
+def _check_types(spec: TransformSpec, arguments: dict) -> None:
+    """Before Albumentations sees them: it would read `true` as 1 and the text '30' as 30 without a word.
+    A control takes numbers (a scalar, a [low, high] list, or one per axis), a choice its options; p a number."""
+    probability = arguments.get("p", spec.default_p)
+    if not _is_number(probability) or not 0 <= probability <= 1:
+        raise PipelineError(f"{spec.name}'s p (the chance it runs) must be a number from 0 to 1; the file has "
+                            f"{_shown(probability)}.")
+    for control in spec.controls:
+        value = arguments.get(control.name)
+        if value is None:
+            continue
+        if control.kind == CHOICE:
+            allowed = isinstance(value, str) or (control.numbers is not None and _is_number(value))
+        else:
+            axes = list(value.values()) if isinstance(value, dict) else [value]
+            allowed = all(_is_number(axis) or (isinstance(axis, (list, tuple)) and all(map(_is_number, axis))) for axis in axes)
+        if not allowed:
+            raise PipelineError(f"{spec.name}'s {control.name} must be {_expected(control)}; the file has "
+                                f"{_shown(value)}.")
+    defaults = default_arguments(spec.name)
+    for key, value in arguments.items():
+        if isinstance(value, bool) and not isinstance(defaults.get(key), bool):
+            raise PipelineError(f"{spec.name}'s {key} takes no true or false; the file has {_shown(value)}.")
+
+
+def _expected(control: Control) -> str:
+    if control.kind == CHOICE:
+        numbers = f", or a number from {control.numbers[0]:g} to {control.numbers[1]:g}" if control.numbers else ""
+        return f"one of {', '.join(map(str, control.options))}{numbers}"
+    return "a number or a [low, high] range of numbers" if control.is_range else "a number"
 
 
 def _check_against_registry(spec: TransformSpec, arguments: dict) -> None:
-    """The normalised arguments (Albumentations turns `limit=30` into `[-30, 30]`) within the registry's bounds."""
+    """The normalised arguments (Albumentations turns `limit=30` into `[-30, 30]`) within the lab's safety limits."""
     for control in spec.controls:
         if arguments.get(control.name) is not None:  # None: not used (Affine's translate_percent, say)
             _check_control(spec, control, arguments[control.name])
+    _check_same_form(spec, arguments)
     for name in spec.fixed:
         if arguments.get(name) not in (None, default_arguments(spec.name).get(name)):
             raise PipelineError(f"{spec.name}'s {name} must stay at {default_arguments(spec.name).get(name)} "
                                 "in the lab (other values change the image's size).")
-    if spec.size_param:
-        size = arguments.get(spec.size_param)
-        if not (isinstance(size, list) and len(size) == 2
-                and all(isinstance(side, int) and 1 <= side <= SIZE_LIMIT for side in size)):
-            raise PipelineError(f"{spec.name}'s {spec.size_param} must be [height, width], whole numbers from 1 "
+    if spec.size_params:
+        sides = [side for name in spec.size_params for side in _as_list(arguments.get(name))]
+        if not (len(sides) == 2 and all(isinstance(side, int) and 1 <= side <= SIZE_LIMIT for side in sides)):
+            names = spec.size_params[0] if len(spec.size_params) == 1 else " and ".join(spec.size_params)
+            raise PipelineError(f"{spec.name}'s {names} must be the height and width, whole numbers from 1 "
                                 f"to {SIZE_LIMIT}.")
+
+
+def _as_list(value: Any) -> list:
+    return value if isinstance(value, list) else [value]
 
 
 def _check_control(spec: TransformSpec, control: Control, value: Any) -> None:
     where = f"{spec.name}'s {control.name}"
     if control.kind == CHOICE:
-        if not any(value == option and type(value) is not bool for option in control.options):
-            raise PipelineError(f"{where} must be one of {', '.join(map(str, control.options))}; the file has {value!r}.")
+        number = control.numbers is not None and _is_number(value) and control.numbers[0] <= value <= control.numbers[1]
+        if not number and not any(value == option and type(value) is not bool for option in control.options):
+            raise PipelineError(f"{where} must be {_expected(control)}; the file has {value!r}.")
         return
     for numbers in _ranges(value) if control.is_range else [[value]]:
         if control.is_range and len(numbers) != 2:
             raise PipelineError(f"{where} must be a range [low, high]; the file has {value!r}.")
+        form = control.form_of(numbers)
         for number in numbers:
-            if not _is_number(number) or not control.low <= number <= control.high:
-                raise PipelineError(f"{where} must lie from {control.low:g} to {control.high:g}; the file has "
-                                    f"{_shown(value)}.")
-            if control.is_integer and number != int(number):
-                raise PipelineError(f"{where} must be whole numbers; the file has {_shown(value)}.")
-            if control.odd and int(number) % 2 == 0:
+            if not _is_number(number) or not _within(number, form.limits):
+                raise PipelineError(f"{where} must be {_bounds(form)}; the file has {_shown(value)}.")
+            if form.is_integer and number != int(number):
+                what = "in pixels (1 or more) must be" if form is control.pixels else "must be"
+                raise PipelineError(f"{where} {what} whole numbers; the file has {_shown(value)}.")
+            if form.odd and int(number) % 2 == 0:
                 raise PipelineError(f"{where} must be odd; the file has {_shown(value)}.")
         if control.is_range and numbers[0] > numbers[1]:
-            raise PipelineError(f"{where} must be [low, high] with low <= high; the file has {_shown(value)}.")
+            raise PipelineError(f"{where} must be [low, high] with low <= high (a negative single number gives "
+                                f"high before low); the file has {_shown(value)}.")
+
+
+def _within(number: float, limits: tuple[float | None, float | None]) -> bool:
+    low, high = limits
+    return (low is None or number >= low) and (high is None or number <= high)
+
+
+def _bounds(control: Control) -> str:
+    """'from 0 to 31', 'at most 31', 'at least 0.04' or 'a finite number', with the unit of a pixel form."""
+    low, high = control.limits
+    unit = " pixels" if control.axis is not None else ""
+    if low is not None and high is not None:
+        return f"from {low:g} to {high:g}{unit}"
+    if high is not None:
+        return f"at most {high:g}{unit}"
+    return f"at least {low:g}{unit}" if low is not None else "a finite number"
+
+
+def _check_same_form(spec: TransformSpec, arguments: dict) -> None:
+    """Albumentations decides pixels or fractions from the first such parameter (CoarseDropout's hole height)
+    and reads the others the same way: a hole 12 pixels high and 0.2 wide would be less than a pixel wide."""
+    sized = [control for control in spec.controls if control.pixels and arguments.get(control.name) is not None]
+    forms = {control.form_of(arguments[control.name]) is control.pixels for control in sized}
+    if len(forms) > 1:
+        names = " and ".join(control.name for control in sized)
+        raise PipelineError(f"{spec.name}'s {names} must both be pixels (whole numbers, 1 or more) or both "
+                            "fractions (below 1); the file mixes them.")
+
+
+def fits_image(data: dict, image_shape: tuple[int, ...]) -> None:
+    """Refuse, in one sentence, sizes in pixels that do not fit images of `image_shape` (a hole at least 40
+    pixels high in a 28-pixel digit): Albumentations clamps the upper end but fails on the lower one."""
+    for entry in data["transform"]["transforms"]:
+        spec = REGISTRY[entry["__class_fullname__"]]
+        for control in spec.controls:
+            value = entry.get(control.name)
+            form = control.form_of(value) if control.is_range and value is not None else control
+            if form.axis is not None and min(value) > image_shape[form.axis]:
+                side = ("high", "wide")[form.axis]
+                raise PipelineError(f"{spec.name}'s {control.name} asks for at least {min(value):g} pixels; these "
+                                    f"images are {image_shape[form.axis]} pixels {side}.")
 
 
 def _ranges(value: Any) -> list[list]:
@@ -346,7 +431,10 @@ _PipelineDumper.add_representer(list, _represent_list)
 
 
 def pipeline_yaml(data: dict) -> str:
-    return yaml.dump(_plain(data), Dumper=_PipelineDumper, sort_keys=False)
+    """YAML that `A.load(path, data_format='yaml')` reads; an exported file says what size it is for."""
+    note = export_note(data)
+    header = "".join(f"# {line}\n" for line in textwrap.wrap(note, 100)) if note else ""
+    return header + yaml.dump(_plain(data), Dumper=_PipelineDumper, sort_keys=False)
 
 
 def pipeline_json(data: dict) -> str:
@@ -355,17 +443,21 @@ def pipeline_json(data: dict) -> str:
 
 # -- the editor's steps --------------------------------------------------------------------------------
 def steps_to_dict(steps: Sequence[Step], image_shape: tuple[int, ...] | None = DIGIT_SHAPE) -> dict:
-    """The serialised pipeline for the editor's steps, checked; a target size (RandomResizedCrop's) becomes
-    the image's (height, width), so the pipeline keeps the image's size."""
+    """The serialised pipeline for the editor's steps, checked for images of `image_shape`; a target size
+    (RandomResizedCrop's) becomes the image's (height, width), so the pipeline keeps the image's size.
+    With no shape, a step keeps the target size it has (28x28 when it has none)."""
     entries = []
     for item in steps:
         spec = transform_spec(item.name)
         arguments = {**item.extras, **{name: _plain(value) for name, value in item.values.items()}}
-        if spec.size_param and (image_shape is not None or spec.size_param not in arguments):
-            arguments[spec.size_param] = list((image_shape or DIGIT_SHAPE)[:2])
+        if image_shape is not None or not set(spec.size_params) <= set(arguments):
+            arguments.update(spec.sized(image_shape or DIGIT_SHAPE))
         entries.append({"__class_fullname__": item.name, "p": item.p, **arguments})
     data = {"__version__": A.__version__, "transform": {"__class_fullname__": "Compose", "p": 1.0, "transforms": entries}}
-    return pipeline_to_dict(pipeline_from_dict(data))
+    checked = pipeline_to_dict(pipeline_from_dict(data))
+    if image_shape is not None:
+        fits_image(checked, image_shape)
+    return checked
 
 
 def steps_from_dict(data: Any) -> list[Step]:
@@ -376,7 +468,7 @@ def steps_from_dict(data: Any) -> list[Step]:
         spec = REGISTRY[entry["__class_fullname__"]]
         shown = {control.name: control for control in spec.controls if control.shown}
         values = {name: _control_value(control, entry.get(name)) for name, control in shown.items()}
-        skipped = {"__class_fullname__", "p", spec.size_param, *spec.fixed, *shown}
+        skipped = {"__class_fullname__", "p", *spec.size_params, *spec.fixed, *shown}
         extras = {key: value for key, value in entry.items()
                   if key not in skipped and value != default_arguments(spec.name).get(key)}
         steps.append(Step(spec.name, float(entry["p"]), values, extras))
@@ -384,25 +476,71 @@ def steps_from_dict(data: Any) -> list[Step]:
 
 
 def _control_value(control: Control, value: Any) -> Any:
+    """The file's value as the control holds it; a size in pixels stays in pixels (whole numbers)."""
     if value is None:
         return control.default
     if control.is_range:
         low, high = next(iter(value.values())) if isinstance(value, dict) else value
-        return (int(low), int(high)) if control.is_integer else (float(low), float(high))
+        form = control.form_of([low, high])
+        return (int(low), int(high)) if form.is_integer else (float(low), float(high))
     if control.kind == CHOICE:
-        return next(option for option in control.options if option == value)
+        number = int(value) if _is_number(value) and value == int(value) else value  # a grey level from a file
+        return next((option for option in control.options if option == value), number)
     return int(value) if control.is_integer else float(value)
 
 
 def sized_for(data: dict, image_shape: tuple[int, ...]) -> dict:
     """The same (checked) pipeline with every target size set to the image's (height, width): a target size
-    follows the image, so a pipeline saved while previewing a photo still keeps a digit at 28x28."""
+    follows the image, so a pipeline saved while previewing a photo still keeps a digit at 28x28. Sizes in
+    pixels that cannot fit such images are refused here, in one sentence."""
     canonical = pipeline_to_dict(pipeline_from_dict(data))
     for entry in canonical["transform"]["transforms"]:
-        size_param = REGISTRY[entry["__class_fullname__"]].size_param
-        if size_param:
-            entry[size_param] = list(image_shape[:2])
-    return pipeline_to_dict(pipeline_from_dict(canonical))
+        entry.update(REGISTRY[entry["__class_fullname__"]].sized(image_shape))
+    sized = pipeline_to_dict(pipeline_from_dict(canonical))
+    fits_image(sized, image_shape)
+    return sized
+
+
+def has_target_size(data: dict) -> bool:
+    """Whether a transform of the pipeline sets the size of what comes out (RandomResizedCrop)."""
+    return target_size(data) is not None
+
+
+def target_size(data: dict) -> tuple[int, int] | None:
+    """The (height, width) the pipeline's first size-setting transform resizes to (None: it keeps sizes)."""
+    for entry in data["transform"]["transforms"]:
+        spec = REGISTRY[entry["__class_fullname__"]]
+        if spec.size_params and spec.name != "Resize":
+            sides = [side for name in spec.size_params for side in _as_list(entry[name])]
+            return sides[0], sides[1]
+    return None
+
+
+def exported(data: dict, image_shape: tuple[int, ...]) -> dict:
+    """The pipeline as a file for images of `image_shape`. Outside the lab a target size does not follow the
+    image: RandomResizedCrop resizes to its `size` only when it runs. So when a transform sets the size, the
+    file starts with a Resize to it, so that `A.load(...)` gives images of that size every time, whatever size
+    goes in, and names the size under 'exported_for' (Albumentations reads the file and ignores that key).
+    Any other pipeline keeps every image's size and is exported as it is."""
+    if not has_target_size(data):
+        return pipeline_to_dict(pipeline_from_dict(data))
+    sized = sized_for(data, image_shape)
+    height, width = (int(side) for side in image_shape[:2])
+    entries = [entry for entry in sized["transform"]["transforms"] if entry["__class_fullname__"] != "Resize"]
+    entries.insert(0, _plain(A.to_dict(A.Resize(height, width, p=1.0))["transform"]))
+    result = {**sized, "transform": {**sized["transform"], "transforms": entries}}
+    return {**pipeline_to_dict(pipeline_from_dict(result)), "exported_for": [height, width]}
+
+
+def export_note(data: dict) -> str:
+    """What size a file was exported for, in words (empty for a pipeline that keeps every image's size)."""
+    size = data.get("exported_for")
+    if not size or not has_target_size(data):
+        return ""
+    height, width = size
+    return (f"Exported for {height}x{width} images: RandomResizedCrop's size is {height}x{width}, and the first "
+            f"step resizes every image to {height}x{width}, so what comes out is {height}x{width} whether the crop "
+            "runs or not.")
 
 
 def preset_pipeline(name: str, seed: int | None = None, image_shape: tuple[int, ...] = DIGIT_SHAPE) -> A.Compose:
@@ -421,11 +559,17 @@ def describe_pipeline(data_or_pipeline: dict | A.Compose) -> str:
     for entry in data["transform"]["transforms"]:
         name = entry["__class_fullname__"]
         spec = REGISTRY.get(name)
-        settings = [f"{control.name} {_short(entry[control.name])}" for control in (spec.controls if spec else ())
+        settings = [f"{control.name} {_short(entry[control.name])}{_unit(control, entry[control.name])}"
+                    for control in (spec.controls if spec else ())
                     if control.shown and control.name in entry and not _is_neutral(entry[control.name])]
         probability = f"p {entry.get('p', 0.5):g}"
         parts.append(f"{name}({', '.join([*settings, probability])})")
     return " -> ".join(parts) if parts else "no transforms (images pass unchanged)"
+
+
+def _unit(control: Control, value: Any) -> str:
+    """' px' after a size given in pixels (CoarseDropout's holes), since the same numbers as fractions differ."""
+    return " px" if control.pixels is not None and control.form_of(value) is control.pixels else ""
 
 
 def _is_neutral(value: Any) -> bool:
@@ -450,13 +594,15 @@ def _short(value: Any) -> str:
 def pipeline_python(data: dict, seed: int | None = None) -> str:
     """A short script that rebuilds the pipeline: each transform with the arguments that differ from the
     defaults, and the strict mode and seed the lab uses."""
-    lines = ["import albumentations as A", "", "pipeline = A.Compose(["]
+    note = export_note(data)
+    lines = [*(f"# {line}" for line in textwrap.wrap(note, 100)), "import albumentations as A", "",
+             "pipeline = A.Compose(["]
     for entry in data["transform"]["transforms"]:
         name = entry["__class_fullname__"]
         spec, defaults = REGISTRY[name], default_arguments(name)
         arguments = [f"{key}={_python_value(value)}" for key, value in entry.items()
                      if key not in ("__class_fullname__", "p", *spec.fixed)
-                     and (value != defaults.get(key) or key == spec.size_param)]
+                     and (value != defaults.get(key) or key in spec.size_params)]
         probability = f"p={entry['p']!r}"
         lines.append(f"    A.{name}({', '.join([*arguments, probability])}),")
     lines += [f"], strict=True, seed={seed!r})", "",

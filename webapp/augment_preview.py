@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -21,6 +22,7 @@ from webapp.stages import photo_pixels
 
 PREVIEW_MAX_SIDE = 512  # photos are previewed at this size at most: the page stays quick on a 12 MP upload
 MAX_SAMPLES = 64
+CAMEL_BOUNDARY = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,21 @@ class Sample:
     def caption(self) -> str:
         steps = "; ".join(self.applied) or "unchanged"
         return steps if self.label is None else f"a {self.label}: {steps}"
+
+    @property
+    def narrow_caption(self) -> str:
+        """The caption as Markdown for a narrow column under the image: one line per transform, its name
+        breakable between words (Random·Resized·Crop) so the browser never has to cut a word in two."""
+        head = "" if self.label is None else f"a {self.label}:"
+        if not self.applied:
+            return f"{head} unchanged".strip()
+        return "  \n".join(([head] if head else []) + [breakable(step) for step in self.applied])
+
+
+def breakable(text: str) -> str:
+    """CamelCase names with a zero-width space between their words, so a narrow line wraps RandomResizedCrop
+    as Random / Resized / Crop, never as RandomResizedCro / p."""
+    return CAMEL_BOUNDARY.sub("\u200b", text)
 
 
 def augment_samples(data: dict, images: Sequence[np.ndarray], seed: int,

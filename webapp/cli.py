@@ -97,9 +97,10 @@ def run_train(args: argparse.Namespace) -> int:
     except ValueError as error:
         raise UsageError(str(error)) from None
     if args.pipeline:  # a bad file is input failing at run time: one sentence, exit 1
-        from webapp.augment import load_pipeline_file, pipeline_to_dict
+        from webapp.augment import DIGIT_SHAPE, read_pipeline_file, sized_for
 
-        config = dataclasses.replace(config, pipeline=pipeline_to_dict(load_pipeline_file(args.pipeline)))
+        # sized for the digits now, so that holes in pixels larger than a digit are refused before training
+        config = dataclasses.replace(config, pipeline=sized_for(read_pipeline_file(args.pipeline), DIGIT_SHAPE))
     from webapp.device import import_backend_quietly
 
     import_backend_quietly()

@@ -2,20 +2,81 @@
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
+from fractions import Fraction
 
 
 SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
+def format_exact(value: Fraction | int | float) -> str:
+    """A formula's result, never rounded to a wrong number and never in scientific notation.
+
+    Whole numbers and terminating decimals are written out in full with thousands separators
+    (2000 -> "2,000", 1499.5 -> "1,499.5", 31.2265625 stays as it is); a fraction with no finite decimal
+    (4000/3) shows two decimals cut off, not rounded, and an ellipsis: "1,333.33…". Floats are read as the
+    nearest fraction with a denominator up to a million, so 1/3 computed in floating point is still "0.33…".
+    NumPy scalars are accepted too.
+    """
+    if isinstance(value, Fraction | numbers.Integral):
+        exact = Fraction(value)
+    elif math.isfinite(value):
+        exact = Fraction(float(value)).limit_denominator(10**6)  # numpy's float32 too
+    else:
+        return str(float(value))
+    sign = "-" if exact < 0 else ""
+    whole, rest = divmod(abs(exact.numerator), exact.denominator)
+    if rest == 0:
+        return f"{sign}{whole:,}"
+    digits, terminating = _decimal_digits(Fraction(rest, exact.denominator))
+    return f"{sign}{whole:,}.{digits}" + ("" if terminating else "…")
+
+
+def _decimal_digits(part: Fraction, shown_when_endless: int = 2) -> tuple[str, bool]:
+    """The decimal digits of 0 < part < 1: all of them when they end (the denominator has no prime but 2 and 5),
+    else the first `shown_when_endless`, cut off."""
+    denominator = part.denominator
+    for prime in (2, 5):
+        while denominator % prime == 0:
+            denominator //= prime
+    terminating = denominator == 1
+    digits = ""
+    while part and (terminating or len(digits) < shown_when_endless):
+        part *= 10
+        digit = part.numerator // part.denominator
+        digits += str(digit)
+        part -= digit
+    return digits, terminating
+
+
+def format_measured(value: float, significant: int = 3) -> str:
+    """A measured value (a feature map's maximum, a trained bias) rounded for reading, in positional notation:
+    1234567.8 -> "1,234,568", 12.345 -> "12.3", -0.000034 -> "-0.000034"; whole digits are never dropped."""
+    if not math.isfinite(value):
+        return str(value)
+    if value == 0:
+        return "0"
+    magnitude = math.floor(math.log10(abs(value)))
+    decimals = max(significant - 1 - magnitude, 0)
+    text = f"{value:,.{decimals}f}"
+    text = text.rstrip("0").rstrip(".") if "." in text else text
+    return "0" if text in ("-0", "") else text
+
+
 def scientific(count: int) -> str:
-    """Counts as the seed notes write them: 10¹² for 1,000,000,000,000, 6.25 × 10¹⁰ when not a power of ten."""
+    """Counts as the seed notes write them: 10¹² for 1,000,000,000,000, 6.25 × 10¹⁰ when not a power of ten.
+    The mantissa keeps every significant digit, so the figure stays exact (5.0625 × 10¹²)."""
     if count < 100_000:
         return f"{count:,}"
-    exponent = len(str(count)) - 1
-    mantissa = count / 10**exponent
+    digits = str(count)
+    exponent = len(digits) - 1
     power = f"10{str(exponent).translate(SUPERSCRIPTS)}"
-    return power if mantissa == 1 else f"{mantissa:.3g} × {power}"
+    significant = digits.rstrip("0")
+    if significant == "1":
+        return power
+    mantissa = significant[0] + ("." + significant[1:] if len(significant) > 1 else "")
+    return f"{mantissa} × {power}"
 
 
 @dataclass(frozen=True)
@@ -39,6 +100,27 @@ class ConvOutput:
     @property
     def size(self) -> float:
         return self.span / self.stride + 1
+
+    @property
+    def exact(self) -> Fraction:
+        """The formula's value as an exact fraction: (4000 - 3)/2 + 1 is 1999.5, not a float to round."""
+        return Fraction(self.span, self.stride) + 1
+
+    def expression(self) -> str:
+        """The formula with this side's numbers, without its value: "(4,000 - 3 + 2x0) / 2 + 1"."""
+        return f"({self.width:,} - {self.kernel:,} + 2x{self.padding:,}) / {self.stride:,} + 1"
+
+    def verdict(self) -> str:
+        """One sentence when the filter fits a whole number of times; otherwise what fits and what Keras does."""
+        if self.valid:
+            return f"Valid: the filter fits {format_exact(self.exact)} times along this side."
+        paddings = ", ".join(map(str, self.fitting_paddings())) or "none (W - F is odd, every padding adds an even number)"
+        return (f"Invalid stride: W - F + 2P = {self.span:,} is not a multiple of {self.stride}, so the filter would "
+                f"have to stop part-way ({format_exact(self.exact)} positions). Strides that fit: "
+                f"{', '.join(map(str, self.fitting_strides()))}. Paddings that fit stride {self.stride}: {paddings}. "
+                f"Keras does not refuse: padding='valid' rounds down to {self.keras_valid:,} and never reads the "
+                f"last column(s); padding='same' pads unevenly to get ceil(W/S) = "
+                f"{same_output_size(self.width, self.stride):,}.")
 
     @property
     def valid(self) -> bool:
@@ -150,15 +232,31 @@ class ConvLayerCost:
         return self.output_bytes * self.batch_size
 
 
+DECIMAL_UNITS = ("bytes", "kB", "MB", "GB", "TB")
+BINARY_UNITS = ("bytes", "KiB", "MiB", "GiB", "TiB")
+
+
 def _three_digits(value: float) -> str:
-    return f"{value:.0f}" if value >= 100 else f"{value:.1f}" if value >= 10 else f"{value:.2f}"
+    return f"{value:.0f}" if value >= 99.95 else f"{value:.1f}" if value >= 9.995 else f"{value:.2f}"
+
+
+def _in_units(count: int, base: int, units: tuple[str, ...]) -> str:
+    """The largest unit that keeps the number at 1 or more, moving up when rounding would show 1000 of it."""
+    if count < 1000:
+        return f"{count:,} bytes"
+    power = 0
+    while power + 1 < len(units) and (count >= base ** (power + 1) or round(count / base**power) >= 1000):
+        power += 1
+    return f"{_three_digits(count / base**power)} {units[power]}"
 
 
 def byte_units(count: int) -> tuple[str, str]:
     """The same size in decimal and in binary units: 12,000,000 bytes are 12.0 MB and 11.4 MiB."""
-    if count < 1000:
-        return f"{count} bytes", f"{count} bytes"
-    decimal = min(int(math.log(count, 1000)), 4)
-    binary = min(int(math.log(count, 1024)), 4)
-    return (f"{_three_digits(count / 1000**decimal)} {('bytes', 'kB', 'MB', 'GB', 'TB')[decimal]}",
-            f"{_three_digits(count / 1024**binary)} {('bytes', 'KiB', 'MiB', 'GiB', 'TiB')[binary]}")
+    return _in_units(count, 1000, DECIMAL_UNITS), _in_units(count, 1024, BINARY_UNITS)
+
+
+def format_bytes(count: float) -> str:
+    """The lab's one way to write a size: decimal units, then binary ones in brackets, as the seed notes quote
+    memory in MiB: 12,000,000 bytes -> "12.0 MB (11.4 MiB)"; under 1000 bytes just "512 bytes"."""
+    decimal, binary = byte_units(int(count))
+    return decimal if decimal == binary else f"{decimal} ({binary})"

@@ -6,7 +6,9 @@ The queue's thread never calls streamlit; in the server it hands each job to a t
 from __future__ import annotations
 
 import collections
+import hmac
 import logging
+import os
 import secrets
 import threading
 import time
@@ -17,11 +19,14 @@ from webapp import device
 from webapp.config import TrainConfig
 from webapp.errors import describe_error
 from webapp.history import TrainingRecord
+from webapp.ownership import NotOwnerError
 from webapp.store import RunInfo, RunStore, new_run_id
 
 LOG = logging.getLogger("convnet_lab.jobs")
 QUEUED, RUNNING, DONE, STOPPED, FAILED = "queued", "running", "done", "stopped", "failed"
 KEEP_FINISHED_JOBS = 200  # finished jobs stay reachable by id (for reloads) up to this many
+MAX_WAITING_VARIABLE = "CONVNET_LAB_MAX_WAITING"
+DEFAULT_MAX_WAITING = 30
 
 
 class PartialSaveError(RuntimeError):
@@ -33,7 +38,17 @@ class PartialSaveError(RuntimeError):
 
 
 class QueueFullError(RuntimeError):
-    """This session already has a job waiting or running."""
+    """This visitor already has a job waiting or running, or the whole lab's queue is full."""
+
+
+def max_waiting() -> int:
+    """How many jobs may wait at once on this server (`CONVNET_LAB_MAX_WAITING`, default 30)."""
+    raw = os.environ.get(MAX_WAITING_VARIABLE, "").strip()
+    if not raw:
+        return DEFAULT_MAX_WAITING
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"{MAX_WAITING_VARIABLE} must be a positive whole number; it is {raw!r}.")
+    return int(raw)
 
 
 @dataclass
@@ -41,7 +56,7 @@ class Job:
     """A training job as the page sees it: its config, status, live record and saved runs."""
 
     config: TrainConfig
-    owner: str
+    owner: str  # the owner key (`webapp.ownership.owner_key`) of the browser that submitted it
     job_id: str = field(default_factory=lambda: f"job-{secrets.token_hex(4)}")
     status: str = QUEUED
     record: TrainingRecord | None = None
@@ -112,7 +127,9 @@ def execute(job: Job, store: RunStore, *, device_type: str = "GPU",
 
 
 class JobQueue:
-    """One job runs at a time; each owner (a browser session) may have one job queued or running."""
+    """One job runs at a time; each owner (a browser, across its tabs) may have one job queued or running.
+
+    Anyone holding a job's id may look at it (`get`); only its owner may stop it (`stop`)."""
 
     def __init__(self, run: Callable[[Job], list[RunInfo]]) -> None:
         self._run = run
@@ -128,6 +145,9 @@ class JobQueue:
             mine = [job for job in self._jobs.values() if job.owner == owner and not job.finished]
             if mine:
                 raise QueueFullError("You already have a training job queued or running; stop it or wait for it.")
+            if len(self._waiting) >= max_waiting():
+                raise QueueFullError(f"The lab is full: {len(self._waiting)} jobs are already waiting. "
+                                     "Try again in a few minutes.")
             job = Job(config=config, owner=owner)
             self._forget_old_jobs()
             self._jobs[job.job_id] = job
@@ -145,8 +165,10 @@ class JobQueue:
         with self._lock:
             return next((index + 1 for index, waiting in enumerate(self._waiting) if waiting is job), 0)
 
-    def stop(self, job: Job) -> None:
-        """Stop a running job within one batch, or take a waiting one off the queue."""
+    def stop(self, job: Job, owner: str) -> None:
+        """Stop a running job within one batch, or take a waiting one off the queue: its owner only."""
+        if not hmac.compare_digest(owner, job.owner):
+            raise NotOwnerError("Only the browser that started this job can stop it.")
         with self._lock:
             job.stop_event.set()
             if job in self._waiting:

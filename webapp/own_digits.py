@@ -3,11 +3,17 @@
 A collection is a folder `collections/<name>/<label>/` of sample pairs: `<id>.png` (the 28x28 digit the
 model sees) and `<id>-drawing.png` (what was drawn). Each file is written to a temporary name and moved
 into place with `os.replace`, the drawing first, so a sample is never listed half-written.
+
+Ownership (`webapp.ownership`): a collection's name ends in an unguessable token, so only whoever has its
+link can open it; `owner.json` holds the owner key of the browser that made it, and only that browser may add
+or remove samples. Collections from before owners existed (no `owner.json`, samples already there) stay
+readable (view, download, fine-tune) but cannot be changed.
 """
 from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import re
 import secrets
@@ -21,9 +27,11 @@ import numpy as np
 from PIL import Image
 
 from webapp.data import Split
+from webapp.ownership import OWNER_KEY_PATTERN, NotOwnerError, personal_token, view_token
 from webapp.paths import collections_dir
 
 DEFAULT_COLLECTION = "my-digits"
+OWNER_FILE = "owner.json"
 MAX_NAME_LENGTH = 40
 MIN_SAMPLES_TO_FINE_TUNE = 10
 HELD_OUT_FRACTION = 1 / 5
@@ -31,9 +39,21 @@ SAMPLE_FILE = re.compile(r"^(\d{8}-\d{6}-\d{6}-[0-9a-f]{4})\.png$")  # date-time
 
 
 def sanitise_name(text: str | None) -> str:
-    """Lower-case letters, digits and single dashes, at most 40 characters (safe as a folder name)."""
-    cleaned = re.sub(r"[^a-z0-9]+", "-", (text or "").lower()).strip("-")[:MAX_NAME_LENGTH].strip("-")
+    """Lower-case letters (any script), digits and single dashes, at most 40 characters: safe as a folder name
+    (no dots, slashes or spaces), and "Ärger" and "Über" stay two names instead of collapsing into one."""
+    cleaned = re.sub(r"[\W_]+", "-", (text or "").lower()).strip("-")[:MAX_NAME_LENGTH].strip("-")
     return cleaned or DEFAULT_COLLECTION
+
+
+def new_collection_name(title: str | None) -> str:
+    """A name for a new collection: the learner's words plus an unguessable token (its view link)."""
+    token = view_token()
+    return f"{sanitise_name(title)[:MAX_NAME_LENGTH - len(token) - 1].strip('-')}-{token}"
+
+
+def personal_collection_name(secret: str) -> str:
+    """The default collection of the browser holding `secret`: the same every visit, unguessable by others."""
+    return f"{DEFAULT_COLLECTION}-{personal_token(secret, 'own-digits')}"
 
 
 @dataclass(frozen=True)
@@ -66,13 +86,59 @@ class Collection:
         self.name = sanitise_name(name)
         self.path = Path(root if root is not None else collections_dir()) / self.name
 
-    def add(self, digit: np.ndarray, drawing: np.ndarray, label: int) -> Sample:
-        """Keep one sample: the 28x28 uint8 digit and the original drawing (any H x W, grey or RGB(A))."""
+    def owner_key(self) -> str | None:
+        """The owner key recorded when the collection was made, or None (not made yet, or made before owners)."""
+        try:
+            with open(self.path / OWNER_FILE, encoding="utf-8") as file:
+                key = json.loads(file.read(4096)).get("owner")
+        except (OSError, ValueError, AttributeError):
+            return None
+        return key if isinstance(key, str) and OWNER_KEY_PATTERN.match(key) else None
+
+    def is_owned_by(self, owner: str) -> bool:
+        """Whether `owner` may change this collection: its recorded owner, or anyone for one not made yet."""
+        key = self.owner_key()
+        if key is None:
+            return not self.samples()
+        return key == owner
+
+    def _claim_or_check(self, owner: str) -> None:
+        """Refuse a change by anyone but the owner; the first sample of a new collection makes its owner."""
+        key = self.owner_key()
+        if key is None and self.samples():
+            raise NotOwnerError("This collection was made before collections had owners: it can be viewed, "
+                                "downloaded and used for fine-tuning, but not changed. Start a new one to save digits.")
+        if key is None:
+            key = self._claim(owner)
+        if key != owner:
+            raise NotOwnerError("Only the browser that started this collection can add or remove its samples: "
+                                "start a collection of your own to save digits.")
+
+    def _claim(self, owner: str) -> str | None:
+        """Record `owner` unless someone got there first (a hard link never replaces an existing file)."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=self.path)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as file:
+                json.dump({"owner": owner, "created": time.strftime("%Y-%m-%d %H:%M:%S")}, file)
+            try:
+                os.link(temporary, self.path / OWNER_FILE)
+            except FileExistsError:
+                pass
+        finally:
+            Path(temporary).unlink(missing_ok=True)
+        return self.owner_key()
+
+    def add(self, digit: np.ndarray, drawing: np.ndarray, label: int, owner: str) -> Sample:
+        """Keep one sample: the 28x28 uint8 digit and the original drawing (any H x W, grey or RGB(A)).
+
+        `owner` is the visitor's owner key; only the collection's owner may add (NotOwnerError otherwise)."""
         digit = np.asarray(digit)
         if digit.shape != (28, 28):
             raise ValueError("A sample must be a 28x28 digit.")
         if not 0 <= int(label) <= 9:
             raise ValueError("A sample's label must be a digit from 0 to 9.")
+        self._claim_or_check(owner)
         folder = self.path / str(int(label))
         folder.mkdir(parents=True, exist_ok=True)
         now = time.time()
@@ -99,7 +165,11 @@ class Collection:
                     found.append(Sample(match.group(1), label, path))
         return sorted(found, key=lambda sample: sample.sample_id)
 
-    def remove(self, sample: Sample) -> None:
+    def remove(self, sample: Sample, owner: str) -> None:
+        """Delete one sample: the collection's owner only."""
+        self._claim_or_check(owner)
+        if sample.path.parent.parent != self.path:
+            raise ValueError("That sample belongs to another collection.")
         sample.path.unlink(missing_ok=True)
         sample.drawing_path.unlink(missing_ok=True)
 

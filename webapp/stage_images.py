@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from webapp.formulas import format_measured
 from webapp.stages import FilterBank, Processed, StagePlan
 
 NEGATIVE = np.array([33, 102, 172], np.float32)  # blue
@@ -111,8 +112,8 @@ def stage_tiles(processed: Processed, side: int = TILE_SIDE) -> dict[str, list[T
         # the share of negatives and zeros in words, so the sign reads without the colours; values within
         # float rounding of zero count as zero
         zero = 1e-6 * max(float(conv.max()), -float(conv.min()), 1.0)  # max |x| without a full-size copy
-        captions = {"conv": f"{name}: {conv.min():.3g} to {conv.max():.3g}, {np.mean(conv < -zero):.0%} negative",
-                    "relu": f"{name}: {np.mean(relu <= zero):.0%} zeros", "pool": f"{name}: up to {pool.max():.3g}"}
+        captions = {"conv": f"{name}: {format_measured(float(conv.min()))} to {format_measured(float(conv.max()))}, {np.mean(conv < -zero):.0%} negative",
+                    "relu": f"{name}: {np.mean(relu <= zero):.0%} zeros", "pool": f"{name}: up to {format_measured(float(pool.max()))}"}
         for stage, caption in captions.items():
             tiles[stage].append(_tile(small[stage][..., index], paint, caption, side))
     return tiles

@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image
 
 from webapp.files import MAX_FILE_BYTES, FileLimitError, read_file_capped
-from webapp.formulas import byte_units, filter_params
+from webapp.formulas import filter_params, format_bytes, format_exact
 from webapp.images import load_image, load_image_file
 from webapp.paths import SAMPLES_DIR
 
@@ -204,7 +204,7 @@ def file_bank(path: str | Path, max_bytes: int = MAX_FILE_BYTES) -> FilterBank:
         raise StageError(f"The kernel file holds {weights.shape[3]} filters of {weights.shape[0]}x{weights.shape[0]}; "
                          f"the lab takes at most {MAX_FILTERS} filters of up to {MAX_KERNEL_SIZE}x{MAX_KERNEL_SIZE}.")
     if np.abs(weights).max() > MAX_WEIGHT:
-        raise StageError(f"Kernel weights must lie between -{MAX_WEIGHT:g} and {MAX_WEIGHT:g}.")
+        raise StageError(f"Kernel weights must lie between -{format_exact(MAX_WEIGHT)} and {format_exact(MAX_WEIGHT)}.")
     return bank_of(weights, [f"filter {index + 1}" for index in range(weights.shape[3])])
 
 
@@ -227,7 +227,7 @@ class KernelChoice:
             (self.source not in KERNEL_SOURCES, f"Unknown kernel source {self.source}; choose from {', '.join(KERNEL_SOURCES)}."),
             (self.size is not None and not 1 <= self.size <= MAX_KERNEL_SIZE, f"The kernel size must be between 1 and {MAX_KERNEL_SIZE}."),
             (self.count is not None and not 1 <= self.count <= MAX_FILTERS, f"The number of filters must be between 1 and {MAX_FILTERS}."),
-            (self.source == "custom" and not _is_square_grid(self.grid), f"A custom kernel must be a square grid of numbers between -{MAX_WEIGHT:g} and {MAX_WEIGHT:g}."),
+            (self.source == "custom" and not _is_square_grid(self.grid), f"A custom kernel must be a square grid of numbers between -{format_exact(MAX_WEIGHT)} and {format_exact(MAX_WEIGHT)}."),
             (self.source == "file" and not self.path, "Name the kernel file."),
         ]
         problem = next((message for failed, message in checks if failed), None)
@@ -338,10 +338,6 @@ def parse_padding(text: str) -> str | int:
     raise StageError(f"Padding must be same, valid or a whole number, not {text!r}.")
 
 
-def _decimal(value: Fraction) -> str:
-    return str(value.numerator) if value.denominator == 1 else f"{float(value):.4g}"
-
-
 @dataclass(frozen=True)
 class AxisPlan:
     """One axis (rows or columns) under a sliding window: the formula, what TensorFlow does, what it never reads."""
@@ -365,17 +361,17 @@ class AxisPlan:
         columns, H for rows)."""
         if self.padding == "same":
             zeros = f", with {self.pad_before} + {self.pad_after} zeros" if self.pad_before + self.pad_after else ""
-            return f"ceil({size} / S) = ceil({self.size} / {self.stride}) = {self.out}{zeros}"
+            return f"ceil({size} / S) = ceil({self.size:,} / {self.stride}) = {self.out:,}{zeros}"
         padding = 0 if self.padding == "valid" else self.padding
-        text = (f"({size} − F + 2P) / S + 1 = ({self.size} − {self.window} + 2·{padding}) / {self.stride} + 1 "
-                f"= {_decimal(self.exact)}")
-        return text if self.whole else f"{text} → {self.out}"
+        text = (f"({size} − F + 2P) / S + 1 = ({self.size:,} − {self.window} + 2·{padding}) / {self.stride} + 1 "
+                f"= {format_exact(self.exact)}")
+        return text if self.whole else f"{text} → {self.out:,}"
 
     def explain(self, axis: str = "row") -> str | None:
         """A sentence when TensorFlow leaves something out: a partial window dropped, or rows jumped over."""
         words = []
         if not self.whole and self.padding != "same":
-            words.append(f"The formula gives {_decimal(self.exact)}, not a whole number: only {self.out} windows "
+            words.append(f"The formula gives {format_exact(self.exact)}, not a whole number: only {self.out:,} windows "
                          f"fit, so TensorFlow rounds down and drops the last partial window.")
         if self.unread:
             words.append(_describe_unread(self.unread, self.size, axis))
@@ -386,9 +382,9 @@ class AxisPlan:
 
 def _describe_unread(unread: tuple[int, ...], size: int, axis: str) -> str:
     if len(unread) == 1:
-        return f"{axis.capitalize()} {unread[0]} (0-based) of {size} is never read."
+        return f"{axis.capitalize()} {unread[0]:,} (0-based) of {size:,} is never read."
     if unread == tuple(range(unread[0], unread[-1] + 1)):
-        return f"{axis.capitalize()}s {unread[0]}–{unread[-1]} (0-based) of {size} are never read."
+        return f"{axis.capitalize()}s {unread[0]:,}–{unread[-1]:,} (0-based) of {size:,} are never read."
     return f"{len(unread):,} of {size:,} {axis}s are never read: the stride jumps over them."
 
 
@@ -512,12 +508,6 @@ def conv_params(kernel_size: int, depth: int, filters: int) -> int:
 def activation_bytes(shape: Sequence[int], batch: int = 1) -> int:
     """float32 memory of one stage's output for `batch` images."""
     return math.prod(shape) * BYTES_PER_VALUE * batch
-
-
-def format_bytes(count: int) -> str:
-    """"12.0 MB (11.4 MiB)"."""
-    decimal, binary = byte_units(count)
-    return decimal if decimal == binary else f"{decimal} ({binary})"
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any, Callable, Sequence
 
 from webapp.architectures import Design, build_design, builder
-from webapp.formulas import byte_units
+from webapp.formulas import format_bytes
 from webapp.networks_info import ARCHITECTURE_LABELS
 
 DTYPE_BYTES = {"float32": 4, "float16": 2}
@@ -243,9 +243,22 @@ def design_table(design: Design) -> NetworkTable:
 
 
 # -- reporting ----------------------------------------------------------------------------------------
-def format_bytes(size: float) -> str:
-    """Binary units, as memory is sold: 12,845,056 bytes -> "12.2 MiB"."""
-    return byte_units(int(size))[1]
+def where_weights_and_memory(table: NetworkTable, dtype: str = "float32") -> str:
+    """Two sentences in Markdown: the layer type that holds the weights, the one whose outputs fill the memory,
+    and the largest single layer of each, named with its own type (Inception's largest layer is a Dense one
+    while Conv2D layers hold most of its weights)."""
+    heaviest, widest = table.heaviest(), table.widest()
+    weight_kind, weight_share = next(iter(table.share_by_kind(lambda row: row.params).items()))
+    memory_kind, memory_share = next(iter(table.share_by_kind(lambda row: row.activation_elements).items()))
+    per_image = DTYPE_BYTES[dtype] * widest.activation_elements
+    return (
+        f"**Where the weights are:** {weight_kind} layers hold {weight_share:.0%} of the parameters. The largest "
+        f"single layer is the {heaviest.kind} layer `{heaviest.name}`: {heaviest.params:,} = {heaviest.formula} "
+        f"({heaviest.params / max(table.total_params, 1):.1%} of all).  \n"
+        f"**Where the memory is:** {memory_kind} outputs take {memory_share:.0%} of the activation memory. The "
+        f"largest single output is that of the {widest.kind} layer `{widest.name}` "
+        f"({'x'.join(map(str, widest.output_shape))} numbers): {format_bytes(per_image)} per image, and the layer "
+        f"holds {widest.params:,} parameters.")
 
 
 def format_count(count: float) -> str:
@@ -278,13 +291,13 @@ def summary_record(table: NetworkTable, report: MemoryReport) -> dict[str, Any]:
 def format_report(table: NetworkTable, report: MemoryReport) -> str:
     """The table and totals as plain text for a terminal, in the spirit of Keras's `model.summary()`."""
     settings = report.settings
-    header = f"{'layer':28} {'type':22} {'output shape':18} {'params':>13} {'multiply-adds':>15} {'activations':>12}"
+    header = f"{'layer':28} {'type':22} {'output shape':18} {'params':>13} {'multiply-adds':>15} {'activations':>19}"
     lines = [f"{table.title}: {table.total_params:,} parameters ({table.trainable_params:,} trainable), "
              f"{format_count(table.multiply_adds)} multiply-adds per image", header, "-" * len(header)]
     for row, size in zip(table.rows, report.activation_bytes):
         shape = "x".join(str(part) for part in row.output_shape)
         lines.append(f"{row.name[:28]:28} {row.kind[:22]:22} {shape:18} {row.params:>13,} "
-                     f"{row.multiply_adds:>15,} {format_bytes(size):>12}")
+                     f"{row.multiply_adds:>15,} {format_bytes(size):>19}")
     lines += [
         "-" * len(header),
         f"Batch of {settings.batch_size}, {settings.dtype}:",

@@ -20,6 +20,12 @@ def test_vgg16_opens_with_the_seed_notes_figures_in_the_table():
     assert any("Dense layers hold 89% of the parameters" in text.value for text in at.markdown)
 
 
+def test_inceptions_largest_layer_is_named_as_the_dense_layer_it_is():
+    at = open_page(PAGE, network="inceptionv3")
+    sentence = next(text.value for text in at.markdown if "Where the weights are" in text.value)
+    assert "Conv2D layers hold" in sentence and "the Dense layer `predictions`" in sentence
+
+
 def test_every_listed_network_matches_its_published_count():
     at = open_page(PAGE)
     for name in [name for name in ARCHITECTURE_NAMES if name not in ("vgg16", "resnet50")]:  # both opened elsewhere
@@ -37,7 +43,7 @@ def test_float16_halves_the_memory_and_the_batch_scales_activations():
     half = metrics(at)
     assert half["Parameters"] == single["Parameters"] == "61,706"
     memory = at.dataframe[1].value.set_index("Memory")
-    assert memory.loc["= training total", "float16"] == half["Training memory"]
+    assert memory.loc["= training total", "float16"].startswith(half["Training memory"] + " (")  # "MB (MiB)"
     assert half["Training memory"] != single["Training memory"]
 
 
@@ -76,3 +82,9 @@ def test_calculators_open_on_the_seed_examples():
     stride.set_value(1)
     at.run()
     assert any("Valid" in success.value for success in at.success)
+
+    next(box for box in at.number_input if box.label == "W: input width").set_value(4000)
+    next(box for box in at.number_input if box.label == "S: stride").set_value(2)
+    at.run()
+    assert any(text.value == "(4,000 - 3 + 2x0) / 2 + 1 = **1,999.5**" for text in at.markdown)
+    assert any("(1,999.5 positions)" in warning.value and "ceil(W/S) = 2,000" in warning.value for warning in at.warning)

@@ -101,3 +101,70 @@ def test_photos_preview_at_their_size_and_a_broken_upload_gets_one_sentence():
     assert not at.error and len(sample_captions(at)) == 16
     at.file_uploader(key="augment_photo").set_value(("broken.png", b"not an image", "image/png")).run()
     assert [error.value for error in at.error] == ["This file is not an image that can be read; use PNG, JPEG, WebP, BMP or GIF."]
+
+
+def test_a_coarse_dropout_file_saved_by_albumentations_with_pixel_sizes_imports_and_keeps_them(tmp_path):
+    import albumentations as A
+
+    path = tmp_path / "holes.yaml"
+    A.save(A.Compose([A.CoarseDropout(hole_height_range=(4, 12), hole_width_range=(4, 12))]), str(path),
+           data_format="yaml")
+    at = open_page(AUGMENT)
+    at.file_uploader(key="augment_upload").set_value(("holes.yaml", path.read_bytes(), "application/x-yaml")).run()
+    assert not at.exception and not at.error
+    assert handed_over(at) == ["CoarseDropout"]
+    holes = at.session_state[AUGMENT_PIPELINE_KEY]["transform"]["transforms"][0]
+    assert holes["hole_height_range"] == [4.0, 12.0] and holes["hole_width_range"] == [4.0, 12.0]
+    assert next(toggle for toggle in at.toggle if toggle.label == "Sizes in pixels").value
+    pixels = [slider for slider in at.slider if slider.label.endswith("(pixels)")]
+    assert [list(slider.value) for slider in pixels] == [[4, 12], [4, 12]]
+    assert any("hole_height_range 4-12 px, hole_width_range 4-12 px" in text.value for text in at.markdown)
+
+    next(toggle for toggle in at.toggle if toggle.label == "Sizes in pixels").set_value(False).run()
+    holes = at.session_state[AUGMENT_PIPELINE_KEY]["transform"]["transforms"][0]
+    assert holes["hole_height_range"] == [0.1, 0.25], "back to fractions, from the slider's default"
+
+
+def test_an_export_with_a_crop_asks_for_the_image_size_and_says_it_in_the_file():
+    at = open_page(AUGMENT)
+    at.selectbox(key="augment_preset").set_value("photos")
+    at.button[0].click().run()  # Load
+    at.radio(key="augment_source").set_value("sample").run()
+    assert not at.error
+    height = next(box for box in at.number_input if box.label == "Height")
+    width = next(box for box in at.number_input if box.label == "Width")
+    preview_size = at.session_state[AUGMENT_PIPELINE_KEY]  # the Train page's copy is sized for digits
+    assert preview_size["transform"]["transforms"][1]["size"] == [28, 28]
+    assert (height.value, width.value) != (28, 28), "the default is the preview photo's size"
+    height.set_value(28).run()
+    next(box for box in at.number_input if box.label == "Width").set_value(28).run()
+    code = at.code[0].value
+    assert code.startswith("# Exported for 28x28 images") and "A.Resize(height=28, width=28, p=1.0)" in code
+    assert "A.RandomResizedCrop(" in code and "size=(28, 28)" in code
+
+
+def test_holes_in_pixels_larger_than_a_digit_preview_on_a_photo_but_are_not_handed_to_training():
+    at = open_page(AUGMENT)
+    at.radio(key="augment_source").set_value("sample").run()
+    holes = (b"transform:\n  __class_fullname__: Compose\n  transforms:\n  - __class_fullname__: CoarseDropout\n"
+             b"    hole_height_range: [30, 40]\n    hole_width_range: [30, 40]\n    p: 1.0\n")
+    at.file_uploader(key="augment_upload").set_value(("big.yaml", holes, "application/x-yaml")).run()
+    assert not at.exception and not at.error and len(sample_captions(at)) == 16
+    assert AUGMENT_PIPELINE_KEY not in at.session_state
+    assert [warning.value for warning in at.warning] == [
+        "The Train page does not get this pipeline, since it trains on 28x28 digits: CoarseDropout's "
+        "hole_height_range asks for at least 30 pixels; these images are 28 pixels high."]
+    at.radio(key="augment_source").set_value("digits").run()
+    assert [error.value for error in at.error] == [
+        "CoarseDropout's hole_height_range asks for at least 30 pixels; these images are 28 pixels high."]
+    assert not at.warning
+
+
+def test_a_value_beyond_the_sliders_usual_bounds_widens_the_slider_rather_than_changing():
+    at = open_page(AUGMENT)
+    wide = b"transform:\n  __class_fullname__: Compose\n  transforms:\n  - __class_fullname__: Rotate\n    limit: 270\n"
+    at.file_uploader(key="augment_upload").set_value(("wide.yaml", wide, "application/x-yaml")).run()
+    assert not at.exception and not at.error
+    limit = next(slider for slider in at.slider if slider.label == "limit")
+    assert list(limit.value) == [-270.0, 270.0] and limit.min == -270.0 and limit.max == 270.0
+    assert at.session_state[AUGMENT_PIPELINE_KEY]["transform"]["transforms"][0]["limit"] == [-270.0, 270.0]

@@ -2,9 +2,11 @@ import io
 import zipfile
 
 from PIL import Image
+from streamlit.testing.v1 import AppTest
 
 from tests.app.conftest import open_page
 from webapp.data import load_mnist
+from webapp.ui.identity import SESSION_KEY
 
 DRAW = "pages/draw.py"
 
@@ -59,28 +61,50 @@ def test_a_broken_upload_gets_one_sentence():
     assert not any("Upload a photo" in info.value for info in at.info), "the sentence is not followed by the prompt"
 
 
-def fill_collection(name: str, count: int) -> None:
+def fill_collection(name: str, count: int, owner: AppTest | None = None) -> None:
+    """`count` MNIST test digits saved in `name`, owned by the browser of `owner` (else by nobody we know)."""
     from webapp.own_digits import Collection
+    from webapp.ownership import new_secret, owner_key
 
     mnist = load_mnist()
     collection = Collection(name)
+    key = owner_key(owner.session_state[SESSION_KEY] if owner is not None else new_secret())
     for index in range(count):
-        collection.add(mnist.x_test[index], 255 - mnist.x_test[index], int(mnist.y_test[index]))
+        collection.add(mnist.x_test[index], 255 - mnist.x_test[index], int(mnist.y_test[index]), key)
 
 
-def test_the_collection_named_in_the_url_is_tidied_and_its_counts_shown():
-    fill_collection("class-5b", 3)
-    at = open_page(DRAW, collection="Class 5B!")
-    assert at.text_input(key="collection_name").value == "class-5b"
-    assert at.query_params["collection"] == "class-5b"
+def test_a_new_visitor_gets_a_collection_of_their_own_in_the_link():
+    first, second = open_page(DRAW), open_page(DRAW)
+    mine = first.query_params["collection"]
+    assert mine.startswith("my-digits-") and mine != second.query_params["collection"], "no shared default"
+    again = open_page(DRAW, browser_of=first)
+    assert again.query_params["collection"] == mine, "the same browser finds its collection again"
+    assert any("yours" in caption.value for caption in first.caption)
+
+
+def test_a_collection_opened_by_its_link_shows_counts_but_cannot_be_changed():
+    fill_collection("class-5b-0123456789ab", 3)
+    at = open_page(DRAW, collection="Class 5B! 0123456789ab")
+    assert at.query_params["collection"] == "class-5b-0123456789ab"
     assert any("3 samples" in caption.value for caption in at.caption)
-    assert at.button(key="save_7").disabled, "nothing drawn: nothing to save"
+    assert any("belongs to another browser" in caption.value for caption in at.caption)
+    assert at.button(key="save_7").disabled
+    assert not any(button.label == "Remove the latest" for button in at.button), "a stranger cannot delete"
     assert any("at least 10" in caption.value for caption in at.caption), "too few samples to fine-tune, said why"
 
 
-def test_removing_the_latest_sample():
-    fill_collection("undo", 2)
-    at = open_page(DRAW, collection="undo")
+def test_starting_a_new_collection():
+    at = open_page(DRAW)
+    at.text_input(key="new_collection_title").set_value("Shapes test")
+    next(button for button in at.button if button.label == "Create").click().run()
+    assert not at.exception, at.exception
+    assert at.query_params["collection"].startswith("shapes-test-")
+
+
+def test_the_owner_removes_the_latest_sample():
+    at = open_page(DRAW)
+    fill_collection(at.query_params["collection"], 2, owner=at)
+    at.run()
     next(button for button in at.button if button.label == "Remove the latest").click().run()
     assert any("1 sample;" in caption.value for caption in at.caption)
 
@@ -89,7 +113,7 @@ def test_fine_tuning_on_a_collection_reports_accuracy_before_and_after():
     import time
 
     fill_collection("tune-me", 12)
-    at = open_page(DRAW, collection="tune-me")
+    at = open_page(DRAW, collection="tune-me")  # fine-tuning reads a collection: its link is enough
     epochs = next(slider for slider in at.slider if slider.label == "Epochs")
     epochs.set_value(1)
     next(button for button in at.button if button.label == "Fine-tune").click().run()
@@ -138,13 +162,14 @@ def test_removing_a_sample_on_a_read_only_disk_is_one_sentence(monkeypatch):
 
     from webapp.own_digits import Collection
 
-    fill_collection("frozen", 2)
+    at = open_page(DRAW)
+    fill_collection(at.query_params["collection"], 2, owner=at)
 
-    def read_only(self, sample):
+    def read_only(self, sample, owner):
         raise OSError(errno.EROFS, "Read-only file system", str(sample.path))
 
     monkeypatch.setattr(Collection, "remove", read_only)
-    at = open_page(DRAW, collection="frozen")
+    at.run()
     next(button for button in at.button if button.label == "Remove the latest").click().run()
     assert not at.exception, at.exception
     assert [error.value for error in at.error] == ["The lab could not save: its disk is read-only."]

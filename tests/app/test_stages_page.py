@@ -30,6 +30,17 @@ def test_the_default_sample_photo_shows_every_stage_and_stride_two_explains_the_
     assert any("149.5" in info.value and "Row 299" in info.value for info in at.info)
 
 
+def test_average_pooling_has_its_own_caption():
+    at = open_page(STAGES)
+    assert any("strongest responses survive" in caption.value for caption in at.caption)
+    next(radio for radio in at.radio if radio.label == "Pooling").set_value("avg").run()
+    assert not at.exception and not at.error
+    captions = [caption.value for caption in at.caption]
+    assert "The mean of each 2x2 window, stepping 2: the map shrinks and every value counts, so a strong response " \
+           "next to weak ones is diluted and edges come out softer." in captions
+    assert not any("strongest responses survive" in caption for caption in captions)
+
+
 def test_an_upload_replaces_the_sample_and_bad_input_gets_one_sentence():
     at = open_page(STAGES)
     encoded = io.BytesIO()

@@ -46,10 +46,22 @@ def test_reloading_the_page_reconnects_to_the_running_job():
     at = open_page(TRAIN)
     job = configure(at, images=12_000, epochs=3)
     wait_for_steps(job, 2)
-    again = open_page(TRAIN, job=job.job_id)
+    again = open_page(TRAIN, browser_of=at, job=job.job_id)
     assert any(element.proto.text.startswith("Training") for element in again.get("progress"))
     assert any(button.label == "Stop" for button in again.button)
-    machine_queue().stop(job)
+    machine_queue().stop(job, job.owner)
+    assert machine_queue().wait(job, 60)
+
+
+def test_someone_elses_job_link_shows_the_job_without_a_stop_button():
+    at = open_page(TRAIN)
+    job = configure(at, images=12_000, epochs=3)
+    wait_for_steps(job, 2)
+    stranger = open_page(TRAIN, job=job.job_id)  # another browser: its own session, so its own owner secret
+    assert any(element.proto.text.startswith("Training") for element in stranger.get("progress"))
+    assert not any(button.label == "Stop" for button in stranger.button)
+    assert any("only that browser can stop it" in caption.value for caption in stranger.caption)
+    machine_queue().stop(job, job.owner)
     assert machine_queue().wait(job, 60)
 
 
@@ -73,7 +85,7 @@ def test_a_second_learner_sees_queued_with_a_position():
     assert waiting.status == "queued"
     assert any("Queued, position 1" in info.value for info in second.info)
     for job in (waiting, running):
-        machine_queue().stop(job)
+        machine_queue().stop(job, job.owner)
     assert machine_queue().wait(running, 60)
 
 
@@ -111,6 +123,18 @@ def test_a_broken_pipeline_file_gets_one_sentence_and_no_job():
     start.click().run()
     assert not at.exception, at.exception
     assert at.error and "job" not in at.query_params
+
+
+def test_a_pipeline_file_with_holes_larger_than_a_digit_gets_its_sentence_before_training():
+    at = open_page(TRAIN)
+    next(box for box in at.selectbox if box.label == "Augmentation").set_value("file").run()
+    holes = (b"transform:\n  __class_fullname__: Compose\n  transforms:\n  - __class_fullname__: CoarseDropout\n"
+             b"    hole_height_range: [30, 40]\n    hole_width_range: [4, 12]\n")
+    at.file_uploader[0].set_value(("holes.yaml", holes, "text/yaml")).run()
+    next(button for button in at.button if button.label == "Start training").click().run()
+    assert not at.exception, at.exception
+    assert any("at least 30 pixels; these images are 28 pixels high" in error.value for error in at.error)
+    assert "job" not in at.query_params
 
 
 def test_a_malformed_run_is_skipped_with_one_sentence_and_the_others_stay_usable(lab_home):

@@ -8,7 +8,9 @@ import yaml
 
 from webapp import augment
 
-CAPTIONS_JS = "() => [...document.querySelectorAll('[data-testid=stImageCaption]')].map(node => node.innerText)"
+# the captions put zero-width spaces between the words of a name (break opportunities): read them without
+CAPTIONS_JS = ("() => [...document.querySelectorAll('[data-testid=stImageCaption]')]"
+               ".map(node => node.innerText.replaceAll('\\u200b', ''))")
 
 
 def sample_captions(page) -> list[str]:

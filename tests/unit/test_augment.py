@@ -103,13 +103,29 @@ def test_no_preset_flips_digits_and_the_seed_preset_is_the_tutorials():
 REFUSED = {
     "unknown transform": (compose({"__class_fullname__": "Lambda"}), "Unknown transform 'Lambda'"),
     "misspelt parameter": (compose({"__class_fullname__": "Rotate", "limt": 3}), "Rotate has no parameter 'limt'"),
-    "out of range": (compose({"__class_fullname__": "Rotate", "limit": [-300, 30]}), "must lie from -180 to 180"),
+    "kernel above the cap": (compose({"__class_fullname__": "Blur", "blur_limit": [3, 99]}), "blur_limit must be at most 31"),
+    "negative hole size": (compose({"__class_fullname__": "CoarseDropout", "hole_height_range": [-4, 12]}),
+                           "hole_height_range: all values in (-4.0, 12.0) must be >= 0"),
+    "huge hole": (compose({"__class_fullname__": "CoarseDropout", "hole_height_range": [4, 5000],
+                           "hole_width_range": [4, 12]}), "from 0 to 4096 pixels"),
+    "fractional pixels": (compose({"__class_fullname__": "CoarseDropout", "hole_height_range": [4.5, 12],
+                                   "hole_width_range": [4, 12]}), "in pixels (1 or more) must be whole numbers"),
+    "pixels and fractions mixed": (compose({"__class_fullname__": "CoarseDropout", "hole_height_range": [4, 12],
+                                            "hole_width_range": [0.1, 0.2]}), "the file mixes them"),
+    "p as true": (compose({"__class_fullname__": "Rotate", "p": True}), "p (the chance it runs) must be a number"),
+    "p as text": (compose({"__class_fullname__": "Rotate", "p": "0.5"}), "p (the chance it runs) must be a number"),
+    "a number as text": (compose({"__class_fullname__": "Rotate", "limit": "30"}), "must be a number or a [low, high]"),
+    "a number as true": (compose({"__class_fullname__": "Rotate", "limit": True}), "must be a number or a [low, high]"),
+    "true for a number": (compose({"__class_fullname__": "Rotate", "border_mode": True}), "takes no true or false"),
+    "fill per channel": (compose({"__class_fullname__": "CoarseDropout", "fill": [10, 20, 30]}), "or a number from 0 to 255"),
+    "too many grid cells": (compose({"__class_fullname__": "GridDistortion", "num_steps": 200}), "at most 20"),
     "even kernel": (compose({"__class_fullname__": "Sharpen", "kernel_size": 4}), "Sharpen's kernel_size must be odd"),
-    "wrong type": (compose({"__class_fullname__": "Rotate", "limit": "wide"}), "Rotate's limit: input should be"),
+    "wrong type": (compose({"__class_fullname__": "Rotate", "limit": "wide"}), "Rotate's limit must be a number"),
     "Albumentations' own bound": (compose({"__class_fullname__": "ElasticTransform", "sigma": 0.5}), "greater than or equal to 1"),
     "not finite": (compose({"__class_fullname__": "Rotate", "fill": float("nan")}), "finite number"),
     "size-changing": (compose({"__class_fullname__": "Rotate", "crop_border": True}), "must stay at False"),
     "huge target size": (compose({"__class_fullname__": "RandomResizedCrop", "size": [100000, 5]}), "from 1 to 4096"),
+    "huge resize": (compose({"__class_fullname__": "Resize", "height": 100000, "width": 5}), "from 1 to 4096"),
     "choice": (compose({"__class_fullname__": "CoarseDropout", "fill": "inpaint_telea"}), "must be one of"),
     "not a dict": ([1, 2], "not a list"),
     "not a Compose": ({"transform": {"__class_fullname__": "OneOf", "transforms": []}}, "must be an Albumentations Compose"),
@@ -192,7 +208,7 @@ def test_augment_batch_keeps_the_batch_shape():
 
 
 def test_every_transform_saved_by_albumentations_with_its_defaults_opens_in_the_editor():
-    transforms = [getattr(A, spec.name)(**({spec.size_param: (28, 28)} if spec.size_param else {})) for spec in TRANSFORMS]
+    transforms = [getattr(A, spec.name)(**spec.sized((28, 28))) for spec in TRANSFORMS]
     steps = augment.steps_from_dict(A.to_dict(A.Compose(transforms)))
     assert [step.name for step in steps] == [spec.name for spec in TRANSFORMS]
     assert augment.steps_from_dict(augment.steps_to_dict(steps)) == steps

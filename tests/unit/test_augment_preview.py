@@ -65,3 +65,11 @@ def test_grids_enlarge_small_digits_and_stacks_add_a_channel():
     with pytest.raises(augment.PipelineError, match="different sizes"):
         augment_preview.stacked([digits[0], np.zeros((5, 5), np.uint8)])
     assert Sample(digits[0], ("Rotate +3°",), 7).caption == "a 7: Rotate +3°"
+
+
+def test_the_narrow_caption_puts_one_transform_a_line_with_break_opportunities_between_words_only():
+    image = np.zeros((28, 28), np.uint8)
+    sample = Sample(image, ("Rotate -14°", "RandomResizedCrop crop 25x25"), 4)
+    assert sample.narrow_caption == "a 4:  \nRotate -14°  \nRandom\u200bResized\u200bCrop crop 25x25"
+    assert sample.narrow_caption.replace("\u200b", "").replace("  \n", "; ").replace("a 4:; ", "a 4: ") == sample.caption
+    assert Sample(image, (), 7).narrow_caption == "a 7: unchanged"

@@ -92,3 +92,15 @@ def test_train_with_a_broken_pipeline_file_exits_1_with_one_sentence(tmp_path, c
     assert cli.main(["train", "--model", "dnn", "--pipeline", str(path), "--json"]) == 1
     captured = capsys.readouterr()
     assert captured.out == "" and "Traceback" not in captured.err and len(captured.err.strip().splitlines()) == 1
+
+
+def test_train_with_holes_larger_than_a_digit_exits_1_before_training(tmp_path, capsys):
+    import albumentations as A
+
+    path = tmp_path / "holes.yaml"
+    A.save(A.Compose([A.CoarseDropout(hole_height_range=(30, 40), hole_width_range=(4, 12))]), str(path),
+           data_format="yaml")
+    assert cli.main(["train", "--model", "dnn", "--pipeline", str(path), "--json"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and len(captured.err.strip().splitlines()) == 1
+    assert "at least 30 pixels; these images are 28 pixels high" in captured.err

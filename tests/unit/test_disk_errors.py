@@ -79,5 +79,5 @@ def test_a_digit_that_cannot_be_saved_leaves_no_half_sample(lab_home, monkeypatc
     monkeypatch.setattr(own_digits, "_write_png", second_fails)
     collection = own_digits.Collection("full")
     with pytest.raises(OSError):
-        collection.add(np.zeros((28, 28), np.uint8), np.zeros((50, 50), np.uint8), 3)
+        collection.add(np.zeros((28, 28), np.uint8), np.zeros((50, 50), np.uint8), 3, "a" * 64)
     assert collection.samples() == [] and list((collection.path / "3").iterdir()) == []

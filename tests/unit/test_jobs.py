@@ -3,7 +3,8 @@ import threading
 import pytest
 
 from webapp.config import TrainConfig
-from webapp.jobs import DONE, FAILED, QUEUED, RUNNING, STOPPED, JobQueue, QueueFullError
+from webapp.jobs import DONE, FAILED, QUEUED, RUNNING, STOPPED, JobQueue, QueueFullError, max_waiting
+from webapp.ownership import NotOwnerError
 
 CONFIG = TrainConfig(models=("dnn",), epochs=1, subset=1000)
 
@@ -50,7 +51,7 @@ def test_stopping_a_waiting_job_takes_it_off_the_queue():
     queue, release = gated_queue()
     queue.submit(CONFIG, "alice")
     waiting = queue.submit(CONFIG, "bob")
-    queue.stop(waiting)
+    queue.stop(waiting, "bob")
     assert waiting.status == STOPPED and queue.position(waiting) == 0
     release.set()
     queue.shutdown()
@@ -65,3 +66,37 @@ def test_a_failing_job_reports_one_sentence_and_the_worker_survives():
     after = queue.submit(CONFIG, "alice")
     assert queue.wait(after, 10) and after.status == DONE
     queue.shutdown()
+
+
+def test_only_the_owner_can_stop_a_job():
+    queue, release = gated_queue()
+    queue.submit(CONFIG, "alice")
+    waiting = queue.submit(CONFIG, "bob")
+    with pytest.raises(NotOwnerError):
+        queue.stop(waiting, "mallory")
+    assert waiting.status == QUEUED and not waiting.stop_event.is_set()
+    release.set()
+    queue.shutdown()
+
+
+def test_the_waiting_line_has_a_cap_with_one_sentence(monkeypatch):
+    monkeypatch.setenv("CONVNET_LAB_MAX_WAITING", "2")
+    queue, release = gated_queue()
+    first = queue.submit(CONFIG, "alice")
+    for _ in range(50):
+        if first.status == RUNNING:
+            break
+        threading.Event().wait(0.05)
+    queue.submit(CONFIG, "bob")
+    queue.submit(CONFIG, "carol")
+    with pytest.raises(QueueFullError, match="The lab is full: 2 jobs are already waiting"):
+        queue.submit(CONFIG, "dave")
+    release.set()
+    queue.shutdown()
+
+
+@pytest.mark.parametrize("raw", ["0", "-3", "many", "2.5"])
+def test_a_bad_waiting_cap_is_one_sentence(monkeypatch, raw):
+    monkeypatch.setenv("CONVNET_LAB_MAX_WAITING", raw)
+    with pytest.raises(ValueError, match="CONVNET_LAB_MAX_WAITING must be a positive whole number"):
+        max_waiting()

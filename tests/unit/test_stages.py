@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 
 from webapp import stages
+from webapp.formulas import byte_units, format_bytes
 from webapp.stages import KernelChoice, StageConfig, StageError
 
 
@@ -118,6 +119,23 @@ def test_the_invalid_stride_gives_four_and_a_half_and_tensorflow_drops_the_last_
     assert "4.5" in explanation and "rounds down" in explanation and "Row 9" in explanation
 
 
+def test_a_4000x3000_photo_at_stride_2_valid_gets_its_exact_half_windows_not_rounded_ones():
+    plan = stages.plan_stages((3000, 4000, 3), 3, 4, StageConfig(stride=2, padding="valid"))
+    rows, cols = plan.axes["conv"]
+    assert rows.formula("H") == "(H − F + 2P) / S + 1 = (3,000 − 3 + 2·0) / 2 + 1 = 1,499.5 → 1,499"
+    assert cols.formula() == "(W − F + 2P) / S + 1 = (4,000 − 3 + 2·0) / 2 + 1 = 1,999.5 → 1,999"
+    notes = plan.notes("conv")
+    assert notes[0].startswith("Convolution, rows: The formula gives 1,499.5, not a whole number: only 1,499 windows fit")
+    assert "1500" not in " ".join(notes) and "1,500" not in " ".join(notes)
+    assert any("1,999.5" in note and "only 1,999 windows" in note for note in notes)
+    assert any("999.5" in note for note in plan.notes("pool"))  # 1,999 columns under a 2x2 pool at stride 2
+
+
+def test_same_padding_on_a_wide_photo_is_never_in_scientific_notation():
+    axis = stages.plan_axis(4000, 3, 2, "same")
+    assert axis.formula() == "ceil(W / S) = ceil(4,000 / 2) = 2,000, with 0 + 1 zeros"
+
+
 def test_a_dropped_window_of_padding_only_says_so():
     axis = stages.plan_axis(10, 3, 2, 1)
     assert axis.exact == 5.5 and axis.out == 5 and axis.unread == ()
@@ -156,9 +174,9 @@ def test_the_seeds_memory_example_is_12_mb_or_11_4_mib_per_image_and_over_a_giga
     layer = stages.conv_layer((150, 100, 3), 5, 200, 1, "same")
     assert layer.output_shape == (150, 100, 200) and layer.params == 15_200
     assert layer.memory_bytes() == 12_000_000
-    assert stages.byte_units(layer.memory_bytes()) == ("12.0 MB", "11.4 MiB")
-    assert stages.format_bytes(layer.memory_bytes()) == "12.0 MB (11.4 MiB)"
-    assert layer.memory_bytes(100) > 1e9 and stages.byte_units(layer.memory_bytes(100))[0] == "1.20 GB"
+    assert byte_units(layer.memory_bytes()) == ("12.0 MB", "11.4 MiB")
+    assert format_bytes(layer.memory_bytes()) == "12.0 MB (11.4 MiB)"
+    assert layer.memory_bytes(100) > 1e9 and format_bytes(layer.memory_bytes(100)) == "1.20 GB (1.12 GiB)"
     assert layer.multiplications == 225_000_000
 
 

@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 
 from webapp.architectures import ARCHITECTURE_NAMES, Design, builder
-from webapp.formulas import conv_multiply_adds, filter_params
+from webapp.formulas import conv_multiply_adds, filter_params, format_bytes
 from webapp.networks_info import PUBLISHED_PARAMS
 from webapp.summary import (OPTIMIZER_SLOTS, LayerRow, MemorySettings, NetworkTable, count_layers, design_table,
-                            format_bytes, format_count, memory_report, network_table, peak_alive, summary_record)
+                            format_count, memory_report, network_table, peak_alive, summary_record,
+                            where_weights_and_memory)
 
 
 def rows_by_name(table):
@@ -191,7 +192,24 @@ def test_summary_record_has_the_cli_contract_keys():
                           "inputs": ["scale_to_unit"]}
 
 
-def test_formatting_uses_binary_memory_units_and_si_counts():
-    assert format_bytes(512) == "512 bytes" and format_bytes(12_845_056) == "12.2 MiB"
-    assert format_bytes(3 * 2**30) == "3.00 GiB"
+def test_formatting_gives_decimal_and_binary_memory_units_and_si_counts():
+    assert format_bytes(512) == "512 bytes" and format_bytes(12_845_056) == "12.8 MB (12.2 MiB)"
+    assert format_bytes(3 * 2**30) == "3.22 GB (3.00 GiB)"
     assert format_count(15_470_264_320) == "15.5 G" and format_count(999) == "999"
+
+
+def test_the_largest_layer_is_named_with_its_own_type_when_another_type_holds_most_weights():
+    rows = (LayerRow("image", "InputLayer", (8, 8, 3), 192, 0, 0, 0),
+            LayerRow("conv_a", "Conv2D", (8, 8, 10), 640, 280, 280, 0, "(3x3x3+1)x10", ("image",)),
+            LayerRow("conv_b", "Conv2D", (8, 8, 10), 640, 460, 460, 0, "(3x3x5+1)x10", ("conv_a",)),
+            LayerRow("head", "Dense", (10,), 10, 650, 650, 0, "(64+1)x10", ("conv_b",)))
+    text = where_weights_and_memory(NetworkTable("toy", "Toy", rows), "float32")
+    assert "Conv2D layers hold 53% of the parameters" in text
+    assert "The largest single layer is the Dense layer `head`: 650 = (64+1)x10 (46.8% of all)" in text
+    assert "largest single output is that of the Conv2D layer `conv_a` (8x8x10 numbers): 2.56 kB (2.50 KiB)" in text
+
+
+def test_inceptions_largest_layer_reads_as_the_dense_layer_it_is():
+    text = where_weights_and_memory(network_table("inceptionv3"))
+    assert "Conv2D layers hold" in text and "the Dense layer `predictions`" in text
+    assert "The largest, `predictions`" not in text

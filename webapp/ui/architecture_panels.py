@@ -6,10 +6,12 @@ import streamlit as st
 
 from webapp.architectures import ARCHITECTURE_NAMES, Design
 from webapp.networks_info import ARCHITECTURE_LABELS, PUBLISHED_PARAMS
-from webapp.summary import (DTYPE_BYTES, OPTIMIZER_SLOTS, MemoryReport, MemorySettings, NetworkTable, format_bytes,
-                            format_count, memory_report)
+from webapp.formulas import format_bytes
+from webapp.summary import (DTYPE_BYTES, OPTIMIZER_SLOTS, MemoryReport, MemorySettings, NetworkTable, format_count,
+                            memory_report, where_weights_and_memory)
 from webapp.ui import cached
 from webapp.ui.charts import layer_panel
+from webapp.ui.numbers import memory_metric
 from webapp.ui.state import preset
 
 DESIGN = "design"
@@ -92,28 +94,18 @@ def show_totals(table: NetworkTable, report: MemoryReport) -> None:
     work.metric("Multiply-adds per image", format_count(table.multiply_adds),
                 help="One multiplication and one addition per kernel weight at every output position.")
     work.caption(f"{table.multiply_adds:,} in all, {len(table.rows)} layers")
-    inference.metric("Inference memory", format_bytes(report.inference_bytes),
-                     help="The most activation memory alive at one moment of a forward pass, for the whole batch.")
-    inference.caption(f"activations only, batch {settings.batch_size}, {settings.dtype}; "
-                      f"the weights add {format_bytes(report.weights_bytes)}")
-    training.metric("Training memory", format_bytes(report.training_bytes),
-                    help="Every activation kept for backpropagation, plus weights, gradients and optimizer state.")
-    training.caption(f"batch {settings.batch_size}, {settings.dtype}, {settings.optimizer}")
+    memory_metric(inference, "Inference memory", report.inference_bytes,
+                  "The most activation memory alive at one moment of a forward pass, for the whole batch:",
+                  f"activations only, batch {settings.batch_size}, {settings.dtype}; "
+                  f"the weights add {format_bytes(report.weights_bytes)}")
+    memory_metric(training, "Training memory", report.training_bytes,
+                  "Every activation kept for backpropagation, plus weights, gradients and optimizer state:",
+                  f"batch {settings.batch_size}, {settings.dtype}, {settings.optimizer}")
 
 
 def where_weights_and_memory_are(table: NetworkTable, report: MemoryReport) -> None:
     """Two sentences: the layer type that holds the weights, and the one whose outputs fill the memory."""
-    heaviest, widest = table.heaviest(), table.widest()
-    weight_kind, weight_share = next(iter(table.share_by_kind(lambda row: row.params).items()))
-    memory_kind, memory_share = next(iter(table.share_by_kind(lambda row: row.activation_elements).items()))
-    per_image = DTYPE_BYTES[report.settings.dtype] * widest.activation_elements
-    st.markdown(
-        f"**Where the weights are:** {weight_kind} layers hold {weight_share:.0%} of the parameters. The largest, "
-        f"`{heaviest.name}`, has {heaviest.params:,} = {heaviest.formula} "
-        f"({heaviest.params / max(table.total_params, 1):.1%} of all).  \n"
-        f"**Where the memory is:** {memory_kind} outputs take {memory_share:.0%} of the activation memory. The largest, "
-        f"`{widest.name}` ({'x'.join(map(str, widest.output_shape))} numbers), needs {format_bytes(per_image)} "
-        f"per image, and its layer holds {widest.params:,} parameters.")
+    st.markdown(where_weights_and_memory(table, report.settings.dtype))
 
 
 def show_memory(table: NetworkTable, report: MemoryReport) -> None:
@@ -148,7 +140,7 @@ def show_memory(table: NetworkTable, report: MemoryReport) -> None:
 
 
 def _unit(largest: int) -> tuple[str, int]:
-    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+    for unit, scale in (("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):  # decimal, as formulas.format_bytes leads
         if largest >= scale:
             return unit, scale
     return "bytes", 1

@@ -11,7 +11,7 @@ import streamlit as st
 
 from webapp import augment as core
 from webapp.augment_preview import Sample, augment_samples, enlarged, random_digits, read_photo
-from webapp.augment_registry import CHOICE, FLOAT, GROUP_TITLES, REGISTRY, TRANSFORMS, Control
+from webapp.augment_registry import CHOICE, FLOAT, GROUP_TITLES, REGISTRY, SIZE_LIMIT, TRANSFORMS, Control
 from webapp.images import ImageError
 from webapp.stages import sample_photos
 from webapp.ui import cached
@@ -72,7 +72,7 @@ def pipeline_builder() -> list[core.Step]:
     load_column.button("Load", on_click=_load_preset, help="Replace the pipeline below with the preset.", width="stretch")
     import_pipeline()
     add_column, button_column = st.columns([3, 1], vertical_alignment="bottom")
-    add_column.selectbox("Transform", [spec.name for spec in TRANSFORMS], key="augment_new",
+    add_column.selectbox("Transform", [spec.name for spec in TRANSFORMS if spec.offered], key="augment_new",
                          format_func=lambda name: f"{GROUP_TITLES[REGISTRY[name].group]} · {name}",
                          help="Geometric transforms move pixels (rotate, shift, warp); pixel-level ones change "
                               "their values (blur, noise, brightness, holes).")
@@ -91,8 +91,10 @@ def pipeline_builder() -> list[core.Step]:
 
 def import_pipeline() -> None:
     upload = st.file_uploader("Import a pipeline", type=["yaml", "yml", "json"], key="augment_upload",
-                              help="A YAML or JSON file saved here or by Albumentations (A.save). It is read with "
-                                   "the safe loaders only and checked against the lab's transforms and ranges.")
+                              help="A YAML or JSON file saved here or by Albumentations (A.save), with parameters in "
+                                   "any form Albumentations takes (pixels or fractions, one number or a range). It "
+                                   "is read with the safe loaders only and checked against the lab's transforms and "
+                                   "safety limits (kernel sizes, counts and sizes).")
     if upload is None:
         return
     last_id, problem = st.session_state.get(IMPORT_KEY, (None, None))
@@ -121,9 +123,30 @@ def step_panel(index: int, count: int, uid: int, item: core.Step) -> core.Step:
     st.caption(spec.what)
     p = control_widget(Control("p", FLOAT, 0.0, 1.0, spec.default_p, 0.05,
                                "Probability that this transform runs on an image."), f"augment_{uid}_p", item.p)
-    values = {control.name: control_widget(control, f"augment_{uid}_{control.name}", item.values[control.name])
-              for control in spec.controls if control.shown}
+    in_pixels = pixel_toggle(uid, spec.controls, item.values)
+    values = {}
+    for control in (control for control in spec.controls if control.shown):
+        form = control.pixels if in_pixels and control.pixels else control
+        value = item.values[control.name]
+        if control.pixels and control.form_of(value) is not form:  # the unit changed: start from its default
+            value = form.default
+        key = f"augment_{uid}_{control.name}" + ("_pixels" if form is not control else "")
+        values[control.name] = control_widget(form, key, value)
     return core.Step(item.name, p, values, item.extras)
+
+
+def pixel_toggle(uid: int, controls: tuple[Control, ...], values: dict) -> bool:
+    """For a transform whose sizes may be pixels or fractions (CoarseDropout's holes): which one, for all of
+    them at once (Albumentations reads them all the same way). A loaded file's form is kept."""
+    sized = [control for control in controls if control.shown and control.pixels]
+    if not sized:
+        return False
+    key = f"augment_{uid}_in_pixels"
+    if key not in st.session_state:
+        st.session_state[key] = sized[0].form_of(values[sized[0].name]) is sized[0].pixels
+    return st.toggle("Sizes in pixels", key=key, help="Off: sizes as fractions of the image's height and width "
+                     "(the same look on a 28x28 digit and a large photo). On: sizes in pixels, as whole numbers; "
+                     "Albumentations reads an upper size of 1 or more as pixels.")
 
 
 def control_widget(control: Control, key: str, value: Any) -> Any:
@@ -131,18 +154,25 @@ def control_widget(control: Control, key: str, value: Any) -> Any:
     if key not in st.session_state:
         st.session_state[key] = list(value) if control.is_range else value
     label, help_text = control_label(control), f"{control.help} (Albumentations' parameter `{control.name}`.)"
-    if control.kind == CHOICE:
-        return st.selectbox(label, control.options, key=key, help=help_text,
-                            format_func=lambda option: CHOICE_WORDS.get(option, str(option)))
+    current = st.session_state[key]
+    if control.kind == CHOICE:  # a file may set a value the list does not offer (a grey level): it is kept
+        options = [*control.options, *([current] if current not in control.options else [])]
+        return st.selectbox(label, options, key=key, help=help_text,
+                            format_func=lambda option: CHOICE_WORDS.get(option, f"grey {option}"
+                                                                        if isinstance(option, (int, float)) else str(option)))
     cast = int if control.is_integer else float
-    chosen = st.slider(label, cast(control.low), cast(control.high), key=key, step=cast(control.step or 1),
-                       help=help_text)
+    numbers = [cast(number) for number in (current if control.is_range else [current])]
+    # a file's value beyond the slider's usual bounds (Rotate by 270 degrees) widens the slider rather than change
+    low, high = min(cast(control.low), *numbers), max(cast(control.high), *numbers)
+    chosen = st.slider(label, low, high, key=key, step=cast(control.step or 1), help=help_text)
     return tuple(chosen) if control.is_range else chosen
 
 
 def control_label(control: Control) -> str:
     """Words for a learner ('blur limit', 'p: chance it runs'); the help keeps Albumentations' own name."""
-    return "p: chance it runs" if control.name == "p" else control.name.replace("_", " ")
+    if control.name == "p":
+        return "p: chance it runs"
+    return control.name.replace("_", " ") + (" (pixels)" if control.axis is not None else "")
 
 
 def digit_warning(steps: list[core.Step]) -> None:
@@ -206,13 +236,21 @@ def _next_seed() -> None:
 
 def checked_pipeline(steps: list[core.Step], preview: PreviewImages | None) -> dict | None:
     """The pipeline, checked and sized for the preview's images (None, with the reason shown, when unusable).
-    The Train page gets it too, sized for 28x28 digits."""
+    The Train page gets it too, sized for 28x28 digits, unless it cannot work on them (holes larger than a digit)."""
+    digits_problem = None
     try:
         st.session_state[AUGMENT_PIPELINE_KEY] = core.steps_to_dict(steps, core.DIGIT_SHAPE)
-        return core.steps_to_dict(steps, preview.images[0].shape if preview else None)
+    except core.PipelineError as problem:
+        st.session_state.pop(AUGMENT_PIPELINE_KEY, None)
+        digits_problem = str(problem)
+    try:
+        data = core.steps_to_dict(steps, preview.images[0].shape if preview else None)
     except core.PipelineError as problem:
         st.error(str(problem))
         return None
+    if digits_problem:  # fine on the preview's photo, not on digits (holes in pixels larger than a digit)
+        st.warning(f"The Train page does not get this pipeline, since it trains on 28x28 digits: {digits_problem}")
+    return data
 
 
 def show_samples(data: dict, preview: PreviewImages) -> None:
@@ -234,30 +272,54 @@ def show_samples(data: dict, preview: PreviewImages) -> None:
 def _grid(samples: list[Sample], original: bool = False) -> None:
     for row_start in range(0, len(samples), COLUMNS):
         for column, sample in zip(st.columns(COLUMNS), samples[row_start:row_start + COLUMNS]):
-            caption = (f"a {sample.label}" if sample.label is not None else "original") if original else sample.caption
+            caption = (f"a {sample.label}" if sample.label is not None else "original") if original else sample.narrow_caption
             column.image(enlarged(sample.image), caption=caption, width="stretch")
 
 
 # -- export and hand-over ------------------------------------------------------------------------------
+def export_size(data: dict) -> tuple[int, int]:
+    """The size of the images the exported files are for, asked only when a transform sets the size
+    (RandomResizedCrop): outside the lab it resizes to a fixed size. The preview's size by default."""
+    default = core.target_size(data)
+    if default is None:
+        return core.DIGIT_SHAPE
+    st.markdown("**Export for images of**")
+    height_column, width_column = st.columns(2)
+    suffix = f"{default[0]}x{default[1]}"  # a new preview size starts from that size again
+    height = height_column.number_input("Height", 1, SIZE_LIMIT, int(default[0]), key=f"augment_export_height_{suffix}",
+                                        help="Height in pixels of the images the exported pipeline will be used on: "
+                                             "28 for MNIST digits. Every image comes out this high.")
+    width = width_column.number_input("Width", 1, SIZE_LIMIT, int(default[1]), key=f"augment_export_width_{suffix}",
+                                      help="Width in pixels of the images the exported pipeline will be used on. "
+                                           "Every image comes out this wide.")
+    return int(height), int(width)
+
+
 def export_panel(data: dict) -> None:
     """Downloads (YAML, JSON, a Python script), the pipeline in words, and the way to the Train page."""
     seed = int(st.session_state[SEED_KEY])
     st.markdown(f"**Pipeline:** {core.describe_pipeline(data)}")
+    try:
+        files = core.exported(data, export_size(data))
+    except core.PipelineError as problem:  # holes in pixels larger than the stated size
+        st.error(str(problem))
+        return
     yaml_column, json_column, python_column = st.columns(3)
-    yaml_column.download_button("YAML", core.pipeline_yaml(data), "pipeline.yaml", "application/x-yaml",
+    yaml_column.download_button("YAML", core.pipeline_yaml(files), "pipeline.yaml", "application/x-yaml",
                                 on_click="ignore", icon=":material/download:", width="stretch",
                                 help="Albumentations' own serialised form; A.load(path, data_format='yaml') reads it, "
                                      "and so do this page's import and python -m webapp augment.")
-    json_column.download_button("JSON", core.pipeline_json(data), "pipeline.json", "application/json",
+    json_column.download_button("JSON", core.pipeline_json(files), "pipeline.json", "application/json",
                                 on_click="ignore", icon=":material/download:", width="stretch",
                                 help="The same as JSON (A.load(path) reads it).")
-    python_column.download_button("Python", core.pipeline_python(data, seed), "pipeline.py", "text/x-python",
+    python_column.download_button("Python", core.pipeline_python(files, seed), "pipeline.py", "text/x-python",
                                   on_click="ignore", icon=":material/download:", width="stretch",
                                   help="A short script that rebuilds this pipeline with the preview's seed.")
     with st.expander("The pipeline as Python"):
-        st.code(core.pipeline_python(data, seed), language="python")
-    st.caption("A target size (RandomResizedCrop's) follows the image: it is the preview's size here, and 28x28 "
-               "when the Train page uses the pipeline on MNIST.")
+        st.code(core.pipeline_python(files, seed), language="python")
+    if core.has_target_size(data):
+        st.caption("In the lab a target size (RandomResizedCrop's) follows the image: the preview's size here, "
+                   f"28x28 on the Train page. {core.export_note(files)}")
     st.page_link("pages/train.py", label="Train with this pipeline", icon=":material/monitoring:",
                  help="The Train page can apply this pipeline to the training digits on the fly (never to the "
                       "validation or test digits) and compare the curves with a plain run.")

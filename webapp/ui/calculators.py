@@ -4,8 +4,9 @@ from __future__ import annotations
 import streamlit as st
 
 from webapp.formulas import (Connections, ConvLayerCost, ConvOutput, conv_multiply_adds, dense_params, filter_params,
-                             same_output_size, scientific)
-from webapp.summary import DTYPE_BYTES, format_bytes
+                             format_bytes, format_exact, scientific)
+from webapp.summary import DTYPE_BYTES
+from webapp.ui.numbers import memory_metric
 
 
 def output_size() -> None:
@@ -25,17 +26,11 @@ def output_size() -> None:
         st.error(f"The filter ({conv.kernel}) is larger than the padded input ({conv.width} + 2x{conv.padding}): it "
                  "cannot be placed even once.")
         return
-    st.markdown(f"({conv.width} - {conv.kernel} + 2x{conv.padding}) / {conv.stride} + 1 = **{conv.size:.4g}**")
+    st.markdown(f"{conv.expression()} = **{format_exact(conv.exact)}**")
     if conv.valid:
-        st.success(f"Valid: the filter fits {conv.size:g} times along this side.", icon=":material/check:")
-        return
-    paddings = ", ".join(map(str, conv.fitting_paddings())) or "none (W - F is odd, every padding adds an even number)"
-    st.warning(
-        f"Invalid stride: W - F + 2P = {conv.span} is not a multiple of {conv.stride}, so the filter would have to "
-        f"stop part-way ({conv.size:.3g} positions). Strides that fit: {', '.join(map(str, conv.fitting_strides()))}. "
-        f"Paddings that fit stride {conv.stride}: {paddings}. Keras does not refuse: padding='valid' rounds down to "
-        f"{conv.keras_valid} and never reads the last column(s); padding='same' pads unevenly to get "
-        f"ceil(W/S) = {same_output_size(conv.width, conv.stride)}.", icon=":material/warning:")
+        st.success(conv.verdict(), icon=":material/check:")
+    else:
+        st.warning(conv.verdict(), icon=":material/warning:")
 
 
 def weights_per_filter() -> None:
@@ -114,14 +109,16 @@ def conv_memory() -> None:
     work.metric("Multiplications per image", f"{cost.multiply_adds:,}",
                 help=f"{out_h}x{out_w}x{out_c} outputs x {cost.kernel}x{cost.kernel}x{cost.channels} weights each = "
                      f"{conv_multiply_adds(out_h, out_w, out_c, cost.kernel, cost.kernel, cost.channels):,}")
-    one.metric("Output per image", format_bytes(cost.output_bytes),
-               help=f"{out_c} maps x {out_h}x{out_w} x {cost.bytes_per_number * 8} bits = {cost.output_bytes * 8:,} bits")
-    batch_memory.metric(f"Output per batch of {cost.batch_size}", format_bytes(cost.batch_output_bytes),
-                        help="What this one layer keeps for backprop during training.")
+    memory_metric(one, "Output per image", cost.output_bytes,
+                  f"{out_c} maps x {out_h}x{out_w} x {cost.bytes_per_number * 8} bits = {cost.output_bytes * 8:,} bits =")
+    memory_metric(batch_memory, f"Output per batch of {cost.batch_size}", cost.batch_output_bytes,
+                  "What this one layer keeps for backprop during training:")
+    seed = ConvLayerCost(height=150, width=100, channels=3, kernel=5, filters=200, batch_size=100)
     st.caption(f"{out_c} maps of {out_h}x{out_w} numbers at {cost.bytes_per_number * 8} bits are "
                f"{cost.output_bytes * 8:,} bits per image. The course notes' example (150x100 RGB, 200 5x5 filters, "
-               "float32) gives 96 million bits, about 11.4 MiB, and over 1 GiB for a batch of 100: in training every "
-               "such layer keeps its output, so a smaller batch, fewer or strided layers, or float16 are the ways out.")
+               f"float32) gives {seed.output_bytes * 8 // 10**6:,} million bits, {format_bytes(seed.output_bytes)}, and "
+               f"{format_bytes(seed.batch_output_bytes)} for a batch of 100: in training every such layer keeps its "
+               "output, so a smaller batch, fewer or strided layers, or float16 are the ways out.")
 
 
 CALCULATORS = {"Output size": output_size, "Weights per filter": weights_per_filter,

@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterator
 
 import streamlit as st
@@ -32,13 +33,18 @@ PAGES = [
               "Classic CNNs layer by layer: where the parameters are, where the memory goes, and the formulas behind them."),
 ]
 
+# The browser-tab icon, served by the lab itself. Pages get no `st.Page(icon=...)`: Streamlit turns a page's
+# Material icon into the tab icon by fetching an SVG from a public font host, which an offline classroom cannot
+# reach. (Material icons elsewhere, as on Home's links, are drawn from the font bundled with Streamlit.)
+FAVICON = Path(__file__).parent / "assets" / "favicon.png"
+
 _running = threading.local()
 
 
 def app_navigation() -> st.navigation:
     """`st.navigation` over every page; Home is the default."""
     return st.navigation([
-        st.Page(entry.script, title=entry.title, icon=entry.icon, url_path=entry.url_path,
+        st.Page(entry.script, title=entry.title, url_path=entry.url_path,
                 default=entry.url_path == "home")
         for entry in PAGES
     ])
@@ -65,11 +71,14 @@ def server_started() -> dict[str, list[str]]:
 
 def page_frame() -> None:
     """What every page shares: page config and the sidebar."""
+    from webapp.ui.identity import remember_visitor
     from webapp.ui.sidebar import shared_sidebar
 
-    st.set_page_config(page_title="ConvNet Lab", page_icon=":material/neurology:", layout="wide")
+    st.set_page_config(page_title="ConvNet Lab", page_icon=str(FAVICON), layout="wide")
     server_started()
     shared_sidebar()
+    with st.sidebar:
+        remember_visitor()
 
 
 def ensure_app_navigation() -> None:

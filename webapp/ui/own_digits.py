@@ -12,42 +12,66 @@ from webapp.digits import Preprocessed
 from webapp.errors import describe_error
 from webapp.jobs import FAILED, STOPPED
 from webapp.networks_info import short_name
-from webapp.own_digits import Collection, fine_tuning_problem, sanitise_name
+from webapp.own_digits import (MAX_NAME_LENGTH, Collection, Sample, fine_tuning_problem, new_collection_name,
+                               personal_collection_name, sanitise_name)
+from webapp.ownership import NotOwnerError
 from webapp.store import RunInfo
-from webapp.ui import cached, state
+from webapp.ui import cached, identity, state
 from webapp.ui.canvas import clear_canvas
 from webapp.ui.training_panels import live_job, submit_job
 
 COLLECTION_PARAM = "collection"
 TUNE_PARAM = "tune"
 NAME_KEY = "collection_name"
+NEW_NAME_KEY = "new_collection_title"
 FLASH_KEY = "own_digits_flash"
-PROBLEM_KEY = "own_digits_problem"  # why the last save or removal failed, shown once
 RECENT_SHOWN = 12
 
 
 def collection_picker() -> Collection:
-    """The collection's name, tidied to a safe folder name and kept in the URL (reloads and shared links)."""
+    """The collection this page shows: the one named in the link, else this browser's own; kept in the URL so a
+    reload (or the link handed to a teacher) opens it again. Only its owner's browser may change it."""
     if NAME_KEY not in st.session_state:
-        st.session_state[NAME_KEY] = sanitise_name(st.query_params.get(COLLECTION_PARAM))
-    st.text_input("Collection", key=NAME_KEY, on_change=_tidy_name, max_chars=60,
-                  help="Samples are kept under this name on the server: use your own name, or a class name so a "
-                       "whole class builds one set together. Letters, digits and dashes.")
-    name = sanitise_name(st.session_state[NAME_KEY])
+        named = st.query_params.get(COLLECTION_PARAM)
+        st.session_state[NAME_KEY] = (sanitise_name(named) if named
+                                      else personal_collection_name(identity.visitor_secret()))
+    name = st.session_state[NAME_KEY]
     if st.query_params.get(COLLECTION_PARAM) != name:
         st.query_params[COLLECTION_PARAM] = name
-    return Collection(name)
+    collection = Collection(name)
+    if collection.is_owned_by(identity.visitor_key()):
+        st.caption(f"Collection **{name}**, yours: its link (this page's address) lets others look, not change it.")
+    else:
+        st.caption(f"Collection **{name}** was opened by its link and belongs to another browser: you can look at it "
+                   "and download it, not add or remove samples.")
+        st.button("Back to my own collection", icon=":material/person:", on_click=_open_collection,
+                  args=(personal_collection_name(identity.visitor_secret()),),
+                  help="The collection this browser keeps for you (the same one every visit).")
+    with st.popover("Start a new collection", icon=":material/add:",
+                    help="A fresh, empty collection of your own, e.g. one per class or per experiment."):
+        st.text_input("Name", key=NEW_NAME_KEY, max_chars=MAX_NAME_LENGTH - 13,
+                      help="Letters, digits and dashes; the lab adds a random ending so only people with the link "
+                           "can open it.")
+        st.button("Create", on_click=_start_collection, help="Open the new, empty collection.")
+    return collection
 
 
-def _tidy_name() -> None:
-    st.session_state[NAME_KEY] = sanitise_name(st.session_state[NAME_KEY])
+def _open_collection(name: str) -> None:
+    st.session_state[NAME_KEY] = name
+
+
+def _start_collection() -> None:
+    _open_collection(new_collection_name(st.session_state.get(NEW_NAME_KEY)))
+    st.session_state[NEW_NAME_KEY] = ""
 
 
 def label_buttons(collection: Collection, prepared: Preprocessed | None, drawing: Any, canvas_key: str) -> None:
     """"What did you draw?": one button per digit saves the sample under that label and clears the canvas."""
-    st.caption("What did you draw? Press its digit to keep the drawing in your collection.")
+    owned = collection.is_owned_by(identity.visitor_key())
+    st.caption("What did you draw? Press its digit to keep the drawing in your collection."
+               if owned else "Saving needs a collection of your own (see above).")
     for label, column in enumerate([*st.columns(5, gap="small"), *st.columns(5, gap="small")]):
-        column.button(str(label), key=f"save_{label}", disabled=prepared is None, width="stretch",
+        column.button(str(label), key=f"save_{label}", disabled=prepared is None or not owned, width="stretch",
                       on_click=_save, args=(collection, prepared, drawing, label, canvas_key),
                       help=f"Save this drawing as a {label} in '{collection.name}', then clear the canvas.")
 
@@ -55,29 +79,32 @@ def label_buttons(collection: Collection, prepared: Preprocessed | None, drawing
 def _save(collection: Collection, prepared: Preprocessed, drawing: Any, label: int, canvas_key: str) -> None:
     """A button callback (it runs before the rerun, so the page shows the saved sample at once)."""
     try:
-        collection.add(prepared.digit, drawing, label)
-    except OSError as error:  # a full or read-only disk: one sentence, the drawing stays on the canvas
-        st.session_state[PROBLEM_KEY] = describe_error(error, "Saving the digit")
+        collection.add(prepared.digit, drawing, label, identity.visitor_key())
+    except (NotOwnerError, ValueError) as refused:
+        st.session_state[FLASH_KEY] = ("error", str(refused))
         return
-    st.session_state[FLASH_KEY] = f"Saved a {label} in '{collection.name}'."
+    except OSError as error:  # a full or read-only disk: one sentence, the drawing stays on the canvas
+        st.session_state[FLASH_KEY] = ("error", describe_error(error, "Saving the digit"))
+        return
+    st.session_state[FLASH_KEY] = ("success", f"Saved a {label} in '{collection.name}'.")
     clear_canvas(canvas_key)
 
 
-def _remove(collection: Collection, sample: Any) -> None:
+def _remove(collection: Collection, sample: Sample) -> None:
     try:
-        collection.remove(sample)
+        collection.remove(sample, identity.visitor_key())
+    except (NotOwnerError, ValueError) as refused:
+        st.session_state[FLASH_KEY] = ("error", str(refused))
     except OSError as error:
-        st.session_state[PROBLEM_KEY] = describe_error(error, "Removing the digit")
+        st.session_state[FLASH_KEY] = ("error", describe_error(error, "Removing the digit"))
 
 
 def collection_panel(collection: Collection, chosen: dict[str, RunInfo]) -> None:
     """Counts per digit, the latest samples, the zip download, and fine-tuning."""
     flash = st.session_state.pop(FLASH_KEY, None)
     if flash:
-        st.success(flash, icon=":material/check:")
-    problem = st.session_state.pop(PROBLEM_KEY, None)
-    if problem:
-        st.error(problem)
+        kind, sentence = flash
+        (st.success if kind == "success" else st.error)(sentence)
     samples = collection.samples()
     if not samples:
         st.info(f"'{collection.name}' is empty: draw a digit above and press its number to keep it.")
@@ -95,8 +122,9 @@ def collection_panel(collection: Collection, chosen: dict[str, RunInfo]) -> None
             left.download_button("Download (.zip)", collection.zip_bytes, f"{collection.name}.zip",
                                  mime="application/zip", icon=":material/download:",
                                  help="Every sample as the 28x28 digit and the original drawing, plus labels.csv.")
-            right.button("Remove the latest", icon=":material/undo:", on_click=_remove, args=(collection, samples[-1]),
-                         help="Take back the last sample saved (a wrong label, say).")
+            if collection.is_owned_by(identity.visitor_key()):
+                right.button("Remove the latest", icon=":material/undo:", on_click=_remove,
+                             args=(collection, samples[-1]), help="Take back the last sample saved (a wrong label, say).")
     fine_tuning_panel(collection, chosen, len(samples))
 
 

@@ -9,10 +9,12 @@ import pandas as pd
 import streamlit as st
 
 from webapp import stages as core
+from webapp.formulas import format_exact, format_measured
 from webapp.images import ImageError
 from webapp.memory import release_freed_memory
 from webapp.stage_images import StagesView, Tile, view_of
 from webapp.ui import cached
+from webapp.ui.numbers import memory_metric
 
 PHOTO_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif"]
 SOURCE_LABELS = {"library": "Library", "random": "Random N(0, 1)", "model": "Trained CNN", "custom": "Your own grid"}
@@ -23,8 +25,12 @@ STAGE_LINES = {
             "filter. Blue is below 0, white is 0, red is above; each filter keeps one colour scale for the three "
             "stages, and each caption gives the numbers.",
     "relu": "max(0, x) on every value: the blue (negative) parts turn white, the shape stays the same.",
-    "pool": "The {pool} of each {size}x{size} window, stepping {stride}: the map shrinks and the strongest "
-            "responses survive.",
+}
+POOL_LINES = {
+    "max": "The maximum of each {size}x{size} window, stepping {stride}: the map shrinks and the strongest "
+           "responses survive.",
+    "avg": "The mean of each {size}x{size} window, stepping {stride}: the map shrinks and every value counts, "
+           "so a strong response next to weak ones is diluted and edges come out softer.",
 }
 STAGE_TITLES = {"input": "1 · Input", "conv": "2 · Convolution", "relu": "3 · ReLU", "pool": "4 · Pooling"}
 
@@ -164,12 +170,18 @@ def show_stages(photo: bytes, grayscale: bool, choice: core.KernelChoice | None,
         show_filters(view)
 
 
+def stage_line(stage: str, config: core.StageConfig) -> str:
+    """What a stage does, in one sentence; pooling's depends on its kind (max keeps the strongest response of a
+    window, average blends them all)."""
+    if stage == "pool":
+        return POOL_LINES[config.pool].format(size=config.pool_size, stride=config.pool_stride)
+    return STAGE_LINES[stage]
+
+
 def show_stage(view: StagesView, stage: str) -> None:
     shape = view.shapes[stage]
     st.subheader(f"{STAGE_TITLES[stage]}: {'x'.join(map(str, shape))}")
-    config = view.plan.config
-    st.caption(STAGE_LINES[stage].format(pool="maximum" if config.pool == "max" else "mean",
-                                         size=config.pool_size, stride=config.pool_stride))
+    st.caption(stage_line(stage, view.plan.config))
     if stage in view.plan.axes:
         rows, cols = view.plan.axes[stage]
         agrees = tuple(view.plan.shapes[stage]) == tuple(shape)
@@ -207,13 +219,6 @@ def show_layer_numbers(view: StagesView) -> None:
                "(1 MiB = 1,048,576 bytes).")
 
 
-def memory_metric(where: Any, label: str, count: int, explanation: str) -> None:
-    """Decimal units as the value, binary units underneath (12.0 MB is 11.4 MiB)."""
-    decimal, binary = core.byte_units(count)
-    where.metric(label, decimal, help=f"{explanation} {count:,} bytes.")
-    where.caption(f"= {binary}")
-
-
 def show_filters(view: StagesView) -> None:
     bank = view.bank
     if view.spread_over_channels:
@@ -222,7 +227,7 @@ def show_filters(view: StagesView) -> None:
     elif bank.channels > 1:
         st.caption(f"Each filter has {bank.channels} channels of weights; the first channel is shown.")
     for column, index in zip(st.columns(min(bank.count, 4)) * 8, range(min(bank.count, 8))):
-        column.markdown(f"**{bank.names[index]}** (bias {bank.bias[index]:.3g})")
+        column.markdown(f"**{bank.names[index]}** (bias {format_measured(float(bank.bias[index]))})")
         column.dataframe(pd.DataFrame(np.round(bank.weights[:, :, 0, index], 3)), hide_index=True)
     if bank.count > 8:
         st.caption(f"... and {bank.count - 8} more.")
@@ -235,7 +240,7 @@ HIGHLIGHT = "background-color: #fde68a; font-weight: bold"
 def grid_table(where: Any, grid: np.ndarray, cells: set[tuple[int, int]] = frozenset(), caption: str = "") -> None:
     """A small grid of numbers; `cells` are shown in [brackets] and shaded, so they read without colour too.
     NaN cells stay blank (not computed yet)."""
-    text = [["" if np.isnan(value) else f"{value:g}" for value in row] for row in np.asarray(grid, float)]
+    text = [["" if np.isnan(value) else format_exact(value) for value in row] for row in np.asarray(grid, float)]
     for row, col in cells:
         text[row][col] = f"[{text[row][col]}]"
     frame = pd.DataFrame(text)
@@ -250,7 +255,7 @@ def window_cells(top: int, left: int, size: int) -> set[tuple[int, int]]:
 
 
 def sum_of_products(patch: np.ndarray, weights: np.ndarray) -> str:
-    return " + ".join(f"{a:g}×{b:g}" for a, b in zip(patch.ravel(), weights.ravel()))
+    return " + ".join(f"{format_exact(a)}×{format_exact(b)}" for a, b in zip(patch.ravel(), weights.ravel()))
 
 
 def show_worked_examples() -> None:
@@ -275,7 +280,7 @@ def show_single_channel_example() -> None:
     grid_table(columns[1], kernel, caption="Kernel")
     grid_table(columns[2], window.products[:, :, 0], caption="Products, cell by cell")
     grid_table(columns[3], core.assemble(steps[:step], (3, 3, 1))[:, :, 0], {(window.row, window.col)}, "Result so far")
-    st.markdown(f"Step {step}: {sum_of_products(window.patch, kernel)} = **{window.value:g}**, written at row "
+    st.markdown(f"Step {step}: {sum_of_products(window.patch, kernel)} = **{format_exact(window.value)}**, written at row "
                 f"{window.row}, column {window.col} of the 3x3 result ((5 − 3)/1 + 1 = 3).")
 
 
@@ -291,14 +296,14 @@ def show_multi_channel_example() -> None:
         grid_table(column, example.padded[:, :, channel], window_cells(window.top, window.left, 3),
                    f"Input channel {channel}, padded (the window in [brackets])")
         grid_table(column, example.weights[:, :, channel, window.filter], caption=f"W{window.filter}, channel {channel}")
-        column.markdown(f"Sum of products: **{window.channel_sums[channel]:g}**")
-    sums = " + ".join(f"({value:g})" for value in window.channel_sums)
+        column.markdown(f"Sum of products: **{format_exact(window.channel_sums[channel])}**")
+    sums = " + ".join(f"({format_exact(value)})" for value in window.channel_sums)
     st.markdown(f"Filter W{window.filter} at output row {window.row}, column {window.col}: {sums} + "
-                f"({window.bias:g}) for the bias b{window.filter} = **{window.value:g}**")
+                f"({format_exact(window.bias)}) for the bias b{window.filter} = **{format_exact(window.value)}**")
     outputs = core.assemble(example.steps[:step], (3, 3, 2))
     for index, column in enumerate(st.columns(2)):
         current = {(window.row, window.col)} if index == window.filter else set()
-        grid_table(column, outputs[:, :, index], current, f"Output map {index} (filter W{index}, bias {example.bias[index]:g})")
+        grid_table(column, outputs[:, :, index], current, f"Output map {index} (filter W{index}, bias {format_exact(example.bias[index])})")
 
 
 @st.cache_data(show_spinner="Checking im2col against the direct convolution...")

@@ -1,23 +1,14 @@
 """Session-state keys and the query parameters that survive a browser reload."""
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import streamlit as st
 
-OWNER_KEY = "owner_id"
 JOB_PARAM = "job"
 # The pipeline built on the Augment page, as Albumentations' serialised dict (`A.to_dict`), so the Train page
 # can train with it in the same browser session.
 AUGMENT_PIPELINE_KEY = "augment_pipeline"
-
-
-def owner_id() -> str:
-    """A stable id for this browser session (Streamlit has no login), used to limit queued jobs."""
-    if OWNER_KEY not in st.session_state:
-        st.session_state[OWNER_KEY] = uuid.uuid4().hex
-    return st.session_state[OWNER_KEY]
 
 
 def current_job_id(param: str = JOB_PARAM) -> str | None:

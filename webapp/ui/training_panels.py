@@ -15,7 +15,7 @@ from webapp.config import TrainConfig
 from webapp.jobs import FAILED, QUEUED, RUNNING, STOPPED, Job, QueueFullError
 from webapp.networks_info import short_name
 from webapp.store import RunInfo, history_csv
-from webapp.ui import cached, state
+from webapp.ui import cached, identity, state
 from webapp.ui.charts import confusion_chart, race_chart
 
 POLL_SECONDS = 1.0
@@ -49,7 +49,7 @@ def submit_job(config: TrainConfig | None, problem: str | None, param: str = sta
         st.error(problem or "These settings cannot train.")
         return
     try:
-        state.follow_job(cached.queue().submit(config, state.owner_id()).job_id, param)
+        state.follow_job(cached.queue().submit(config, identity.visitor_key()).job_id, param)
     except QueueFullError as busy:
         st.warning(str(busy))
 
@@ -84,9 +84,12 @@ def _live_job_body(job: Job) -> None:
     if job.status == QUEUED:
         st.info(f"Queued, position {queue.position(job)}: another learner's job is training. Yours starts when it ends.",
                 icon=":material/hourglass_top:")
-    if st.button("Stop", icon=":material/stop:", key=f"stop_{job.job_id}",
-                 help="Stop within one batch; what was trained so far is evaluated and saved, marked stopped."):
-        queue.stop(job)
+    owner = identity.visitor_key()
+    if owner != job.owner:
+        st.caption("You are watching a job started in another browser: only that browser can stop it.")
+    elif st.button("Stop", icon=":material/stop:", key=f"stop_{job.job_id}",
+                   help="Stop within one batch; what was trained so far is evaluated and saved, marked stopped."):
+        queue.stop(job, owner)
         st.toast("Stopping after the current batch...")
     if job.record is None:
         if job.status == RUNNING:

@@ -37,7 +37,8 @@ def augmentation_picker() -> tuple[dict[str, Any] | None, str | None]:
              "Augment page. Compare a run with and without it in 'Saved runs' below.")
     if choice == "none":
         return None, None
-    from webapp.augment import PipelineError, describe_pipeline, load_pipeline_file, pipeline_to_dict, preset_pipeline
+    from webapp.augment import (DIGIT_SHAPE, PipelineError, describe_pipeline, pipeline_to_dict, preset_pipeline,
+                                read_pipeline_file, sized_for)
 
     try:
         if choice == "page":
@@ -47,7 +48,8 @@ def augmentation_picker() -> tuple[dict[str, Any] | None, str | None]:
                                          help="A pipeline exported from the Augment page or saved with A.save.")
             if upload is None:
                 return None, "Upload a pipeline file, or choose another augmentation."
-            pipeline = pipeline_to_dict(load_pipeline_file(upload.getvalue()))
+            # sized for the digits now: holes in pixels larger than a digit get their sentence here, not mid-run
+            pipeline = sized_for(read_pipeline_file(upload.getvalue()), DIGIT_SHAPE)
         else:
             pipeline = pipeline_to_dict(preset_pipeline(choice))
         right.caption(f"Training images pass through: {describe_pipeline(pipeline)}")
