@@ -61,6 +61,8 @@ class TrainingProcess:
                 housekeeping.record_training_process(self._process.pid)
 
     def _ensure_started(self) -> None:
+        """Start the child if needed. Linux sends the parent-death signal when the *thread* that started the
+        child ends: here the queue's worker thread, which lives as long as the queue."""
         if self._process is not None and self._process.is_alive():
             return
         self._requests, self._events, self._stop = self._context.Queue(), self._context.Queue(), self._context.Event()
