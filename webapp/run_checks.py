@@ -7,9 +7,11 @@ folder until one of its files changes.
 """
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
+import stat
 import threading
 import zipfile
 from pathlib import Path
@@ -38,21 +40,18 @@ class OversizedFileError(ValueError):
 
 
 def read_capped(path: Path, limit: int) -> bytes:
-    """A regular file's bytes, refusing (before reading) one larger than `limit` or one that is not a plain file."""
-    with open(path, "rb") as file:
+    """A regular file's bytes, refusing (before reading) one larger than `limit` or one that is not a plain file.
+    (`webapp.files.read_file_capped` is the CLI's version, whose sentences name `--max-bytes`.)"""
+    with os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as file:  # a FIFO never blocks
         status = os.fstat(file.fileno())
-        if not _is_regular(status.st_mode):
+        if not stat.S_ISREG(status.st_mode):
             raise OversizedFileError("it is not a regular file")
+        if status.st_size > limit:
+            raise OversizedFileError(f"it is over {limit:,} bytes")
         data = file.read(limit + 1)
     if len(data) > limit:
         raise OversizedFileError(f"it is over {limit:,} bytes")
     return data
-
-
-def _is_regular(mode: int) -> bool:
-    import stat
-
-    return stat.S_ISREG(mode)
 
 
 def is_number(value: Any) -> bool:
@@ -145,8 +144,6 @@ def predictions_problem(path: Path) -> str | None:
         return None
     try:
         data = read_capped(path, PREDICTIONS_LIMIT)
-        import io
-
         predictions = np.load(io.BytesIO(data), allow_pickle=False)
     except (OSError, ValueError, EOFError):
         return "its test predictions cannot be read"

@@ -144,10 +144,14 @@ def test_a_run_whose_history_is_not_utf8_or_not_numbers_is_skipped(store):
     assert "batches are not points of numbers" in skipped(store, strings)
 
 
-def test_test_predictions_must_be_classes(store):
+def test_test_predictions_must_be_classes_in_a_regular_file(store):
     info = save_dnn(store)
     np.save(info.path / "test_predictions.npy", np.array([3, 12], np.int64))
     assert "not classes 0 to 9" in skipped(store, info)
+    piped = save_dnn(store)
+    (piped.path / "test_predictions.npy").unlink()
+    os.mkfifo(piped.path / "test_predictions.npy")  # listing must not wait for a writer
+    assert "test predictions cannot be read" in skipped(store, piped)
 
 
 @pytest.mark.parametrize("model, reason", [
