@@ -47,3 +47,35 @@ def test_killing_the_server_mid_job_ends_the_training_process_and_the_next_start
         pytest.fail("The training process outlived its server by 10 s.")
     assert housekeeping.on_server_start(lab_home)["interrupted"] == ["job-feedbeef"]
     assert housekeeping.interrupted_job("job-feedbeef", lab_home)["config"]["epochs"] == 200
+
+
+CHILD_WITHOUT_PDEATHSIG = """
+import os, sys, time
+sys.platform = "darwin"  # no parent-death signal: only the watchdog on the parent's pid is left
+from webapp.worker import die_with_parent
+die_with_parent(int(sys.argv[1]), interval=0.2)
+print("watching", flush=True)
+time.sleep(600)
+"""
+PARENT = """
+import subprocess, sys, time
+child = subprocess.Popen([sys.executable, "-c", sys.argv[1], str(__import__("os").getpid())], stdout=subprocess.PIPE, text=True)
+child.stdout.readline()
+print(child.pid, flush=True)
+time.sleep(600)
+"""
+
+
+@pytest.mark.slow
+def test_the_watchdog_alone_ends_the_child_when_its_parent_dies():
+    parent = subprocess.Popen([sys.executable, "-c", PARENT, CHILD_WITHOUT_PDEATHSIG], cwd=PROJECT_ROOT,
+                              stdout=subprocess.PIPE, text=True)
+    child = int(parent.stdout.readline())
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while not gone(child) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if not gone(child):
+        os.kill(child, signal.SIGKILL)
+        pytest.fail("The watchdog did not end the child within 10 s of its parent's death.")
