@@ -5,6 +5,7 @@ from webapp.summary import memory_report
 from webapp.ui.architecture_panels import (DESIGN, design_controls, load_table, memory_controls, network_picker,
                                            show_layers, show_memory, show_totals, where_weights_and_memory_are)
 from webapp.ui.calculators import calculators
+from webapp.ui.concepts import concept_tab, show_concepts, show_spec_code
 from webapp.ui.navigation import ensure_app_navigation
 
 ensure_app_navigation()
@@ -14,7 +15,7 @@ st.write("Pick a network and read it layer by layer: parameters, multiply-adds a
          "Notice that VGG16's weights sit in its dense layers while its memory goes to the first convolutions, "
          "then change the batch size or switch to float16 and watch which totals move. Or design your own.")
 
-network_tab, calculator_tab = st.tabs(["Layer by layer", "Calculators"])
+network_tab, calculator_tab, concepts_tab = st.tabs(["Layer by layer", "Calculators", "Concepts"], default=concept_tab())
 with network_tab:
     choice = network_picker()
     design, problem = design_controls() if choice == DESIGN else (None, None)
@@ -27,7 +28,10 @@ with network_tab:
         show_totals(table, report)
         where_weights_and_memory_are(table, report)
         show_layers(table, report)
+        show_spec_code(table)
         st.subheader("Memory, term by term")
         show_memory(table, report)
 with calculator_tab:
     calculators()
+with concepts_tab:
+    show_concepts()

@@ -2,8 +2,9 @@
 import streamlit as st
 
 from webapp.ui.navigation import ensure_app_navigation
-from webapp.ui.stages import (kernel_controls, photo_picker, show_layer_calculator, show_stages, show_worked_examples,
-                              stage_controls)
+from webapp.ui.seed_figures import preset_tab, show_pooling_example, show_seed_figures
+from webapp.ui.stages import (alpha_toggle, kernel_controls, photo_picker, show_layer_calculator, show_stages,
+                              show_worked_examples, stage_controls)
 
 ensure_app_navigation()
 
@@ -12,18 +13,23 @@ st.write("Push a photo through the three stages of a convnet layer: convolution,
          "kernels and notice where the maps turn blue (negative) and how ReLU wipes those parts out; then set stride 2 "
          "with VALID padding and read how TensorFlow rounds when the shape formula gives no whole number.")
 
-photo_tab, examples_tab, calculator_tab = st.tabs(["Your photo, stage by stage", "Worked examples", "Layer calculator"])
+photo_tab, examples_tab, calculator_tab, seeds_tab = st.tabs(
+    ["Your photo, stage by stage", "Worked examples", "Layer calculator", "Seed figures"], default=preset_tab())
 with photo_tab:
     photo_column, filter_column, slide_column = st.columns(3)
     with photo_column:
         name, photo, grayscale = photo_picker()
+        keep_alpha = alpha_toggle()
     with filter_column:
         choice = kernel_controls()
     with slide_column:
         config = stage_controls()
     st.caption(f"Photo: {name}")
-    show_stages(photo, grayscale, choice, config)
+    show_stages(photo, grayscale, choice, config, keep_alpha)
 with examples_tab:
     show_worked_examples()
+    show_pooling_example()
 with calculator_tab:
     show_layer_calculator()
+with seeds_tab:
+    show_seed_figures()

@@ -1,4 +1,5 @@
-"""Classic networks and the seed notes' design pattern, built only so their layers can be counted.
+"""Classic networks, seed 004's small network (kept as data) and the seed notes' design pattern, built only so their
+layers can be counted.
 
 Keras is imported inside the builders: this module's names (and `Design`, which a page's widgets fill in)
 stay importable without it.
@@ -120,6 +121,66 @@ def build_design(design: Design) -> Any:
     return keras.Sequential(stack, name="design")
 
 
+@dataclass(frozen=True)
+class LayerSpec:
+    """One layer of a network kept as data: a conv, a max pool, a flatten or a dense layer."""
+
+    name: str
+    kind: str  # "conv", "maxpool", "flatten" or "dense"
+    units: int = 0  # filters (conv) or neurons (dense)
+    size: int = 0  # kernel side (conv) or window side (maxpool)
+    stride: int = 1
+    activation: str | None = None
+
+    def keras_call(self) -> str:
+        """The Keras line that makes this layer (the code shown beside the layer table)."""
+        activation = f", activation=\"{self.activation}\"" if self.activation else ""
+        calls = {"conv": f"layers.Conv2D({self.units}, {self.size}, strides={self.stride}{activation})",
+                 "maxpool": f"layers.MaxPooling2D({self.size}, strides={self.stride})",
+                 "flatten": "layers.Flatten()", "dense": f"layers.Dense({self.units}{activation})"}
+        return calls[self.kind]
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """A network listed as data: its input and its layers, in order."""
+
+    input_shape: tuple[int, int, int]
+    layers: tuple[LayerSpec, ...]
+    source: str  # where it comes from, one line
+
+
+SPEC_NETWORKS = {
+    "lenet32": NetworkSpec((32, 32, 3), (
+        LayerSpec("conv1", "conv", 6, 3, activation="relu"),
+        LayerSpec("pool1", "maxpool", size=2, stride=2),
+        LayerSpec("conv2", "conv", 16, 3, activation="relu"),
+        LayerSpec("pool2", "maxpool", size=2, stride=2),
+        LayerSpec("flatten", "flatten"),
+        LayerSpec("fc1", "dense", 120, activation="relu"),
+        LayerSpec("fc2", "dense", 84, activation="relu"),
+        LayerSpec("logits", "dense", 43),
+    ), "Seed 004's small TensorFlow network: LeNet's pattern on 32x32 colour images with 43 classes (raw scores, "
+       "no softmax)."),
+}
+
+
+def build_spec(spec: NetworkSpec, input_shape: tuple[int, int, int] | None = None, name: str = "network") -> Any:
+    """A Keras model from a spec (`input_shape` replaces the spec's, to see what a larger image changes)."""
+    import keras
+    from keras import layers
+
+    makers = {
+        "conv": lambda layer: layers.Conv2D(layer.units, layer.size, strides=layer.stride, activation=layer.activation,
+                                            name=layer.name),
+        "maxpool": lambda layer: layers.MaxPooling2D(layer.size, strides=layer.stride, name=layer.name),
+        "flatten": lambda layer: layers.Flatten(name=layer.name),
+        "dense": lambda layer: layers.Dense(layer.units, activation=layer.activation, name=layer.name),
+    }
+    stack = [keras.Input(shape=input_shape or spec.input_shape, name="image")]
+    return keras.Sequential(stack + [makers[layer.kind](layer) for layer in spec.layers], name=name)
+
+
 def _application(name: str) -> Callable[[], Any]:
     def build() -> Any:
         import keras
@@ -146,4 +207,6 @@ def builder(name: str) -> Callable[[], Any]:
         return _mnist_network(name)
     if name == "alexnet":
         return build_alexnet
+    if name in SPEC_NETWORKS:
+        return lambda: build_spec(SPEC_NETWORKS[name], name=name)
     return _application(name)

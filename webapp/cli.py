@@ -320,7 +320,7 @@ def kernel_choice(args: argparse.Namespace) -> Any:
 
 
 def add_stages_parser(commands: argparse._SubParsersAction) -> None:
-    from webapp.stages import DEFAULT_KERNELS, KERNELS, POOL_TYPES
+    from webapp.stages import DEFAULT_KERNELS, KERNELS, POOL_PADDINGS, POOL_TYPES
 
     parser = commands.add_parser(
         "stages", help="convolution, ReLU and pooling on a photo, with shapes, parameters and memory",
@@ -339,7 +339,11 @@ def add_stages_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--pool", choices=POOL_TYPES, default="max")
     parser.add_argument("--pool-size", type=int, default=2)
     parser.add_argument("--pool-stride", type=int, default=2)
+    parser.add_argument("--pool-padding", choices=POOL_PADDINGS, default="valid",
+                        help="valid drops a last window that does not fit; same pads so that ceil(W / S) windows fit")
     parser.add_argument("--grayscale", action="store_true", help="convert the photo to one grey channel first")
+    parser.add_argument("--keep-alpha", action="store_true",
+                        help="keep a transparent photo's alpha as one more channel (RGBA: filters F x F x 4)")
     parser.add_argument("--batch-size", type=int, default=1, help="images per batch for the memory estimate")
     parser.add_argument("--save-npz", metavar="OUT.npz", help="write float32 arrays input, conv, relu, pool")
     parser.add_argument("--save-png", metavar="OUT.png", help="write the feature-map grid")
@@ -356,7 +360,7 @@ def run_stages(args: argparse.Namespace) -> int:
     try:
         choice = kernel_choice(args)
         config = StageConfig(stride=args.stride, padding=args.padding, pool=args.pool, pool_size=args.pool_size,
-                             pool_stride=args.pool_stride)
+                             pool_stride=args.pool_stride, pool_padding=args.pool_padding)
     except StageError as error:
         raise UsageError(str(error)) from None
     from webapp.store import RunStore, UnknownRunError
@@ -374,7 +378,8 @@ def run_stages(args: argparse.Namespace) -> int:
 
     from webapp.stages import process_photo, report
 
-    processed = process_photo(args.image, choice, config, grayscale=args.grayscale, max_bytes=args.max_bytes,
+    processed = process_photo(args.image, choice, config, grayscale=args.grayscale, keep_alpha=args.keep_alpha,
+                              max_bytes=args.max_bytes,
                               load_model=lambda name: store.load_model(store.resolve(name).run_id))
     if args.save_npz:
         np.savez_compressed(args.save_npz, **processed.result.arrays())

@@ -12,6 +12,7 @@ ARCHITECTURE_LABELS = {
     "dnn": "DNN (dense, MNIST)",
     "cnn": "CNN (two conv blocks, MNIST)",
     "lenet": "LeNet-5 (1998, MNIST)",
+    "lenet32": "LeNet-style, 32x32 colour (seed 004)",
     "alexnet": "AlexNet (2012)",
     "vgg16": "VGG16 (2014)",
     "resnet50": "ResNet50 (2015)",
@@ -24,6 +25,7 @@ PUBLISHED_PARAMS = {
     "dnn": 101_770,
     "cnn": 225_034,
     "lenet": 61_706,
+    "lenet32": 84_107,  # seed 004's network, counted from its layers: 168 + 880 + 69,240 + 10,164 + 3,655
     "alexnet": 62_378_344,
     "vgg16": 138_357_544,
     "resnet50": 25_636_712,

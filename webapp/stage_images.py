@@ -22,6 +22,7 @@ WHITE = np.array([255, 255, 255], np.float32)
 TILE_SIDE = 320
 FRAME = np.array([170, 170, 170], np.uint8)
 CHANNEL_NAMES = ("R", "G", "B")
+CHANNEL_NAMES_BY_COUNT = {2: ("grey", "alpha"), 3: CHANNEL_NAMES, 4: (*CHANNEL_NAMES, "alpha")}
 
 
 @dataclass(frozen=True, eq=False)
@@ -90,8 +91,9 @@ def input_tiles(pixels: np.ndarray, side: int = TILE_SIDE) -> list[Tile]:
     small = shrink(pixels, side)
     if channels == 1:
         return [_tile(small[..., 0], grey, f"grey · {height}x{width}", side)]
-    photo = (np.clip(small, 0, 1) * 255 + 0.5).astype(np.uint8)
-    names = CHANNEL_NAMES if channels == 3 else [f"channel {channel + 1}" for channel in range(channels)]
+    colour = small[..., :3] if channels >= 3 else np.repeat(small[..., :1], 3, axis=2)  # alpha is shown on its own
+    photo = (np.clip(colour, 0, 1) * 255 + 0.5).astype(np.uint8)
+    names = CHANNEL_NAMES_BY_COUNT.get(channels) or [f"channel {channel + 1}" for channel in range(channels)]
     return [Tile(framed(enlarge(photo, side // 2)), f"photo · {height}x{width}x{channels}")] + [
         _tile(small[..., channel], grey, names[channel], side) for channel in range(channels)]
 
@@ -151,7 +153,7 @@ def stage_headings(processed: Processed) -> dict[str, str]:
     config = processed.plan.config
     names = {"input": "input", "conv": f"convolution ({processed.bank.size}x{processed.bank.size}, stride {config.stride}, "
              f"padding {config.padding})", "relu": "ReLU", "pool": f"{config.pool} pool ({config.pool_size}x{config.pool_size}, "
-             f"stride {config.pool_stride})"}
+             f"stride {config.pool_stride}{', SAME padding' if config.pool_padding == 'same' else ''})"}
     return {stage: f"{names[stage]}: {'x'.join(map(str, shape))}" for stage, shape in shapes.items()}
 
 

@@ -2,7 +2,8 @@
 
 Pure functions, NumPy in and NumPy out. The convolution goes through `keras.ops` (which is
 `tf.nn.convolution` on the TensorFlow backend: cross-correlation, no kernel flip, TensorFlow's SAME padding),
-so it runs on the GPU when there is one; pooling is `tf.nn.pool`'s VALID pooling, done in NumPy. The page and `python -m webapp stages` call the same
+so it runs on the GPU when there is one; a photo's pooling is `tf.nn.pool`'s, done in NumPy (`pool_values`,
+checked against `pool2d`). The page and `python -m webapp stages` call the same
 functions. The worked examples and the shape, parameter and memory formulas reproduce the seed tutorials' numbers.
 """
 from __future__ import annotations
@@ -27,6 +28,7 @@ PAGE_MEMORY_BUDGET = 300_000_000  # bytes one photo's stages may take on a page;
 CHUNK_VALUES = 8_000_000  # convolution outputs per trip through the device (32 MB of float32)
 POOL_TYPES = ("max", "avg")
 PADDING_MODES = ("same", "valid")
+POOL_PADDINGS = ("valid", "same")  # pooling: VALID drops windows that do not fit, SAME pads to ceil(W / S)
 KERNEL_SOURCES = ("library", "random", "model", "custom", "file")
 BYTES_PER_VALUE = 4  # float32
 STAGES = ("input", "conv", "relu", "pool")
@@ -283,8 +285,12 @@ def sample_photos() -> dict[str, Path]:
             if (SAMPLES_DIR / f"{name}.jpg").is_file()}
 
 
-def photo_pixels(image: Image.Image, grayscale: bool = False) -> np.ndarray:
-    """(H, W, C) uint8 with C = 1 (grey) or 3; transparency is laid over white, as a viewer shows it."""
+def photo_pixels(image: Image.Image, grayscale: bool = False, keep_alpha: bool = False) -> np.ndarray:
+    """(H, W, C) uint8 with C = 1 (grey) or 3; transparency is laid over white, as a viewer shows it.
+    With `keep_alpha` a transparent photo keeps its alpha as one more channel (RGBA: 4, grey with alpha: 2),
+    as seed 000 read its PNG icon, so its filters are F x F x 4."""
+    if keep_alpha and image.mode == "RGBA":
+        return np.asarray(image.convert("LA") if grayscale else image, dtype=np.uint8)
     if image.mode == "RGBA":
         backdrop = Image.new("RGBA", image.size, (255, 255, 255, 255))
         image = Image.alpha_composite(backdrop, image).convert("RGB")
@@ -294,26 +300,28 @@ def photo_pixels(image: Image.Image, grayscale: bool = False) -> np.ndarray:
     return pixels[:, :, None] if pixels.ndim == 2 else pixels
 
 
-def read_photo(source: bytes | str | Path, grayscale: bool = False, max_bytes: int = MAX_FILE_BYTES) -> np.ndarray:
-    """Decode through the one safe loader (bytes from an upload, or a path given by a user)."""
-    image = load_image(source) if isinstance(source, bytes) else load_image_file(source, max_bytes=max_bytes)
-    return photo_pixels(image, grayscale)
+def read_photo(source: bytes | str | Path, grayscale: bool = False, keep_alpha: bool = False,
+               max_bytes: int = MAX_FILE_BYTES) -> np.ndarray:
+    """Decode through the one safe loader (bytes from an upload, or a path given by a user, capped at `max_bytes`)."""
+    return photo_pixels(open_photo(source, max_bytes), grayscale, keep_alpha)
 
 
 # -- shapes --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class StageConfig:
-    """How the window slides: the convolution's stride and padding, then the pooling (which pads nothing)."""
+    """How the window slides: the convolution's stride and padding, then the pooling (VALID unless told)."""
 
     stride: int = 1
     padding: str | int = "same"  # "same", "valid" (TensorFlow's) or an explicit number P of zero rows/columns
     pool: str = "max"
     pool_size: int = 2
     pool_stride: int = 2
+    pool_padding: str = "valid"  # or "same": TensorFlow pads so that ceil(W / S) windows fit
 
     def __post_init__(self) -> None:
         padding = self.padding.lower() if isinstance(self.padding, str) else self.padding
         object.__setattr__(self, "padding", padding)
+        object.__setattr__(self, "pool_padding", str(self.pool_padding).lower())
         explicit = isinstance(padding, int) and not isinstance(padding, bool)
         checks = [
             (not 1 <= self.stride <= 64, "The stride must be between 1 and 64."),
@@ -322,6 +330,7 @@ class StageConfig:
             (self.pool not in POOL_TYPES, f"Unknown pooling {self.pool}; choose max or avg."),
             (not 1 <= self.pool_size <= 64, "The pool size must be between 1 and 64."),
             (not 1 <= self.pool_stride <= 64, "The pool stride must be between 1 and 64."),
+            (self.pool_padding not in POOL_PADDINGS, "Pool padding must be valid or same."),
         ]
         problem = next((message for failed, message in checks if failed), None)
         if problem:
@@ -479,7 +488,8 @@ class StagePlan:
 def plan_stages(input_shape: Sequence[int], kernel_size: int, filters: int, config: StageConfig) -> StagePlan:
     """The shapes of conv, ReLU and pool, or one sentence saying why a window does not fit."""
     conv = conv_layer(input_shape, kernel_size, filters, config.stride, config.padding)
-    pool_rows, pool_cols = (plan_axis(side, config.pool_size, config.pool_stride, "valid") for side in conv.output_shape[:2])
+    pool_rows, pool_cols = (plan_axis(side, config.pool_size, config.pool_stride, config.pool_padding)
+                            for side in conv.output_shape[:2])
     if not (pool_rows.out and pool_cols.out):
         raise StageError(f"A {config.pool_size}x{config.pool_size} pool window does not fit the "
                          f"{conv.rows.out}x{conv.cols.out} convolution output; choose a smaller pool or stride.")
@@ -564,6 +574,15 @@ def conv2d(batch: Any, weights: np.ndarray, stride: int, padding: str | int) -> 
     return ops.conv(batch, weights, strides=stride, padding=padding, data_format="channels_last")
 
 
+def pool2d(batch: Any, kind: str, size: int, stride: int, padding: str = "valid") -> Any:
+    """`tf.nn.pool`: VALID drops windows that do not fit, as most seeds do; SAME pads so ceil(W / S) fit, and
+    its padded cells never count (a max ignores them, an average divides by the real cells only)."""
+    from keras import ops
+
+    pool = ops.max_pool if kind == "max" else ops.average_pool
+    return pool(batch, size, strides=stride, padding=padding, data_format="channels_last")
+
+
 def run_stages(pixels: np.ndarray, bank: FilterBank, config: StageConfig,
                chunk_values: int = CHUNK_VALUES) -> StageResult:
     """Conv (plus each filter's bias), ReLU and pooling on one (H, W, C) image at full resolution; uint8 pixels
@@ -583,7 +602,7 @@ def run_stages(pixels: np.ndarray, bank: FilterBank, config: StageConfig,
     if np.any(bank.bias):
         conv += bank.bias
     relu = np.maximum(conv, 0.0)
-    pool = pool_values(relu, config.pool, config.pool_size, config.pool_stride, plan.shapes["pool"])
+    pool = pool_values(relu, config.pool, plan.pool_rows, plan.pool_cols)
     return StageResult(inputs, conv, relu, pool)
 
 
@@ -602,23 +621,39 @@ def _conv_band(inputs: np.ndarray, weights: np.ndarray, rows: AxisPlan, cols: Ax
     return np.asarray(ops.convert_to_numpy(output))[0, :last - first, :cols.out]
 
 
-def pool_values(values: np.ndarray, kind: str, size: int, stride: int, shape: Sequence[int]) -> np.ndarray:
-    """`tf.nn.pool` with VALID padding (windows that do not fit are dropped, as in the seeds), in NumPy: one
-    pass per window offset over output-sized views, so it needs no memory beyond its result."""
-    out_rows, out_cols = shape[0], shape[1]
-    pooled: np.ndarray | None = None
+def pool_values(values: np.ndarray, kind: str, rows: AxisPlan, cols: AxisPlan) -> np.ndarray:
+    """`tf.nn.pool` in NumPy, one pass per window offset over output-sized views, so it needs no memory beyond
+    its result. VALID drops windows that do not fit; SAME pads so ceil(W / S) fit, and padded cells never count
+    (a max ignores them, an average divides by the real cells only)."""
+    size, stride = rows.window, rows.stride
+    pooled = np.full((rows.out, cols.out, values.shape[2]), -np.inf if kind == "max" else 0.0, np.float32)
+    counts = np.zeros((rows.out, cols.out, 1), np.float32)
     for row in range(size):
+        out_rows = _reads(rows, row, values.shape[0])
         for col in range(size):
-            window = values[row:row + (out_rows - 1) * stride + 1:stride, col:col + (out_cols - 1) * stride + 1:stride]
-            if pooled is None:
-                pooled = np.array(window, np.float32)
-            elif kind == "max":
-                np.maximum(pooled, window, out=pooled)
+            out_cols = _reads(cols, col, values.shape[1])
+            if out_rows.stop <= out_rows.start or out_cols.stop <= out_cols.start:
+                continue
+            top = out_rows.start * stride + row - rows.pad_before  # the input cell the first of them reads
+            left = out_cols.start * stride + col - cols.pad_before
+            window = values[top:top + (out_rows.stop - out_rows.start - 1) * stride + 1:stride,
+                            left:left + (out_cols.stop - out_cols.start - 1) * stride + 1:stride]
+            target = pooled[out_rows, out_cols]
+            if kind == "max":
+                np.maximum(target, window, out=target)
             else:
-                pooled += window
+                target += window
+            counts[out_rows, out_cols] += 1
     if kind != "max":
-        pooled /= size * size
+        pooled /= counts
     return pooled
+
+
+def _reads(axis: AxisPlan, offset: int, size: int) -> slice:
+    """The outputs whose window cell at `offset` falls on a real (not padded) input cell along one axis."""
+    first = max(0, -(-(axis.pad_before - offset) // axis.stride))
+    last = min(axis.out - 1, (size - 1 + axis.pad_before - offset) // axis.stride)
+    return slice(first, last + 1)
 
 
 def stage_memory_bytes(plan: StagePlan, chunk_values: int = CHUNK_VALUES) -> int:
@@ -665,13 +700,13 @@ def open_photo(source: bytes | str | Path, max_bytes: int = MAX_FILE_BYTES) -> I
 
 def process_photo(source: bytes | str | Path, choice: KernelChoice, config: StageConfig, *, grayscale: bool = False,
                   load_model: Callable[[str], Any] | None = None, value_limit: int | None = None,
-                  max_bytes: int = MAX_FILE_BYTES, memory_budget: int | None = None) -> Processed:
+                  max_bytes: int = MAX_FILE_BYTES, memory_budget: int | None = None, keep_alpha: bool = False) -> Processed:
     """Decode, fit the filters, plan the shapes (refusing stages over `value_limit` values), then compute.
     With `memory_budget` (the pages), a photo whose stages would need more bytes is first shrunk, in its
     proportions, to the largest size that fits, and `reduced_from` says so; without it (the CLI), full size.
     `max_bytes` caps the photo and kernel files read from paths."""
     image = open_photo(source, max_bytes)
-    channels = 1 if grayscale or image.mode == "L" else 3
+    channels = photo_pixels(image.crop((0, 0, 1, 1)), grayscale, keep_alpha).shape[2]
     chosen = build_bank(choice, channels, load_model, max_bytes)
     fitted = match_channels(np.zeros((1, 1, channels), np.uint8), chosen)[1]  # the filters as applied
     reduced_from = None
@@ -683,7 +718,7 @@ def process_photo(source: bytes | str | Path, choice: KernelChoice, config: Stag
         if (height, width) != (image.height, image.width):
             reduced_from = (image.height, image.width)
             image = image.resize((width, height), Image.Resampling.BOX)
-    pixels = photo_pixels(image, grayscale)
+    pixels = photo_pixels(image, grayscale, keep_alpha)
     del image
     pixels, bank = match_channels(pixels, chosen)
     plan = plan_stages(pixels.shape, bank.size, bank.count, config)
@@ -706,7 +741,8 @@ def report(processed: Processed, batch: int = 1) -> dict[str, Any]:
     conv_bytes = plan.conv.memory_bytes(batch)
     return {"kernels": list(processed.bank.names), "kernel_shape": list(processed.bank.weights.shape),
             "stride": plan.config.stride, "padding": plan.config.padding, "pool": plan.config.pool,
-            "pool_size": plan.config.pool_size, "pool_stride": plan.config.pool_stride, "stages": stages,
+            "pool_size": plan.config.pool_size, "pool_stride": plan.config.pool_stride,
+            "pool_padding": plan.config.pool_padding, "stages": stages,
             "params": plan.conv.params, "multiplications": plan.conv.multiplications, "memory_bytes": conv_bytes,
             "memory": format_bytes(conv_bytes), "batch": batch, "notes": plan.notes(),
             "shapes_agree": processed.shapes_agree()}

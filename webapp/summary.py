@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable, Sequence
 
-from webapp.architectures import Design, build_design, builder
+from webapp.architectures import SPEC_NETWORKS, Design, build_design, builder
 from webapp.formulas import format_bytes
 from webapp.networks_info import ARCHITECTURE_LABELS
 
@@ -240,6 +240,22 @@ def network_table(name: str) -> NetworkTable:
 def design_table(design: Design) -> NetworkTable:
     """The table of a network from the designer."""
     return count_layers(lambda: build_design(design), "design", design.pattern())
+
+
+def annotated_spec_code(table: NetworkTable) -> str | None:
+    """Keras code for a network kept as data (None for the others), each layer's line followed by the shape and
+    parameters the table counted for it, so the code and its numbers read side by side."""
+    spec = SPEC_NETWORKS.get(table.name)
+    if spec is None:
+        return None
+    rows = {row.name: row for row in table.rows}
+    lines = ["model = keras.Sequential([", f"    keras.Input(shape={spec.input_shape}),"]
+    for layer in spec.layers:
+        row = rows[layer.name]
+        params = f", {row.formula} = {row.params:,} parameters" if row.params else ""
+        lines.append(f"    {layer.keras_call()},  # {_times(row.output_shape)}{params}")
+    lines.append(f"])  # {table.total_params:,} parameters in all")
+    return "\n".join(lines)
 
 
 # -- reporting ----------------------------------------------------------------------------------------

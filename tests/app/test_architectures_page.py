@@ -88,3 +88,28 @@ def test_calculators_open_on_the_seed_examples():
     at.run()
     assert any(text.value == "(4,000 - 3 + 2x0) / 2 + 1 = **1,999.5**" for text in at.markdown)
     assert any("(1,999.5 positions)" in warning.value and "ceil(W/S) = 2,000" in warning.value for warning in at.warning)
+
+
+def test_seed_004s_network_by_its_link_shows_84107_and_its_shapes_beside_the_code():
+    at = open_page(PAGE, network="lenet32")
+    assert metrics(at)["Parameters"] == "84,107"
+    table = at.dataframe[0].value.set_index("Layer")
+    assert list(table["Output shape"]) == ["32x32x3", "30x30x6", "15x15x6", "13x13x16", "6x6x16", "576", "120", "84", "43"]
+    code = next(code.value for code in at.code if "keras.Sequential" in code.value)
+    assert "# 13x13x16, (3x3x6+1)x16 = 880 parameters" in code and code.endswith("# 84,107 parameters in all")
+
+
+def test_each_concept_opens_by_its_link_with_its_figure():
+    expected = {"vgg-stacking": "2·9·64² = **73,728** against 5·5·C² = **102,400**",
+                "skip-connection": "with **71,552** parameters in all",
+                "inception": "with **256,368** parameters in all",
+                "flatten-input-size": "at 32x32, 576 values",
+                "dense-photo": "**30,000,000 weights**"}
+    for concept, figure in expected.items():
+        at = open_page(PAGE, concept=concept)
+        assert at.selectbox(key="concept").value == concept
+        assert not at.error
+        assert any(figure in text.value for text in at.markdown), concept
+    at = open_page(PAGE, concept="flatten-input-size")
+    growth = at.dataframe[-1].value.set_index("Input")
+    assert growth.loc["64x64x3", "fc1 weights"] == "(3136+1)x120 = 376,440"

@@ -82,6 +82,67 @@ def test_the_worked_examples_step_and_the_calculator_reproduces_the_seeds_number
     assert any("4.5" in info.value and "Row 9" in info.value for info in at.info)
 
 
+def test_seed_000s_rgba_icon_by_its_link_gives_3x3x4x4_filters_and_46x74x4():
+    at = open_page(STAGES, preset="seed000-rgba")
+    assert not at.error
+    assert at.selectbox(key="seed_figure").value == "seed000-rgba"
+    assert {"1 · Input: 698x1113x4", "2 · Convolution: 140x223x4", "4 · Pooling: 46x74x4"} <= set(subheaders(at))
+    metrics = {metric.label: metric.value for metric in at.metric}
+    assert metrics["Filter bank (F x F x C x K)"] == "3x3x4x4"
+    assert metrics["Weights (tf.nn.conv2d, no bias)"] == "144" and metrics["With a bias per filter (Keras Conv2D)"] == "148"
+    assert any("74.33…" in info.value for info in at.info)  # 223 / 3: the last partial window dropped
+    assert [success.value for success in at.success] == ["Convolution 140x223x4, pooled to 46x74x4: the seed's shapes."]
+
+
+def test_seed_004s_padded_pooling_shows_75x75_with_same_and_74x74_with_valid():
+    at = open_page(STAGES, preset="seed004-pool-same")
+    assert not at.error
+    metrics = {metric.label: metric.value for metric in at.metric}
+    assert metrics["SAME output"] == "75 x 75 x 16" and metrics["VALID output"] == "74 x 74 x 16"
+    assert any("ceil(224 / 3) = 75, with 0 + 1 zeros" in text.value for text in at.markdown)
+    assert any("SAME gives **75x75x16**, VALID **74x74x16**" in text.value for text in at.markdown)
+    next(box for box in at.number_input if box.key == "pool_pad_w").set_value(225).run()
+    assert any("= 3 zero column(s)" in text.value for text in at.markdown)
+
+
+def test_the_cifar_walkthrough_and_same_size_padding_by_their_links():
+    at = open_page(STAGES, preset="cifar-walkthrough")
+    table = next(frame.value for frame in at.dataframe if "Layer" in frame.value.columns).set_index("Layer")
+    assert table.loc["POOL", "Output"] == "16x16x12" and table.loc["FC", "Output"] == "1x1x10"
+    assert any("16x16x3" in info.value and "**16x16x12**" in info.value for info in at.info)
+
+    at = open_page(STAGES, preset="same-size-padding")
+    assert any("P = (5 − 1)/2 = **2**" in text.value and "= **32**" in text.value for text in at.markdown)
+    at.selectbox(key="same_size_f").set_value(4).run()
+    assert any("1.5" in warning.value for warning in at.warning)
+
+
+def test_the_pool_worked_by_hand_steps_through_max_average_and_sum():
+    at = open_page(STAGES, preset="pool-by-hand")
+    assert any(text.value.startswith("Step 1: max(3, 1, 2, 8) = **8**") for text in at.markdown)
+    assert any("max pooling: rows [8, 6] and [5, 9]." in caption.value for caption in at.caption)
+    at.slider(key="pool_hand_step").set_value(4).run()
+    assert any(text.value.startswith("Step 4: max(7, 2, 3, 9) = **9**, written at row 1, column 1") for text in at.markdown)
+    at.radio(key="pool_hand_kind").set_value("avg").run()
+    assert any(text.value.startswith("Step 4: (7 + 2 + 3 + 9) / 4 = **5.25**") for text in at.markdown)
+    at.radio(key="pool_hand_kind").set_value("sum").run()
+    assert any(text.value.startswith("Step 4: 7 + 2 + 3 + 9 = **21**") for text in at.markdown)
+
+
+def test_pool_padding_and_keep_alpha_on_the_photo_tab():
+    at = open_page(STAGES)
+    at.radio(key="stages_pool_padding").set_value("same").run()
+    assert not at.exception and not at.error
+    assert "4 · Pooling: 150x226x4" in subheaders(at)  # ceil(451 / 2) = 226
+    encoded = io.BytesIO()
+    Image.new("RGBA", (50, 40), (0, 128, 255, 0)).save(encoded, "PNG")
+    at.file_uploader[0].set_value(("icon.png", encoded.getvalue(), "image/png")).run()
+    assert "1 · Input: 40x50x3" in subheaders(at)
+    at.toggle(key="stages_keep_alpha").set_value(True).run()
+    assert not at.exception and not at.error
+    assert "1 · Input: 40x50x4" in subheaders(at)
+
+
 def test_a_photo_over_the_memory_budget_is_processed_smaller_and_the_page_says_so(monkeypatch):
     from webapp import stages
 

@@ -74,6 +74,14 @@ def test_summary_prints_a_readable_table_without_json(capsys):
     assert "61,706 parameters" in out and "conv_1" in out and "inference" in out and "adam state" in out
 
 
+def test_summary_of_seed_004s_network(capsys):
+    assert cli.main(["summary", "lenet32", "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["total_params"] == 84_107 and record["title"] == "LeNet-style, 32x32 colour (seed 004)"
+    assert [layer["output_shape"] for layer in record["layers"] if layer["name"] in ("conv1", "pool2", "logits")] == [
+        [None, 30, 30, 6], [None, 6, 6, 16], [None, 43]]
+
+
 def test_train_with_a_pipeline_file_records_the_augmentation(lab_home, tmp_path):
     import albumentations as A
 

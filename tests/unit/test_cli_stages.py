@@ -65,8 +65,30 @@ def test_a_kernel_larger_than_the_photo_exits_1_with_one_sentence(tmp_path, caps
                                               "more padding or a smaller kernel.")
 
 
+def test_pool_padding_same_pools_ceil_w_over_s_windows(capsys):
+    assert cli.main(["stages", CAT, "--pool-padding", "same", "--pool-size", "3", "--pool-stride", "3", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    pool = next(stage for stage in summary["stages"] if stage["stage"] == "pool")
+    assert summary["pool_padding"] == "same" and pool["shape"] == pool["formula_shape"] == [100, 151, 4]
+    assert pool["formula"]["columns"] == "ceil(W / S) = ceil(451 / 3) = 151, with 1 + 1 zeros"  # (151 − 1)·3 + 3 − 451 = 2
+
+
+def test_keep_alpha_gives_four_channel_filters_as_in_seed_000(tmp_path, capsys):
+    icon = tmp_path / "icon.png"
+    Image.new("RGBA", (1113, 698), (200, 100, 50, 128)).save(icon)
+    flags = ["--kernels", "random", "--filters", "4", "--kernel-size", "3", "--stride", "5", "--padding", "valid",
+             "--pool-size", "3", "--pool-stride", "3", "--json"]
+    assert cli.main(["stages", str(icon), *flags, "--keep-alpha"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    shapes = {stage["stage"]: stage["shape"] for stage in summary["stages"]}
+    assert summary["kernel_shape"] == [3, 3, 4, 4] and summary["params"] == (3 * 3 * 4 + 1) * 4
+    assert shapes["input"] == [698, 1113, 4] and shapes["conv"] == [140, 223, 4] and shapes["pool"] == [46, 74, 4]
+    assert cli.main(["stages", str(icon), *flags]) == 0
+    assert json.loads(capsys.readouterr().out)["kernel_shape"] == [3, 3, 3, 4]  # alpha laid over white
+
+
 @pytest.mark.parametrize("flags", [["--padding", "wide"], ["--kernels", "blur"], ["--filters", "3"],
-                                   ["--stride", "0"], ["--pool", "sum"], ["--pool-size", "x"],
+                                   ["--stride", "0"], ["--pool", "sum"], ["--pool-size", "x"], ["--pool-padding", "full"],
                                    ["--kernels", "model:nobody"], ["--kernels", "sobel-x", "--kernel-size", "2"]])
 def test_bad_flags_exit_2(flags, capsys):
     with pytest.raises(SystemExit) as exit_info:

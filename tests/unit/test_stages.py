@@ -34,14 +34,18 @@ def reference_conv(image, weights, stride, padding):
     return out
 
 
-def reference_pool(maps, size, stride, kind):
-    rows = (maps.shape[0] - size) // stride + 1
-    cols = (maps.shape[1] - size) // stride + 1
+def reference_pool(maps, size, stride, kind, padding="valid"):
+    """SAME pads with NaN, which the reductions skip: TensorFlow's max never picks a padded cell and its average
+    divides by the real cells only."""
+    (top, bottom), (left, right) = (padding_amounts(maps.shape[axis], size, stride, padding) for axis in (0, 1))
+    padded = np.pad(maps.astype(float), ((top, bottom), (left, right), (0, 0)), constant_values=np.nan)
+    rows = (padded.shape[0] - size) // stride + 1
+    cols = (padded.shape[1] - size) // stride + 1
     out = np.zeros((rows, cols, maps.shape[2]))
-    reduce = np.max if kind == "max" else np.mean
+    reduce = np.nanmax if kind == "max" else np.nanmean
     for i in range(rows):
         for j in range(cols):
-            out[i, j] = reduce(maps[i * stride:i * stride + size, j * stride:j * stride + size], axis=(0, 1))
+            out[i, j] = reduce(padded[i * stride:i * stride + size, j * stride:j * stride + size], axis=(0, 1))
     return out
 
 
@@ -68,12 +72,15 @@ def test_conv_equals_the_loop_reference_for_every_stride_and_padding(height, wid
 @pytest.mark.parametrize("height,width", [(6, 6), (7, 9)])
 @pytest.mark.parametrize("size,stride", [(2, 2), (3, 3), (2, 1), (3, 2), (2, 3)])
 @pytest.mark.parametrize("kind", ["max", "avg"])
-def test_pool_equals_the_loop_reference_and_pads_nothing(height, width, size, stride, kind):
+@pytest.mark.parametrize("pool_padding", ["valid", "same"])
+def test_pool_equals_the_loop_reference_with_either_padding(height, width, size, stride, kind, pool_padding):
     image = np.random.default_rng(size * 10 + stride).random((height, width, 1)).astype(np.float32)
     bank = stages.bank_of(np.array([[[1.0]], [[-1.0]]]).reshape(1, 1, 1, 2), ["identity", "negated"])
-    config = StageConfig(stride=1, padding="valid", pool=kind, pool_size=size, pool_stride=stride)
+    config = StageConfig(stride=1, padding="valid", pool=kind, pool_size=size, pool_stride=stride,
+                         pool_padding=pool_padding)
     result = stages.run_stages(image, bank, config)
-    np.testing.assert_allclose(result.pool, reference_pool(result.relu, size, stride, kind), rtol=1e-6, atol=1e-6)
+    expected = reference_pool(result.relu, size, stride, kind, pool_padding)
+    np.testing.assert_allclose(result.pool, expected, rtol=1e-6, atol=1e-6)
     assert stages.plan_stages(image.shape, 1, 2, config).shapes["pool"] == result.pool.shape
 
 
@@ -84,6 +91,15 @@ def test_the_reference_same_padding_is_tensorflows():
     weights = np.random.default_rng(2).random((4, 4, 3, 2)).astype(np.float32)
     expected = tf.nn.conv2d(image, weights, strides=3, padding="SAME").numpy()[0]
     np.testing.assert_allclose(reference_conv(image[0], weights, 3, "same"), expected, rtol=1e-5)
+
+
+def test_same_pooling_is_ceil_of_w_over_s_and_valid_rounds_down():
+    for padding, side in (("valid", 74), ("same", 75)):
+        plan = stages.plan_stages((224, 224, 16), 1, 16, StageConfig(padding="valid", pool_size=3, pool_stride=3,
+                                                                     pool_padding=padding))
+        assert plan.shapes["pool"] == (side, side, 16)
+    same = plan.axes["pool"][1]
+    assert (same.pad_before, same.pad_after) == (0, 1) and same.formula() == "ceil(W / S) = ceil(224 / 3) = 75, with 0 + 1 zeros"
 
 
 def test_bias_is_added_to_every_value_of_its_map():
@@ -319,7 +335,8 @@ def test_kernel_files_must_be_hwio(tmp_path):
 
 
 def test_configs_refuse_impossible_settings_with_sentences():
-    for settings in ({"stride": 0}, {"padding": "wide"}, {"padding": -1}, {"pool": "sum"}, {"pool_size": 0}):
+    for settings in ({"stride": 0}, {"padding": "wide"}, {"padding": -1}, {"pool": "sum"}, {"pool_size": 0},
+                     {"pool_padding": "full"}):
         with pytest.raises(StageError):
             StageConfig(**settings)
     assert StageConfig(padding="SAME").padding == "same"
@@ -342,6 +359,18 @@ def test_transparency_is_laid_over_white_and_grayscale_gives_one_channel():
     pixels = stages.read_photo(png_bytes(image))
     assert pixels.shape == (3, 4, 3) and pixels.min() == 255
     assert stages.read_photo(png_bytes(Image.new("RGB", (4, 3), (255, 0, 0))), grayscale=True).shape == (3, 4, 1)
+
+
+def test_keep_alpha_makes_transparency_a_fourth_channel_and_the_filters_follow():
+    image = Image.new("RGBA", (6, 5), (10, 20, 30, 0))
+    image.putpixel((0, 0), (10, 20, 30, 255))
+    pixels = stages.read_photo(png_bytes(image), keep_alpha=True)
+    assert pixels.shape == (5, 6, 4) and pixels[0, 0, 3] == 255 and pixels[1, 1, 3] == 0
+    assert stages.read_photo(png_bytes(image), grayscale=True, keep_alpha=True).shape == (5, 6, 2)
+    assert stages.read_photo(png_bytes(Image.new("RGB", (6, 5))), keep_alpha=True).shape == (5, 6, 3)  # no alpha to keep
+    processed = stages.process_photo(png_bytes(image), KernelChoice(source="random", count=2, size=3), StageConfig(),
+                                     keep_alpha=True)
+    assert processed.bank.weights.shape == (3, 3, 4, 2) and processed.plan.conv.params == (3 * 3 * 4 + 1) * 2
 
 
 def test_a_photo_goes_through_every_stage_with_shapes_that_match_the_formulas():
@@ -396,3 +425,15 @@ def test_the_convolution_in_bands_equals_the_whole_at_once(stride, padding):
     np.testing.assert_allclose(banded.conv, whole.conv, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(banded.pool, whole.pool, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(whole.conv, reference_conv(image, bank.weights, stride, padding), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("kind", ["max", "avg"])
+@pytest.mark.parametrize("padding", ["valid", "same"])
+@pytest.mark.parametrize("size, stride", [(2, 2), (3, 2), (3, 3), (2, 1), (4, 3)])
+def test_pooling_in_numpy_equals_tensorflows_pool(kind, padding, size, stride):
+    from keras import ops
+
+    values = np.random.default_rng(size * 7 + stride).random((11, 13, 2)).astype(np.float32)
+    rows, cols = (stages.plan_axis(side, size, stride, padding) for side in values.shape[:2])
+    expected = ops.convert_to_numpy(stages.pool2d(values[None], kind, size, stride, padding))[0]
+    np.testing.assert_allclose(stages.pool_values(values, kind, rows, cols), expected, rtol=1e-6, atol=1e-6)

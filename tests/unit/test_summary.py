@@ -30,7 +30,7 @@ def test_batch_norm_statistics_are_counted_but_not_trainable(name, trainable):
     assert table.non_trainable_params == PUBLISHED_PARAMS[name] - trainable
 
 
-@pytest.mark.parametrize("name", ["dnn", "cnn", "lenet", "mobilenetv2"])
+@pytest.mark.parametrize("name", ["dnn", "cnn", "lenet", "lenet32", "mobilenetv2"])
 def test_tables_agree_with_count_params_of_a_fully_built_model(name):
     model = builder(name)()  # weights really allocated, unlike the table's build
     table = network_table(name)

@@ -26,6 +26,8 @@ STAGE_LINES = {
             "stages, and each caption gives the numbers.",
     "relu": "max(0, x) on every value: the blue (negative) parts turn white, the shape stays the same.",
 }
+POOL_PADDING_LINES = {"valid": "", "same": " With SAME padding a last window that hangs over the edge still counts "
+                                           "(its padded cells are ignored)."}
 POOL_LINES = {
     "max": "The maximum of each {size}x{size} window, stepping {stride}: the map shrinks and the strongest "
            "responses survive.",
@@ -50,6 +52,13 @@ def photo_picker() -> tuple[str, bytes, bool]:
     if upload is not None:
         return upload.name, upload.getvalue(), grayscale
     return title, samples[title].read_bytes(), grayscale
+
+
+def alpha_toggle() -> bool:
+    """Whether a transparent photo keeps its alpha as a fourth channel (as seed 000 read its icon)."""
+    return st.toggle("Keep transparency (alpha) as a channel", key="stages_keep_alpha",
+                     help="A PNG with transparency then has 4 channels (R, G, B, alpha), so each filter is "
+                          "F x F x 4; off, transparent parts are laid over white and the photo has 3.")
 
 
 def kernel_controls() -> core.KernelChoice | None:
@@ -121,10 +130,16 @@ def stage_controls() -> core.StageConfig:
     if mode == "explicit":
         padding = int(st.number_input("P", 0, 20, 1, help="Zero rows and columns added on each side."))
     pool = st.radio("Pooling", core.POOL_TYPES, format_func={"max": "max", "avg": "average"}.get, horizontal=True,
-                    help="Keep the largest value of each window, or their mean. Pooling pads nothing.")
+                    help="Keep the largest value of each window, or their mean; the pool padding below decides what "
+                         "happens to a last window that does not fit.")
     pool_size = st.slider("Pool size", 1, 6, 2, help="The pooling window is pool size x pool size.")
     pool_stride = st.slider("Pool stride", 1, 6, 2, help="How far the pooling window moves each step.")
-    return core.StageConfig(stride=stride, padding=padding, pool=pool, pool_size=pool_size, pool_stride=pool_stride)
+    pool_padding = st.radio("Pool padding", core.POOL_PADDINGS, format_func=str.upper, horizontal=True,
+                            key="stages_pool_padding",
+                            help="VALID drops a last window that does not fit; SAME pads so that ceil(W / S) "
+                                 "windows fit (the padded cells never count).")
+    return core.StageConfig(stride=stride, padding=padding, pool=pool, pool_size=pool_size, pool_stride=pool_stride,
+                            pool_padding=pool_padding)
 
 
 # -- the stages of a photo --------------------------------------------------------------------------------
@@ -133,12 +148,14 @@ def trained_model(name: str) -> Any:
 
 
 @st.cache_data(max_entries=8, show_spinner="Running convolution, ReLU and pooling...")
-def stages_view(photo: bytes, grayscale: bool, choice: core.KernelChoice, config: core.StageConfig) -> StagesView:
+def stages_view(photo: bytes, grayscale: bool, choice: core.KernelChoice, config: core.StageConfig,
+                keep_alpha: bool = False) -> StagesView:
     """Computed once per photo and settings within the page's memory budget (a larger photo is shrunk first);
     only the small tiles and the numbers are kept, and the memory is given back at once."""
     try:
         processed = core.process_photo(photo, choice, config, grayscale=grayscale, load_model=trained_model,
-                                       value_limit=core.PAGE_VALUE_LIMIT, memory_budget=core.PAGE_MEMORY_BUDGET)
+                                       value_limit=core.PAGE_VALUE_LIMIT, keep_alpha=keep_alpha,
+                                       memory_budget=core.PAGE_MEMORY_BUDGET)
         view = view_of(processed)
         del processed
         return view
@@ -146,12 +163,13 @@ def stages_view(photo: bytes, grayscale: bool, choice: core.KernelChoice, config
         release_freed_memory()
 
 
-def show_stages(photo: bytes, grayscale: bool, choice: core.KernelChoice | None, config: core.StageConfig) -> None:
+def show_stages(photo: bytes, grayscale: bool, choice: core.KernelChoice | None, config: core.StageConfig,
+                keep_alpha: bool = False) -> None:
     """Every stage with its shape, the formula behind it, and the layer's parameters and memory."""
     if choice is None:
         return
     try:
-        view = stages_view(photo, grayscale, choice, config)
+        view = stages_view(photo, grayscale, choice, config, keep_alpha)
     except (ImageError, core.StageError, LookupError) as problem:
         st.error(str(problem))
         return
@@ -174,7 +192,8 @@ def stage_line(stage: str, config: core.StageConfig) -> str:
     """What a stage does, in one sentence; pooling's depends on its kind (max keeps the strongest response of a
     window, average blends them all)."""
     if stage == "pool":
-        return POOL_LINES[config.pool].format(size=config.pool_size, stride=config.pool_stride)
+        return (POOL_LINES[config.pool].format(size=config.pool_size, stride=config.pool_stride)
+                + POOL_PADDING_LINES[config.pool_padding])
     return STAGE_LINES[stage]
 
 
