@@ -1,23 +1,25 @@
 """Train & Compare: race networks on MNIST live, then inspect their results and the saved runs."""
 import streamlit as st
 
+from webapp.expectations import race_expectation
 from webapp.ui.navigation import ensure_app_navigation
-from webapp.ui.training_panels import followed_job, runs_browser, submit_job
+from webapp.ui.training_panels import followed_job, form_area, runs_browser, show_job, submit_job
 from webapp.ui.widgets import augmentation_picker, train_controls
 
 ensure_app_navigation()
 
 st.title("Train & Compare")
-st.write("Pick a dense network (DNN) and a convolutional network (CNN) and press **Start training**: both learn from "
-         "the same batches in the same order. Watch the validation curves: the CNN usually passes 98% within an "
-         "epoch, the DNN levels off lower. Then switch the x axis to compute seconds: the CNN's edge costs time.")
-
-pipeline, pipeline_problem = augmentation_picker()
-config, problem, submitted = train_controls(pipeline=pipeline)
-problem = pipeline_problem or problem
+job = followed_job()
+initial = job.config if job else None
+intro = st.markdown(race_expectation(initial)) if job else st.empty()  # without a job: the form's settings, below
+show_job(job)  # a followed job comes first; the form then waits below it, folded and filled with its settings
+with form_area(job):
+    pipeline, pipeline_problem = augmentation_picker(initial)
+    config, problem, submitted = train_controls(pipeline=pipeline, initial=initial)
+if job is None:
+    intro.markdown(race_expectation(config))
 if submitted:
-    submit_job(config, problem)
-followed_job()
+    submit_job(config, pipeline_problem or problem)
 
 st.divider()
 st.subheader("Saved runs")

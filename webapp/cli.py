@@ -133,6 +133,7 @@ def report_saved_run(args: argparse.Namespace, store: Any, info: Any) -> None:
         "run_id": info.run_id, "model": info.model_name, "status": info.config["status"],
         "test_accuracy": info.config["test_accuracy"], "test_loss": info.config["test_loss"],
         "epoch_seconds": info.config["epoch_seconds"], "compute_seconds": info.config["compute_seconds"],
+        "warmup_seconds": info.config["warmup_seconds"],  # the first batch's tracing, not in compute_seconds
         "device": info.config["device"], "precision": info.config["precision"],
         "params": info.config["params"], "augmentation": info.config.get("augmentation"),
         "run_dir": str(info.path),

@@ -6,6 +6,9 @@ from typing import Any
 import numpy as np
 
 X_AXES = {"epoch": "Epoch", "seconds": "Compute seconds (each model's own)"}
+# The chart's own axis titles say more than the radio buttons: compute seconds start after each model's first
+# batch, which also traces and compiles its training step (a one-off cost that says nothing about the network).
+AXIS_TITLES = {"epoch": "Epoch", "seconds": "Compute seconds (each model's own, after its warm-up batch)"}
 METRICS = {"accuracy": "Accuracy", "loss": "Loss"}
 TRAIN, VALIDATION = "train", "validation"
 

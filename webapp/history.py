@@ -29,7 +29,8 @@ class TrainingRecord:
             **copy.deepcopy(self._header),  # total_steps: batches per model for the whole run
             "started_at": None,
             "finished_at": None,
-            "curves": {name: {"batches": [], "validations": [], "epoch_seconds": [], "compute_seconds": 0.0} for name in models},
+            "curves": {name: {"batches": [], "validations": [], "epoch_seconds": [], "compute_seconds": 0.0,
+                              "warmup_seconds": 0.0} for name in models},
             "evaluation_seconds": 0.0,
             "results": {},
         }
@@ -45,7 +46,8 @@ class TrainingRecord:
 
     def apply(self, event: tuple) -> None:
         """Apply one change: ("started"|"finished", time), ("batch", model, point), ("validation", model, point,
-        seconds), ("epoch_seconds", model, seconds), ("evaluation_seconds", seconds), ("result", model, dict)."""
+        seconds), ("epoch_seconds", model, seconds), ("warmup_seconds", model, seconds), ("evaluation_seconds",
+        seconds), ("result", model, dict)."""
         kind, *args = event
         with self._lock:
             data = self._data
@@ -60,6 +62,8 @@ class TrainingRecord:
                 data["evaluation_seconds"] += args[2]
             elif kind == "epoch_seconds":
                 data["curves"][args[0]]["epoch_seconds"].append(args[1])
+            elif kind == "warmup_seconds":
+                data["curves"][args[0]]["warmup_seconds"] = args[1]
             elif kind == "evaluation_seconds":
                 data["evaluation_seconds"] += args[0]
             elif kind == "result":
@@ -83,6 +87,9 @@ class TrainingRecord:
 
     def add_epoch_seconds(self, model: str, seconds: float) -> None:
         self.apply(("epoch_seconds", model, seconds))
+
+    def set_warmup_seconds(self, model: str, seconds: float) -> None:
+        self.apply(("warmup_seconds", model, seconds))
 
     def add_evaluation_seconds(self, seconds: float) -> None:
         self.apply(("evaluation_seconds", seconds))
@@ -117,6 +124,11 @@ class HistoryRecorder(keras.callbacks.Callback):
 
     Keras reports running means since the start of each `fit` call; the recorder turns them back into
     per-batch values, and asks the model to stop as soon as `should_stop()` is true.
+
+    Compute seconds start at the end of the model's first batch: that batch also traces and compiles the
+    training step (seconds, and more for whichever model of a race runs first), a one-off cost that would
+    make the cheaper network look the costlier. It is kept apart, as the record's `warmup_seconds`, and the
+    first batch is stamped 0 s.
     """
 
     def __init__(self, record: TrainingRecord, model_name: str, batch_size: int, steps_per_epoch: int,
@@ -142,7 +154,10 @@ class HistoryRecorder(keras.callbacks.Callback):
         logs = logs or {}
         values = {key: float(logs.get(key, 0.0)) for key in ("loss", "accuracy")}  # float() waits for the step
         seconds = time.perf_counter() - self._batch_started
-        self._compute_seconds += seconds
+        if self.steps == 0:  # the warm-up batch: tracing and compiling, not the network's own cost
+            self.record.set_warmup_seconds(self.model_name, seconds)
+        else:
+            self._compute_seconds += seconds
         seen = batch + 1  # batches in this fit call, all of the same size
         own = {key: seen * values[key] - batch * self._previous_means[key] for key in values}
         self._previous_means = values

@@ -103,6 +103,8 @@ def execute(job: Job, store: RunStore, *, device_type: str = "GPU",
             "steps": len(curves["batches"]),
             "epoch_seconds": curves["epoch_seconds"],
             "compute_seconds": curves["compute_seconds"],
+            "warmup_seconds": curves["warmup_seconds"],  # the first batch's tracing, left out of compute_seconds
+            "epochs_trained": len(curves["batches"]) / snapshot["steps_per_epoch"],
             "wall_seconds": time.time() - started,
             "test_accuracy": result.test_accuracy,
             "test_loss": result.test_loss,

@@ -75,7 +75,8 @@ def config_problem(config: Any) -> str | None:
         return "it was not written by ConvNet Lab"
     if "status" in config and config["status"] not in STATUSES:
         return "its status is neither done nor stopped"
-    for key in ("test_accuracy", "test_loss", "params", "train_images", "validation_images", "steps", "compute_seconds", "wall_seconds", "seed"):
+    for key in ("test_accuracy", "test_loss", "params", "train_images", "validation_images", "steps", "compute_seconds",
+                "wall_seconds", "warmup_seconds", "seed"):
         if key in config and not is_number(config[key]):
             return f"its {key.replace('_', ' ')} is not a number"
     for key in ("device", "created", "augmentation", "precision", "job_id"):

@@ -12,6 +12,7 @@ it runs (webapp.housekeeping), so the next start can make sure and mark that job
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import multiprocessing
 import os
@@ -20,7 +21,8 @@ import signal
 import sys
 import threading
 import time
-from typing import Any
+import types
+from typing import Any, Iterator
 
 from webapp import housekeeping
 from webapp.history import TrainingRecord
@@ -68,7 +70,8 @@ class TrainingProcess:
         self._requests, self._events, self._stop = self._context.Queue(), self._context.Queue(), self._context.Event()
         self._process = self._context.Process(target=serve, args=(self._requests, self._events, self._stop, os.getpid()),
                                               name="convnet-lab-training", daemon=True)
-        self._process.start()
+        with _no_main_script():
+            self._process.start()
         housekeeping.record_training_process(self._process.pid)
 
     def _follow(self, job: Any, store: RunStore) -> list[RunInfo]:
@@ -123,6 +126,24 @@ def die_with_parent(parent_pid: int, interval: float = WATCHDOG_SECONDS) -> None
                 os._exit(1)
 
     threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
+
+
+@contextlib.contextmanager
+def _no_main_script() -> Iterator[None]:
+    """Start a spawned child without re-running this process's `__main__` in it.
+
+    A spawned child first re-runs the parent's `__main__` file. In the server, Streamlit makes each page
+    script `__main__` while it runs, so the child would run a page script outside any session: every
+    streamlit call in it logs "missing ScriptRunContext", and it loads whatever the page loads. The child
+    only needs `serve`, importable by name, so it is shown an empty `__main__` while it starts."""
+    real = sys.modules.get("__main__")
+    empty = types.ModuleType("__main__")  # no __file__ and no __spec__: the child re-runs nothing
+    sys.modules["__main__"] = empty
+    try:
+        yield
+    finally:
+        if sys.modules.get("__main__") is empty:  # unless a script run has made its own __main__ meanwhile
+            sys.modules["__main__"] = real
 
 
 def serve(requests: Any, events: Any, stop: Any, parent_pid: int | None = None) -> None:

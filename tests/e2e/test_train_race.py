@@ -4,7 +4,11 @@ import re
 import time
 from pathlib import Path
 
+import pytest
+
 PLOTTED = re.compile(r"(DNN|CNN): (\d+) batches")
+VALIDATED = re.compile(r"(DNN|CNN): \d+ batches, (\d+) validation points")
+ERROR_BOX = '[data-testid="stException"]'
 
 
 def plotted_batches(page) -> int:
@@ -47,3 +51,36 @@ def test_race_grows_live_queues_a_second_learner_and_ends_with_both_scores(serve
         first.screenshot(path=str(Path(shots) / "train.png"), full_page=True)
     # the queued learner's job runs once the first is done
     second.get_by_text("DNN test accuracy").wait_for(timeout=120_000)
+
+
+def screenshot(page, name: str) -> None:
+    shots = os.environ.get("SCREENSHOT_DIR")
+    if shots:
+        Path(shots).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(shots) / name))
+
+
+@pytest.mark.slow
+def test_a_race_at_the_default_settings_shows_no_error_box_from_start_to_stop(server, browser):
+    """What a learner gets without touching the form: 60,000 images, the default epochs and models. The first
+    seconds have training rows but no validation point yet, the shape tiny test races skip past."""
+    page = browser.new_context(viewport={"width": 1400, "height": 1100}).new_page()
+    page.goto(f"{server}/train")
+    page.get_by_role("button", name="Start training").click()
+    errors = page.locator(ERROR_BOX)
+    started = time.time()
+    validated = False
+    while not validated or time.time() - started < 10:
+        assert errors.count() == 0, errors.first.inner_text()
+        summary = " ".join(page.get_by_text("Plotted:").all_inner_texts())
+        counts = dict(VALIDATED.findall(summary))
+        validated = len(counts) == 2 and all(int(count) > 0 for count in counts.values())
+        assert time.time() - started < 300, f"no validation point for both models after 5 minutes: {summary!r}"
+        page.wait_for_timeout(500)
+    screenshot(page, "train-live-default.png")
+    page.get_by_role("button", name="Stop").click()
+    page.get_by_text("Stopped early").wait_for(timeout=180_000)
+    page.get_by_text("CNN test accuracy").wait_for(timeout=30_000)
+    page.get_by_role("tab", name="CNN mistakes").wait_for(timeout=60_000)  # the results are drawn to the end
+    assert errors.count() == 0, errors.first.inner_text()
+    screenshot(page, "train-stopped-default.png")

@@ -49,6 +49,7 @@ def test_train_race_prints_one_json_line_per_model_and_progress_on_stderr(lab_ho
     for line in lines:
         assert {"run_id", "model", "test_accuracy", "test_loss", "epoch_seconds", "device", "params", "run_dir"} <= set(line)
         assert 0 <= line["test_accuracy"] <= 1 and len(line["epoch_seconds"]) == 1
+        assert line["warmup_seconds"] > 0 and line["compute_seconds"] >= sum(line["epoch_seconds"]) - 1e-9
     assert "100%" in result.stderr and "Traceback" not in result.stderr
     listed = run_cli("runs", "--json", env_home=lab_home)
     ids = [json.loads(line)["run_id"] for line in listed.stdout.strip().splitlines()]

@@ -100,3 +100,30 @@ def test_in_a_race_each_model_counts_only_its_own_compute_time(tiny_mnist, monke
     own = [curves["compute_seconds"] for curves in snapshot["curves"].values()]
     # waiting for the other model's turn is not compute: together they cannot exceed the wall clock
     assert sum(own) < wall
+
+
+def test_the_first_batchs_compute_stamp_leaves_out_the_warm_up(tiny_mnist):
+    """The first batch traces and compiles the step: in a race that one-off cost must not count as compute."""
+    record, _ = run_training(TrainConfig(models=("dnn", "cnn"), **TINY), data=tiny_mnist)
+    for curves in record.snapshot()["curves"].values():
+        assert curves["batches"][0]["seconds"] == 0.0
+        assert curves["warmup_seconds"] > 0
+        assert curves["compute_seconds"] == curves["batches"][-1]["seconds"]
+        assert sum(curves["epoch_seconds"]) == pytest.approx(curves["compute_seconds"])
+
+
+def test_the_recorder_starts_the_compute_clock_at_the_end_of_the_first_batch(monkeypatch):
+    from webapp import history
+    from webapp.history import HistoryRecorder, TrainingRecord
+
+    clock = iter([0.0, 5.0, 5.0, 5.1, 5.1, 5.3])  # a 5 s warm-up batch, then batches of 0.1 s and 0.2 s
+    monkeypatch.setattr(history.time, "perf_counter", lambda: next(clock))
+    record = TrainingRecord(["dnn"], total_steps=3, steps_per_epoch=3)
+    recorder = HistoryRecorder(record, "dnn", batch_size=32, steps_per_epoch=3, should_stop=lambda: False)
+    for batch in range(3):
+        recorder.on_train_batch_begin(batch)
+        recorder.on_train_batch_end(batch, {"loss": 1.0, "accuracy": 0.5})
+    curves = record.snapshot()["curves"]["dnn"]
+    assert [point["seconds"] for point in curves["batches"]] == pytest.approx([0.0, 0.1, 0.3])
+    assert curves["warmup_seconds"] == pytest.approx(5.0)
+    assert curves["compute_seconds"] == pytest.approx(0.3)

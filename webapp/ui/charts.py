@@ -7,51 +7,106 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from webapp.curves import METRICS, TRAIN, VALIDATION, X_AXES
+from webapp.curves import AXIS_TITLES, METRICS, TRAIN, VALIDATION
+from webapp.ui.model_style import model_encodings, series_styles, style_scales
 
-PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
-DASHES = [[1, 0], [8, 4], [2, 3], [12, 3, 2, 3], [4, 4], [1, 6]]
-SHAPES = ["circle", "square", "triangle-up", "diamond", "cross", "triangle-down"]
-
-
-def _scale(domain: list[str], values: list[Any]) -> alt.Scale:
-    return alt.Scale(domain=domain, range=[values[i % len(values)] for i in range(len(domain))])
+CHART_HEIGHT = 360
+# Streamlit fits the legend and the axes into the chart's height: of 360 pixels the plot keeps about 215 (seen
+# in Chromium), at least this many, which the end labels' spacing is computed for (a taller plot, as in the
+# full-screen view, only spreads them further apart).
+PLOT_HEIGHT_AT_LEAST = 200
+LABEL_GAP_PIXELS = 15
+LABEL_CHAR_PIXELS = 7  # width of one character of a bold 11-pixel label, a little generously
 
 
 def race_chart(rows: list[dict[str, Any]], x: str = "epoch", metric: str = "accuracy",
-               x_max: float | None = None) -> alt.LayerChart:
+               x_max: float | None = None, kinds: dict[str, str] | None = None) -> alt.LayerChart:
     """Smoothed training curves (thin) and validation points (thick, with markers) for every model.
 
     `x_max` fixes the right end of the x axis (the run's last epoch), so a live race shows how far it has come.
+    `kinds` maps each series label to its model kind (dnn, cnn, ...), which picks its colour, dash and marker
+    (see `model_style`). Every model gets a label in a column right of the plot, at the height of its curve's
+    end but never on top of another label. Any part of a live record draws: no rows, training rows only, or
+    validation points for some models and not yet for others.
     """
     frame = pd.DataFrame(rows, columns=["model", "split", "x", "y"])
-    models = list(dict.fromkeys(frame["model"]))
+    styles = series_styles(list(dict.fromkeys(frame["model"])), kinds)
+    channels = model_encodings(styles, legend=alt.Legend(orient="top"))
     x_scale = alt.Scale(domain=[0, x_max]) if x_max else alt.Scale(zero=True)  # curves start from the run's start
+    low, high = _y_domain(frame["y"])
+    y_scale = alt.Scale(domain=[low, high], nice=False) if len(frame) else alt.Scale(zero=False)
     encode = {
-        "x": alt.X("x:Q", title=X_AXES[x], scale=x_scale),
-        "y": alt.Y("y:Q", title=METRICS[metric], scale=alt.Scale(zero=False)),
-        "color": alt.Color("model:N", title="Model", scale=_scale(models, PALETTE)),
-        "strokeDash": alt.StrokeDash("model:N", title="Model", scale=_scale(models, DASHES)),
+        "x": alt.X("x:Q", title=AXIS_TITLES[x], scale=x_scale),
+        "y": alt.Y("y:Q", title=METRICS[metric], scale=y_scale),
+        "color": channels["color"],
+        "strokeDash": channels["strokeDash"],
     }
-    tooltip = [alt.Tooltip("model:N"), alt.Tooltip("split:N"), alt.Tooltip("x:Q", format=".2f", title=X_AXES[x]),
+    tooltip = [alt.Tooltip("model:N"), alt.Tooltip("split:N"), alt.Tooltip("x:Q", format=".2f", title=AXIS_TITLES[x]),
                alt.Tooltip("y:Q", format=".4f", title=METRICS[metric])]
     base = alt.Chart(frame)
     train = base.transform_filter(alt.datum.split == TRAIN).mark_line(strokeWidth=1.5, opacity=0.6)
-    validation = base.transform_filter(alt.datum.split == VALIDATION).mark_line(strokeWidth=3, point=alt.OverlayMarkDef(size=60, filled=True))
-    shape = alt.Shape("model:N", title="Model", scale=_scale(models, SHAPES))
-    last = frame[frame["split"] == VALIDATION].groupby("model", as_index=False).tail(1).copy()
-    number = "{:.1%}" if metric == "accuracy" else "{:.3f}"
-    last["label"] = last["model"] + " " + last["y"].map(number.format)
-    # One label per model at its last validation point, stacked by rank so close curves stay readable.
-    last = last.sort_values("y", ascending=metric != "accuracy")
-    labels = [alt.Chart(row.to_frame().T).mark_text(align="right", dx=-6, dy=16 + 14 * rank, fontWeight="bold").encode(
-        x="x:Q", y="y:Q", text="label:N", color=alt.Color("model:N", scale=_scale(models, PALETTE), legend=None))
-        for rank, (_, row) in enumerate(last.iterrows())]
+    validation = base.transform_filter(alt.datum.split == VALIDATION).mark_line(
+        strokeWidth=3, point=alt.OverlayMarkDef(size=60, filled=True))
+    ends = end_labels(frame, metric, low, high)
+    column = 12 + LABEL_CHAR_PIXELS * max((len(label) for label in ends["label"]), default=0)
+    # Marks are clipped to the plot when the x axis can be dragged and zoomed; the labels live right of it.
+    labels = alt.Chart(ends).mark_text(
+        align="left", baseline="middle", dx=8, fontWeight="bold", clip=False).encode(
+        x=alt.value("width"), y=alt.Y("y:Q", scale=y_scale), text="label:N",
+        color=alt.Color("model:N", scale=style_scales(styles)["color"], legend=None))
     return alt.layer(
         train.encode(**encode, tooltip=tooltip),
-        validation.encode(**encode, shape=shape, tooltip=tooltip),
-        *labels,
-    ).properties(height=360).interactive(bind_y=False)
+        validation.encode(**encode, shape=channels["shape"], tooltip=tooltip),
+        labels,
+    ).properties(height=CHART_HEIGHT, padding={"left": 5, "top": 5, "bottom": 5, "right": max(5, column)}
+                 ).interactive(bind_y=False)
+
+
+def _y_domain(values: pd.Series) -> tuple[float, float]:
+    """The y axis's range: the data's, with a little room above and below (0..1 when there is no data yet)."""
+    numbers = pd.to_numeric(values, errors="coerce").dropna()
+    if numbers.empty:
+        return 0.0, 1.0
+    low, high = float(numbers.min()), float(numbers.max())
+    room = max(high - low, 1e-3) * 0.04
+    return low - room, high + room
+
+
+def end_labels(frame: pd.DataFrame, metric: str, low: float, high: float) -> pd.DataFrame:
+    """One row per model (model, label, y): its name and last validation score, placed at its curve's end.
+
+    A model without validation points yet is labelled by name at the end of its training curve. Labels closer
+    than `LABEL_GAP_PIXELS` are pushed apart (see `spread`), so they never sit on top of each other.
+    """
+    number = "{:.1%}" if metric == "accuracy" else "{:.3f}"
+    ends = []
+    for model, rows in frame.groupby("model", sort=False):
+        validations = rows[rows["split"] == VALIDATION]
+        if len(validations):
+            last = validations.iloc[-1]
+            ends.append({"model": model, "label": f"{model} {number.format(float(last['y']))}", "y": float(last["y"])})
+        elif len(rows):
+            ends.append({"model": model, "label": str(model), "y": float(rows.iloc[-1]["y"])})
+    gap = (high - low) * LABEL_GAP_PIXELS / PLOT_HEIGHT_AT_LEAST
+    placed = spread([end["y"] for end in ends], gap, low, high)
+    return pd.DataFrame([{**end, "y": y} for end, y in zip(ends, placed)], columns=["model", "label", "y"])
+
+
+def spread(values: list[float], gap: float, low: float, high: float) -> list[float]:
+    """Label heights at least `gap` apart, each as near its own value as that allows, in the same order from top
+    to bottom as the values, and inside low..high when they fit there."""
+    order = sorted(range(len(values)), key=lambda index: -values[index])
+    placed = [min(values[index], high) for index in order]
+    for rank in range(1, len(placed)):  # from the top down: push each label below the one above it
+        placed[rank] = min(placed[rank], placed[rank - 1] - gap)
+    if placed and placed[-1] < low:  # ran off the bottom: push up from the bottom instead
+        placed[-1] = low
+        for rank in range(len(placed) - 2, -1, -1):
+            placed[rank] = max(placed[rank], placed[rank + 1] + gap)
+    result = [0.0] * len(values)
+    for rank, index in enumerate(order):
+        result[index] = placed[rank]
+    return result
 
 
 def confusion_chart(matrix: np.ndarray, title: str) -> alt.LayerChart:

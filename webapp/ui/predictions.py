@@ -13,6 +13,7 @@ from webapp.networks_info import short_name
 from webapp.predict import Prediction, classify
 from webapp.store import RunInfo
 from webapp.ui import cached
+from webapp.ui.model_style import model_encodings, series_styles
 
 STEP_CAPTIONS = {"ink": "ink", "cropped": "cropped to the ink", "20x20": "fitted in 20x20", "28x28": "centred: what the model sees"}
 
@@ -204,12 +205,12 @@ def shift_sweep_chart(models: dict[str, Any], chosen: dict[str, RunInfo], digit:
         rows += [{"shift": shift, "model": short_name(chosen[kind].model_name), "confidence": float(row[answer])}
                  for shift, row in zip(shifts, sweep)]
     frame = pd.DataFrame(rows)
+    labels = {short_name(chosen[kind].model_name): chosen[kind].model_name for kind in models}
     lines = alt.Chart(frame).mark_line(
         point=True, strokeWidth=2.5).encode(
         x=alt.X("shift:Q", title="Shift right (pixels)"),
         y=alt.Y("confidence:Q", title="Probability of the original answer", scale=alt.Scale(domain=[0, 1])),
-        color=alt.Color("model:N", title="Model"), strokeDash=alt.StrokeDash("model:N", title="Model"),
-        shape=alt.Shape("model:N", title="Model"),
+        **model_encodings(series_styles(list(labels), labels)),  # the same look as on the Train page
         tooltip=["model:N", "shift:Q", alt.Tooltip("confidence:Q", format=".3f")])
     marker = pd.DataFrame({"shift": [current], "label": [f"slider: {current:+d} px"]})
     rule = alt.Chart(marker).mark_rule(strokeDash=[2, 2], color="#555555").encode(x="shift:Q")

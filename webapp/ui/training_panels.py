@@ -31,20 +31,26 @@ def chart_axes(key: str) -> tuple[str, str]:
     return x, metric
 
 
-def draw_curves(histories: dict[str, dict[str, Any]], key: str, epochs: float | None = None) -> None:
-    """The race chart with its axis choices; `epochs` fixes the epoch axis to the whole run."""
+def draw_curves(histories: dict[str, dict[str, Any]], key: str, epochs: float | None = None,
+                kinds: dict[str, str] | None = None) -> None:
+    """The race chart with its axis choices; `epochs` fixes the epoch axis to the whole run; `kinds` maps each
+    label to its model kind (dnn, cnn, ...), which gives it the same colour, dash and marker as on every page."""
     x, metric = chart_axes(key)
     rows = chart_rows(histories, x=x, metric=metric)
     if not rows:
         st.info("The first batches are on their way: the curves appear in a second or two.")
         return
-    st.altair_chart(race_chart(rows, x=x, metric=metric, x_max=epochs if x == "epoch" else None), width="stretch")
-    st.caption("Thin lines: training batches (smoothed). Thick lines with markers: validation on held-out training images. "
-               f"Plotted: {plotted_summary(histories)}.")
+    st.altair_chart(race_chart(rows, x=x, metric=metric, x_max=epochs if x == "epoch" else None, kinds=kinds),
+                    width="stretch")
+    warm_up = (" Compute seconds start after each model's first batch, which also traces and compiles its "
+               "training step: a one-off cost, left out." if x == "seconds" else "")
+    st.caption("Thin lines: training batches (smoothed). Thick lines with markers: validation on held-out training "
+               f"images.{warm_up} Plotted: {plotted_summary(histories)}.")
 
 
 def submit_job(config: TrainConfig | None, problem: str | None, param: str = state.JOB_PARAM) -> None:
-    """Queue the form's job and follow it in the URL, or say in one sentence why not."""
+    """Queue the form's job and follow it in the URL (the page reruns to show it first), or say in one
+    sentence why not."""
     if problem or config is None:
         st.error(problem or "These settings cannot train.")
         return
@@ -52,10 +58,13 @@ def submit_job(config: TrainConfig | None, problem: str | None, param: str = sta
         state.follow_job(cached.queue().submit(config, identity.visitor_key()).job_id, param)
     except QueueFullError as busy:
         st.warning(str(busy))
+        return
+    st.rerun()
 
 
-def followed_job() -> None:
-    """The job named in the URL: live while it runs, its outcome when it ends (a reload reconnects to it)."""
+def followed_job() -> Job | None:
+    """The job named in the URL (a reload reconnects to it), or None, with a sentence if it is gone. The page
+    shows it first (`show_job`), folds its form away and fills the form with the job's settings."""
     job_id = state.current_job_id()
     job = cached.queue().get(job_id)
     if job_id and job is None and housekeeping.interrupted_job(job_id):
@@ -63,11 +72,26 @@ def followed_job() -> None:
                    "train it again.")
     elif job_id and job is None:
         st.info("That training job is no longer on this server (it may have restarted); its saved runs are listed below.")
-    elif job is not None:
-        if job.finished:
-            job_outcome(job)
-        else:
-            live_job(job)
+    return job
+
+
+def show_job(job: Job | None) -> None:
+    """The followed job: live while it runs, its outcome when it ends."""
+    if job is None:
+        return
+    if job.finished:
+        job_outcome(job)
+    else:
+        live_job(job)
+
+
+def form_area(job: Job | None) -> Any:
+    """Where the training form goes: the page itself, or, below a job being shown, a folded expander, so the
+    job's chart is what the learner sees first."""
+    if job is None:
+        return st.container()
+    return st.expander("Train another run (the settings of the run above are filled in)", expanded=False,
+                       icon=":material/tune:")
 
 
 def live_job(job: Job) -> None:
@@ -101,7 +125,8 @@ def _live_job_body(job: Job) -> None:
     stopping = " (stopping)" if job.stop_event.is_set() else ""
     st.progress(min(1.0, fraction), text=f"Training{stopping}: {fraction:.0%}{eta_text}")
     draw_curves({short_name(name): curves for name, curves in snapshot["curves"].items()}, key="live",
-                epochs=snapshot["total_steps"] / snapshot["steps_per_epoch"])
+                epochs=snapshot["total_steps"] / snapshot["steps_per_epoch"],
+                kinds={short_name(name): name for name in snapshot["curves"]})
 
 
 def _duration(seconds: float) -> str:
@@ -130,11 +155,14 @@ def results(runs: list[RunInfo]) -> None:
     for column, info in zip(st.columns(len(runs)), runs):
         column.metric(f"{short_name(info.model_name)} test accuracy", f"{info.config['test_accuracy']:.2%}",
                       help=f"{info.config['params']:,} parameters, trained on {info.config['device']}.")
+        warm_up = info.config.get("warmup_seconds")
+        warm_up_text = f" (+{warm_up:.1f} s warm-up)" if warm_up is not None else ""
         column.caption(f"Test loss {info.config['test_loss']:.4f} · {info.config['compute_seconds']:.1f} s of compute"
-                       f" · saved as {info.run_id}")
+                       f"{warm_up_text} · saved as {info.run_id}")
         if info.config.get("augmentation"):
             column.caption(f"Trained on augmented images: {info.config['augmentation']}")
-    draw_curves({short_name(info.model_name): cached.store().load_history(info.run_id) for info in runs}, key="final")
+    draw_curves({short_name(info.model_name): cached.store().load_history(info.run_id) for info in runs}, key="final",
+                kinds={short_name(info.model_name): info.model_name for info in runs})
     mnist = cached.mnist()
     tabs = st.tabs([f"{short_name(info.model_name)} mistakes" for info in runs])
     for tab, info in zip(tabs, runs):
@@ -178,12 +206,14 @@ def runs_browser() -> None:
         return
     by_id = {info.run_id: info for info in listing.runs}
     st.dataframe([_run_row(info) for info in listing.runs], hide_index=True, width="stretch")
-    st.caption("'trained on': the training images left after 1/12 of them was held out for validation "
-               "(1,000 chosen: 917 trained on, 83 validate).")
+    st.caption("'epochs': passes over the training images actually made (a stopped run shows how far it got, "
+               "of how many planned). 'trained on' and 'held out': the images chosen, split 11 to 1; the held-out "
+               "ones validate during training.")
     chosen = st.multiselect("Overlay runs", list(by_id), format_func=lambda run_id: by_id[run_id].label,
                             help="Draw the curves of several saved runs on one chart.", key="overlay_runs")
     if chosen:
-        draw_curves({_short(by_id[run_id]): cached.store().load_history(run_id) for run_id in chosen}, key="overlay")
+        draw_curves({_short(by_id[run_id]): cached.store().load_history(run_id) for run_id in chosen}, key="overlay",
+                    kinds={_short(by_id[run_id]): by_id[run_id].model_name for run_id in chosen})
     selected = st.selectbox("Run", list(by_id), format_func=lambda run_id: by_id[run_id].label, key="selected_run",
                             help="Download a run, see the code that reproduces it, or delete it.")
     run_actions(by_id[selected])
@@ -199,10 +229,33 @@ def _run_row(info: RunInfo) -> dict[str, Any]:
     config = info.config
     train = config.get("train_config", {})
     return {"run": info.run_id, "model": short_name(info.model_name), "status": config.get("status"),
-            "test accuracy": config.get("test_accuracy"), "epochs": train.get("epochs"),
+            "test accuracy": config.get("test_accuracy"), "epochs": epochs_text(config),
             "augmentation": config.get("augmentation", ""),
-            "trained on": config.get("train_images"), "optimizer": train.get("optimizer"),
-            "created": config.get("created"), "device": config.get("device")}
+            "trained on": config.get("train_images"), "held out": config.get("validation_images"),
+            "optimizer": train.get("optimizer"), "created": config.get("created"), "device": config.get("device")}
+
+
+def epochs_text(config: dict[str, Any]) -> str:
+    """Epochs the run made: '3' for a finished run, '1.7 of 3' for one stopped on the way."""
+    planned = config.get("train_config", {}).get("epochs")
+    done = epochs_trained(config)
+    if done is None or planned is None:
+        return "" if planned is None else str(planned)
+    if config.get("status") == STOPPED and done < planned:
+        return f"{done:.2f} of {planned}" if done < 0.1 else f"{done:.1f} of {planned}"
+    return f"{done:g}" if done == int(done) else f"{done:.1f}"
+
+
+def epochs_trained(config: dict[str, Any]) -> float | None:
+    """Epochs actually trained, as saved with the run; for runs saved before that was recorded, from their
+    batches and the batches an epoch has."""
+    if "epochs_trained" in config:
+        return float(config["epochs_trained"])
+    batch_size = config.get("train_config", {}).get("batch_size")
+    images, steps = config.get("train_images"), config.get("steps")
+    if not (batch_size and images and steps is not None) or images < batch_size:
+        return None
+    return steps / (images // batch_size)
 
 
 def run_actions(info: RunInfo) -> None:
@@ -221,6 +274,10 @@ def run_actions(info: RunInfo) -> None:
             st.error(describe_error(error, "Deleting the run"))
         else:
             st.rerun()
+    if info.config.get("train_images"):
+        held_out = info.config.get("validation_images") or 0
+        st.caption(f"{info.run_id}: {info.config['train_images'] + held_out:,} images chosen, "
+                   f"{info.config['train_images']:,} trained on, {held_out:,} held out to validate.")
     tuned = info.config.get("fine_tuning")
     if tuned:
         st.caption(f"This run fine-tuned {tuned['base_run']} on the collection '{tuned['collection']}' "

@@ -5,7 +5,7 @@ from typing import Any
 
 import streamlit as st
 
-from webapp.config import MODEL_NAMES, OPTIMIZERS, PRECISIONS, TrainConfig
+from webapp.config import FULL_TRAINING_SET, MODEL_NAMES, OPTIMIZERS, PRECISIONS, TrainConfig
 from webapp.networks_info import MODEL_LABELS
 from webapp.ui.state import AUGMENT_PIPELINE_KEY, preset
 
@@ -21,18 +21,36 @@ AUGMENTATION_CHOICES = {
     "digits": "Digits preset: small turns, shifts and zooms, elastic, dropout",
     "page": "The pipeline built on the Augment page",
     "file": "A pipeline file (YAML or JSON)",
+    "job": "The pipeline of the run shown above",
 }
 
 
-def augmentation_picker() -> tuple[dict[str, Any] | None, str | None]:
+def _choice_for(pipeline: dict[str, Any] | None, from_page: dict[str, Any] | None) -> str:
+    """The picker's choice that gives this pipeline back: none, a preset, the Augment page's, or the job's own."""
+    if pipeline is None:
+        return "none"
+    from webapp.augment import pipeline_to_dict, preset_pipeline
+
+    for name in ("seed", "digits"):
+        if pipeline_to_dict(preset_pipeline(name)) == pipeline:
+            return name
+    return "page" if pipeline == from_page else "job"
+
+
+def augmentation_picker(initial: TrainConfig | None = None) -> tuple[dict[str, Any] | None, str | None]:
     """Which Albumentations pipeline augments the training images (validation and test never are):
-    (the pipeline in Albumentations' serialised form or None, a problem sentence or None)."""
+    (the pipeline in Albumentations' serialised form or None, a problem sentence or None).
+
+    `initial` (the config of the job shown on the page) picks the choice that gives its pipeline back."""
     from_page = st.session_state.get(AUGMENT_PIPELINE_KEY)
-    choices = [name for name in AUGMENTATION_CHOICES if name != "page" or from_page]
+    from_job = initial.pipeline if initial is not None else None
+    job_choice = _choice_for(from_job, from_page) if initial is not None else None
+    choices = [name for name in AUGMENTATION_CHOICES
+               if (name != "page" or from_page) and (name != "job" or job_choice == "job")]
     left, right = st.columns([1, 2])
     choice = left.selectbox(
         "Augmentation", choices, format_func=AUGMENTATION_CHOICES.get,
-        index=choices.index(preset("augment", choices, "page" if from_page else "none")),
+        index=choices.index(job_choice or preset("augment", choices, "page" if from_page else "none")),
         help="Applied on the fly to the training images only, differently in every epoch. Build your own on the "
              "Augment page. Compare a run with and without it in 'Saved runs' below.")
     if choice == "none":
@@ -43,6 +61,8 @@ def augmentation_picker() -> tuple[dict[str, Any] | None, str | None]:
     try:
         if choice == "page":
             pipeline = from_page
+        elif choice == "job":
+            pipeline = from_job
         elif choice == "file":
             upload = right.file_uploader("Pipeline file", type=["yaml", "yml", "json"],
                                          help="A pipeline exported from the Augment page or saved with A.save.")
@@ -58,33 +78,49 @@ def augmentation_picker() -> tuple[dict[str, Any] | None, str | None]:
     return pipeline, None
 
 
-def train_controls(key: str = "train", pipeline: dict[str, Any] | None = None) -> tuple[TrainConfig | None, str | None, bool]:
-    """The training form: (config or None, problem sentence or None, submitted)."""
-    defaults = TrainConfig()
+def train_controls(key: str = "train", pipeline: dict[str, Any] | None = None,
+                   initial: TrainConfig | None = None) -> tuple[TrainConfig | None, str | None, bool]:
+    """The training form: (config or None, problem sentence or None, submitted).
+
+    The form starts from `initial` (the job shown on the page, so a reopened job link shows its settings),
+    else from the URL's presets and the lab's defaults."""
+    lab = TrainConfig()
+    defaults = initial or lab
+
+    def start(name: str, allowed: list[Any], job_value: Any, lab_value: Any) -> Any:
+        """The job's value where the form offers it, else the URL's preset, else the lab's default."""
+        offered = all(item in allowed for item in job_value) if isinstance(job_value, list) else job_value in allowed
+        return job_value if initial is not None and offered else preset(name, allowed, lab_value)
+
     with st.form(key=f"{key}_form", border=True):
         left, middle, right = st.columns(3)
         models = left.multiselect(
-            "Models", MODEL_NAMES, default=preset("models", list(MODEL_NAMES), list(defaults.models)), format_func=lambda name: MODEL_LABELS[name],
+            "Models", MODEL_NAMES, default=start("models", list(MODEL_NAMES), list(defaults.models), list(lab.models)),
+            format_func=lambda name: MODEL_LABELS[name],
             help="Pick two or more to race them: they see the same batches in the same order.")
         subset = left.select_slider(
-            "Training images", SUBSET_CHOICES, value=preset("images", SUBSET_CHOICES, 60_000),
+            "Training images", SUBSET_CHOICES,
+            value=start("images", SUBSET_CHOICES, defaults.subset or FULL_TRAINING_SET, FULL_TRAINING_SET),
             help="How many of the 60,000 MNIST training images to use (1/12 of them is held out for validation). "
                  "Fewer images train faster on a CPU but generalise less.")
-        epochs = middle.slider("Epochs", 1, 20, preset("epochs", EPOCH_CHOICES, defaults.epochs), help="Passes over the training images.")
+        epochs = middle.slider("Epochs", 1, 20, start("epochs", EPOCH_CHOICES, defaults.epochs, lab.epochs),
+                               help="Passes over the training images.")
         batch_size = middle.select_slider(
-            "Batch size", BATCH_CHOICES, value=preset("batch", BATCH_CHOICES, defaults.batch_size),
+            "Batch size", BATCH_CHOICES, value=start("batch", BATCH_CHOICES, defaults.batch_size, lab.batch_size),
             help="Images per weight update. Larger batches use the hardware better but update less often.")
         optimizer = middle.selectbox(
-            "Optimizer", OPTIMIZERS, index=OPTIMIZERS.index(preset("optimizer", list(OPTIMIZERS), defaults.optimizer)),
+            "Optimizer", OPTIMIZERS,
+            index=OPTIMIZERS.index(start("optimizer", list(OPTIMIZERS), defaults.optimizer, lab.optimizer)),
             help="adam adapts a step size per weight; rmsprop is the original tutorial's choice; sgd is the plain baseline.")
         learning_rate = right.select_slider(
-            "Learning rate", RATE_CHOICES, value=preset("lr", RATE_CHOICES, defaults.learning_rate),
+            "Learning rate", RATE_CHOICES, value=start("lr", RATE_CHOICES, defaults.learning_rate, lab.learning_rate),
             help="Step size of each update. Too high and the loss jumps about; too low and learning crawls.")
-        dropout = right.slider("Dropout", 0.0, 0.8, defaults.dropout, 0.05,
+        dropout = right.slider("Dropout", 0.0, 0.8, min(defaults.dropout, 0.8), 0.05,
                                help="Fraction of hidden dense units switched off at random in each training step.")
         batch_norm = right.toggle("Batch normalization", defaults.batch_norm,
                                   help="Normalise each layer's outputs per batch before the activation.")
-        seed = right.number_input("Seed", 0, 2**31 - 1, defaults.seed, help="Same seed, same data order and starting weights.")
+        seed = right.number_input("Seed", 0, 2**31 - 1, int(defaults.seed),
+                                  help="Same seed, same data order and starting weights.")
         precision = left.selectbox(
             "Precision", PRECISIONS, index=PRECISIONS.index(defaults.precision),
             help="auto computes in bfloat16 (weights stay float32) where the processor or GPU does it natively, "
@@ -93,7 +129,7 @@ def train_controls(key: str = "train", pipeline: dict[str, Any] | None = None) -
                                           help="Queue the job; it starts as soon as the machine is free.")
     try:
         config = TrainConfig(models=tuple(models), epochs=epochs, batch_size=batch_size,
-                             subset=0 if subset == 60_000 else subset, seed=int(seed), optimizer=optimizer,
+                             subset=0 if subset == FULL_TRAINING_SET else subset, seed=int(seed), optimizer=optimizer,
                              learning_rate=learning_rate, dropout=dropout, batch_norm=batch_norm,
                              precision=precision, pipeline=pipeline)
     except ValueError as problem:
