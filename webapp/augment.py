@@ -30,6 +30,7 @@ import numpy as np  # noqa: E402
 import yaml  # noqa: E402
 
 from webapp.augment_registry import CHOICE, REGISTRY, SIZE_LIMIT, Control, TransformSpec  # noqa: E402
+from webapp.files import FileLimitError, read_file_capped  # noqa: E402
 
 MAX_FILE_BYTES = 1_000_000
 MAX_TRANSFORMS = 32
@@ -388,13 +389,10 @@ def _read_text(source: bytes | str | Path) -> tuple[str, str]:
     if isinstance(source, (str, Path)):
         path = Path(source)
         suffix = path.suffix.lower()
-        if path.is_dir():
-            raise PipelineError("That is a folder, not a pipeline file.")
-        if not path.is_file():
-            raise PipelineError("The pipeline file does not exist.")
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise PipelineError(f"The pipeline file is over {MAX_FILE_BYTES // 1_000_000} MB; a pipeline is a few kB.")
-        source = path.read_bytes()
+        try:  # a regular file only, its size capped before reading (never /dev/zero or a pipe)
+            source = read_file_capped(path, MAX_FILE_BYTES + 1, what="pipeline file")
+        except FileLimitError as error:
+            raise PipelineError(str(error)) from None
     if len(source) > MAX_FILE_BYTES:
         raise PipelineError(f"The pipeline file is over {MAX_FILE_BYTES // 1_000_000} MB; a pipeline is a few kB.")
     try:

@@ -16,6 +16,7 @@ import numpy as np
 from PIL import Image
 
 from webapp.augment import PipelineError, pipeline_from_dict
+from webapp.files import MAX_FILE_BYTES
 from webapp.images import load_image, load_image_file
 from webapp.stages import photo_pixels
 
@@ -77,9 +78,11 @@ def photo_array(image: Image.Image) -> np.ndarray:
     return pixels[:, :, 0] if pixels.shape[2] == 1 else pixels
 
 
-def read_photo(source: bytes | str | Path, max_side: int | None = PREVIEW_MAX_SIDE) -> np.ndarray:
-    """A photo through the one safe loader (bytes of an upload, or a path a user typed)."""
-    image = load_image(source, max_side=max_side) if isinstance(source, bytes) else load_image_file(source, max_side=max_side)
+def read_photo(source: bytes | str | Path, max_side: int | None = PREVIEW_MAX_SIDE,
+               max_bytes: int = MAX_FILE_BYTES) -> np.ndarray:
+    """A photo through the one safe loader (bytes of an upload, or a path a user typed, of at most `max_bytes`)."""
+    image = (load_image(source, max_side=max_side) if isinstance(source, bytes)
+             else load_image_file(source, max_side=max_side, max_bytes=max_bytes))
     return photo_array(image)
 
 

@@ -347,6 +347,64 @@ def stages_benchmark(runs: int = 7, width: int = 4000, height: int = 3000, log: 
     return report
 
 
+def stages_memory_benchmark(side: int = 7000, log: Log = print) -> dict[str, Any]:
+    """Peak memory for a side x side PNG of one grey level (49 MP at 7000, about 60 KB on disk), each in a fresh
+    process: `python -m webapp stages --grayscale` at full resolution, and the page's path (the custom 3x3 grid,
+    grayscale, within the page's memory budget), measured above that process's memory once warmed up."""
+    import json
+    import tempfile
+
+    from PIL import Image
+
+    from webapp.stages import PAGE_MEMORY_BUDGET
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "grey.png")
+        Image.new("L", (side, side), 128).save(path)
+        command = [sys.executable, "-m", "webapp", "stages", path, "--grayscale", "--json"]
+        cli = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(cli.pid, 0)
+        cli_peak = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
+        log(f"CLI stages on a {side}x{side} grey PNG: peak {cli_peak / 1e9:.2f} GB (exit {os.waitstatus_to_exitcode(status)})")
+        probe = subprocess.run([sys.executable, "-c", f"from webapp.bench import page_memory_probe; page_memory_probe({path!r})"],
+                               cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
+        page = json.loads(probe.stdout.strip().splitlines()[-1])
+        log(f"page path: {page['page_peak_bytes'] / 1e6:.0f} MB at its peak, {page['page_retained_bytes'] / 1e6:.0f} MB "
+            f"kept after it, working at {page['worked_shape']}")
+    return {"memory_photo": f"{side}x{side} grey PNG", "cli_peak_bytes": cli_peak, "cli_peak_goal_bytes": 3_000_000_000,
+            "page_budget_bytes": PAGE_MEMORY_BUDGET, **page}
+
+
+def page_memory_probe(path: str) -> None:
+    """Run in its own process by `stages_memory_benchmark`: one JSON line with the page path's memory."""
+    import json
+
+    from webapp.device import import_backend_quietly
+
+    import_backend_quietly()
+    from webapp.memory import peak_bytes, release_freed_memory, resident_bytes
+    from webapp.stage_images import view_of
+    from webapp.stages import PAGE_MEMORY_BUDGET, KernelChoice, StageConfig, process_photo
+
+    choice = KernelChoice(source="custom", grid=((1, 0, 1), (0, 1, 0), (1, 0, 1)))
+    with open(path, "rb") as file:
+        photo = file.read()
+
+    def page(data: bytes) -> tuple[int, ...]:
+        processed = process_photo(data, choice, StageConfig(), grayscale=True, memory_budget=PAGE_MEMORY_BUDGET)
+        view_of(processed)
+        shape = processed.result.input.shape
+        del processed
+        release_freed_memory()
+        return shape
+
+    page(synthetic_photo_jpeg(400, 300))  # warm up TensorFlow's kernels
+    base = resident_bytes() or 0
+    shape = page(photo)
+    print(json.dumps({"page_peak_bytes": (peak_bytes() or 0) - base, "page_retained_bytes": (resident_bytes() or 0) - base,
+                      "worked_shape": "x".join(map(str, shape))}))
+
+
 # -- bench augment -------------------------------------------------------------------------------
 @contextlib.contextmanager
 def one_cpu_core() -> Iterator[int | None]:

@@ -43,6 +43,14 @@ def positive_int(text: str) -> int:
     return value
 
 
+def add_max_bytes(parser: argparse.ArgumentParser) -> None:
+    """Every file the CLI reads is capped before reading, at the upload limit unless raised here."""
+    from webapp.files import MAX_FILE_BYTES
+
+    parser.add_argument("--max-bytes", type=positive_int, default=MAX_FILE_BYTES, metavar="N",
+                        help=f"largest file to read, in bytes (default {MAX_FILE_BYTES:,}, as for uploads)")
+
+
 # -- train -------------------------------------------------------------------------------------------
 def name_list(allowed: tuple[str, ...], noun: str) -> Callable[[str], tuple[str, ...]]:
     """An argparse type for a comma list of names, each one of `allowed`."""
@@ -96,31 +104,45 @@ def run_train(args: argparse.Namespace) -> int:
     from webapp.device import import_backend_quietly
 
     import_backend_quietly()
-    from webapp.jobs import Job, execute
-    from webapp.store import RunStore, promote_to_default
+    from webapp.errors import describe_error
+    from webapp.jobs import Job, PartialSaveError, execute
+    from webapp.store import RunStore
 
     store = RunStore()
     job = Job(config=config, owner="cli")
-    with ProgressBar(job):
-        runs = execute(job, store)
+    try:
+        with ProgressBar(job):
+            runs = execute(job, store)
+    except PartialSaveError as error:  # report what was saved, then the failure
+        for info in error.saved:
+            report_saved_run(args, store, info)
+        say(describe_error(error, "Saving"))
+        return EXIT_FAILED
     for info in runs:
-        if args.save_default:
-            promote_to_default(store, info.run_id)
-        report = {
-            "run_id": info.run_id, "model": info.model_name, "status": info.config["status"],
-            "test_accuracy": info.config["test_accuracy"], "test_loss": info.config["test_loss"],
-            "epoch_seconds": info.config["epoch_seconds"], "compute_seconds": info.config["compute_seconds"],
-            "warmup_seconds": info.config["warmup_seconds"],  # the first batch's tracing, not in compute_seconds
-            "device": info.config["device"], "precision": info.config["precision"],
-            "params": info.config["params"], "augmentation": info.config.get("augmentation"),
-            "run_dir": str(info.path),
-        }
-        if args.json:
-            emit(report)
-        else:
-            print(f"{short_name(info.model_name):6} test accuracy {report['test_accuracy']:.2%}  "
-                  f"loss {report['test_loss']:.4f}  saved as {info.run_id}")
+        report_saved_run(args, store, info)
     return EXIT_OK
+
+
+def report_saved_run(args: argparse.Namespace, store: Any, info: Any) -> None:
+    """One saved run: a JSON line or a readable line (installed as the default too with --save-default)."""
+    from webapp.store import promote_to_default
+
+    if args.save_default:
+        promote_to_default(store, info.run_id)
+    report = {
+        "run_id": info.run_id, "model": info.model_name, "status": info.config["status"],
+        "test_accuracy": info.config["test_accuracy"], "test_loss": info.config["test_loss"],
+        "epoch_seconds": info.config["epoch_seconds"], "compute_seconds": info.config["compute_seconds"],
+        "warmup_seconds": info.config["warmup_seconds"],  # the first batch's tracing, not in compute_seconds
+        "device": info.config["device"], "precision": info.config["precision"],
+        "params": info.config["params"], "augmentation": info.config.get("augmentation"),
+        "run_dir": str(info.path),
+    }
+    if args.json:
+        emit(report)
+    else:
+        print(f"{short_name(info.model_name):6} test accuracy {report['test_accuracy']:.2%}  "
+              f"loss {report['test_loss']:.4f}  saved as {info.run_id}")
 
 
 class ProgressBar:
@@ -202,6 +224,7 @@ def add_predict_parser(commands: argparse._SubParsersAction) -> None:
                                  description="Each image is prepared the way MNIST was made (20x20 box, centre of mass).")
     parser.add_argument("files", nargs="+", metavar="FILE", help="images of one handwritten digit each")
     parser.add_argument("--models", default="dnn,cnn", help="comma list of dnn, cnn, lenet or run ids (default dnn,cnn)")
+    add_max_bytes(parser)
     parser.add_argument("--json", action="store_true", help="JSON Lines on stdout")
     parser.set_defaults(handler=run_predict, parser=parser)
 
@@ -225,7 +248,7 @@ def run_predict(args: argparse.Namespace) -> int:
     models = {name: store.load_model(info.run_id) for name, info in runs.items()}
     failed = 0
     for path in args.files:
-        result = predict_file(path, models)
+        result = predict_file(path, models, max_bytes=args.max_bytes)
         failed += "error" in result
         if args.json:
             emit(result)
@@ -325,6 +348,7 @@ def add_stages_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--batch-size", type=int, default=1, help="images per batch for the memory estimate")
     parser.add_argument("--save-npz", metavar="OUT.npz", help="write float32 arrays input, conv, relu, pool")
     parser.add_argument("--save-png", metavar="OUT.png", help="write the feature-map grid")
+    add_max_bytes(parser)
     parser.add_argument("--json", action="store_true", help="one JSON line on stdout")
     parser.set_defaults(handler=run_stages, parser=parser)
 
@@ -356,6 +380,7 @@ def run_stages(args: argparse.Namespace) -> int:
     from webapp.stages import process_photo, report
 
     processed = process_photo(args.image, choice, config, grayscale=args.grayscale, keep_alpha=args.keep_alpha,
+                              max_bytes=args.max_bytes,
                               load_model=lambda name: store.load_model(store.resolve(name).run_id))
     if args.save_npz:
         np.savez_compressed(args.save_npz, **processed.result.arrays())
@@ -396,6 +421,7 @@ def add_augment_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the pipeline's random draws")
     parser.add_argument("--out", metavar="GRID.png", help="write the samples side by side as a PNG")
     parser.add_argument("--save-npz", metavar="OUT.npz", help="write `images`, an (n, H, W, C) uint8 array")
+    add_max_bytes(parser)
     parser.add_argument("--json", action="store_true", help="one JSON line on stdout")
     parser.set_defaults(handler=run_augment, parser=parser)
 
@@ -411,7 +437,7 @@ def run_augment(args: argparse.Namespace) -> int:
     from webapp.augment_preview import augment_samples, grid_png, read_photo, stacked
 
     data = read_pipeline_file(args.pipeline)
-    photo = read_photo(args.image, max_side=None)
+    photo = read_photo(args.image, max_side=None, max_bytes=args.max_bytes)
     data = sized_for(data, photo.shape)  # a target size (RandomResizedCrop's) follows the image
     samples = augment_samples(data, [photo] * args.count, args.seed)
     images = [sample.image for sample in samples]
@@ -449,8 +475,11 @@ def add_bench_parser(commands: argparse._SubParsersAction) -> None:
     predict.add_argument("--runs", type=positive_int, default=50, help="timed runs after the warm-up (median reported)")
     predict.add_argument("--json", action="store_true")
     predict.set_defaults(handler=run_bench_predict)
-    stages = benches.add_parser("stages", help="seconds for a 12 MP photo through conv (4 filters 3x3), ReLU and 2x2 max pool")
+    stages = benches.add_parser("stages", help="seconds for a 12 MP photo through conv (4 filters 3x3), ReLU and 2x2 max pool, "
+                                                   "and the peak memory for a 49 MP one")
     stages.add_argument("--runs", type=positive_int, default=7, help="timed runs after a warm-up (median reported)")
+    stages.add_argument("--no-memory", dest="memory", action="store_false",
+                        help="skip the peak-memory measurement (a 49 MP photo through the CLI and the page's path)")
     stages.add_argument("--json", action="store_true")
     stages.set_defaults(handler=run_bench_stages)
     startup = benches.add_parser("startup", help="seconds from server start to the Home page shown")
@@ -500,10 +529,16 @@ def run_bench_stages(args: argparse.Namespace) -> int:
     import_backend_quietly()
     from webapp import bench
 
-    return show_report(args, bench.stages_benchmark(runs=max(3, args.runs), log=say), lambda report: (
+    report = bench.stages_benchmark(runs=max(3, args.runs), log=say)
+    if args.memory:
+        report.update(bench.stages_memory_benchmark(log=say))
+    return show_report(args, report, lambda report: (
         f"{report['megapixels']:.0f} MP photo through conv + ReLU + pool on {report['device']}: "
         f"{report['stages_median_seconds']:.2f} s (median of {report['runs']}; goal {report['goal_seconds']:.0f} s); "
-        f"JPEG decoding: {report['decode_median_seconds']:.2f} s"))
+        f"JPEG decoding: {report['decode_median_seconds']:.2f} s" + (
+            f"; peak memory for a {report['memory_photo']}: CLI {report['cli_peak_bytes'] / 1e9:.2f} GB (goal "
+            f"{report['cli_peak_goal_bytes'] / 1e9:.0f} GB), page {report['page_peak_bytes'] / 1e6:.0f} MB (budget "
+            f"{report['page_budget_bytes'] / 1e6:.0f} MB)" if "cli_peak_bytes" in report else "")))
 
 
 def show_report(args: argparse.Namespace, report: dict[str, Any], as_text: Callable[[dict[str, Any]], str]) -> int:
@@ -575,6 +610,6 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:  # the contract: one sentence, never a traceback
         from webapp.errors import describe_error
 
-        say(describe_error(error, doing=f"The {args.command} command"))
+        say(describe_error(error, doing=f"The {args.command} command", show_paths=True))
         return EXIT_FAILED
     return EXIT_FAILED

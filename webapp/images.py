@@ -1,8 +1,8 @@
 """The one safe image loader every page and command uses: bytes or a path in, a plain Pillow image out.
 
-It applies EXIF orientation, reduces every mode to L, RGB or RGBA (P, LA, CMYK, 16-bit, float...), takes
-the first frame of animations, and refuses empty, truncated, non-image and oversized files (decompression
-bombs included) with one clear sentence.
+It reads only the five documented formats (PNG, JPEG, WebP, BMP, GIF), applies EXIF orientation, reduces
+every mode to L, RGB or RGBA (P, LA, CMYK, 16-bit, float...), takes the first frame of animations, and refuses
+empty, truncated, non-image and oversized files (decompression bombs included) with one clear sentence.
 """
 from __future__ import annotations
 
@@ -13,8 +13,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from webapp.files import MAX_FILE_BYTES, FileLimitError, read_file_capped
+
 MAX_PIXELS = 50_000_000
 SUPPORTED = "PNG, JPEG, WebP, BMP or GIF"
+FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "GIF")  # Pillow's names; only these decoders are ever tried
 
 
 class ImageError(ValueError):
@@ -23,13 +26,13 @@ class ImageError(ValueError):
 
 def load_image(source: bytes | str | Path, *, max_pixels: int = MAX_PIXELS, max_side: int | None = None) -> Image.Image:
     """Decode safely. `max_side` lets JPEG decode at a reduced scale (a 24 MP photo in a fraction of the time)."""
-    data = Path(source).read_bytes() if isinstance(source, (str, Path)) else bytes(source)
+    data = read_file_capped(source, what="image file") if isinstance(source, (str, Path)) else bytes(source)
     if not data:
         raise ImageError("The file is empty.")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
+            image = Image.open(io.BytesIO(data), formats=FORMATS)  # TIFF, ICO, PSD...: refused as documented
             width, height = image.size
             if width * height > max_pixels:
                 raise ImageError(f"The image is {width}x{height} pixels ({width * height / 1e6:.0f} megapixels); "
@@ -53,14 +56,14 @@ def load_image(source: bytes | str | Path, *, max_pixels: int = MAX_PIXELS, max_
     return image
 
 
-def load_image_file(path: str | Path, **limits: int | None) -> Image.Image:
-    """`load_image` for a path a user typed: a missing file or a folder gets one sentence too."""
+def load_image_file(path: str | Path, *, max_bytes: int = MAX_FILE_BYTES, **limits: int | None) -> Image.Image:
+    """`load_image` for a path a user typed: only a regular file of at most `max_bytes` is read (a device
+    such as /dev/zero, a pipe or a huge file gets one sentence, as a missing file or a folder does)."""
     try:
-        return load_image(Path(path), **limits)
-    except FileNotFoundError:
-        raise ImageError("The file does not exist.") from None
-    except IsADirectoryError:
-        raise ImageError("That is a folder, not an image file.") from None
+        data = read_file_capped(path, max_bytes, what="image file")
+    except FileLimitError as error:
+        raise ImageError(str(error).replace("The image file does not exist.", "The file does not exist.")) from None
+    return load_image(data, **limits)
 
 
 def to_standard_mode(image: Image.Image) -> Image.Image:

@@ -29,6 +29,14 @@ MAX_WAITING_VARIABLE = "CONVNET_LAB_MAX_WAITING"
 DEFAULT_MAX_WAITING = 30
 
 
+class PartialSaveError(RuntimeError):
+    """Saving stopped part-way: `saved` lists the runs that were saved before it failed."""
+
+    def __init__(self, message: str, saved: list[RunInfo]) -> None:
+        super().__init__(message)
+        self.saved = saved
+
+
 class QueueFullError(RuntimeError):
     """This visitor already has a job waiting or running, or the whole lab's queue is full."""
 
@@ -109,7 +117,14 @@ def execute(job: Job, store: RunStore, *, device_type: str = "GPU",
 
             config["augmentation"] = describe_pipeline(job.config.pipeline)
         history = {key: curves[key] for key in ("batches", "validations", "epoch_seconds")}
-        saved.append(store.save(new_run_id(result.name), result.model, config, history, result.test_predictions))
+        try:
+            saved.append(store.save(new_run_id(result.name), result.model, config, history, result.test_predictions))
+        except Exception as error:
+            if not saved:
+                raise
+            kept = ", ".join(info.run_id for info in saved)  # one sentence that also says what was kept
+            raise PartialSaveError(f"{describe_error(error, 'Saving').rstrip('.')} (the {result.name} model); "
+                                   f"saved before that: {kept}.", saved) from None
     return saved
 
 

@@ -145,7 +145,11 @@ class Collection:
         sample_id = f"{time.strftime('%Y%m%d-%H%M%S', time.localtime(now))}-{int(now % 1 * 1e6):06d}-{secrets.token_hex(2)}"
         sample = Sample(sample_id, int(label), folder / f"{sample_id}.png")
         _write_png(sample.drawing_path, np.asarray(drawing))
-        _write_png(sample.path, np.clip(digit, 0, 255))
+        try:
+            _write_png(sample.path, np.clip(digit, 0, 255))
+        except BaseException:
+            sample.drawing_path.unlink(missing_ok=True)  # no half a sample left behind
+            raise
         return sample
 
     def samples(self) -> list[Sample]:

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from webapp.digits import to_mnist
+from webapp.files import MAX_FILE_BYTES
 from webapp.images import ImageError, load_image_file, to_array
 
 DECODE_MAX_SIDE = 2000  # a digit needs no more; big phone photos decode at reduced scale
@@ -36,10 +37,10 @@ def classify(models: dict[str, Any], digit: np.ndarray) -> dict[str, Prediction]
     return predictions
 
 
-def predict_file(path: str | Path, models: dict[str, Any]) -> dict[str, Any]:
+def predict_file(path: str | Path, models: dict[str, Any], max_bytes: int = MAX_FILE_BYTES) -> dict[str, Any]:
     """One JSON-ready result per file: the predictions, or one readable sentence saying why not."""
     try:
-        pixels = to_array(load_image_file(path, max_side=DECODE_MAX_SIDE))
+        pixels = to_array(load_image_file(path, max_side=DECODE_MAX_SIDE, max_bytes=max_bytes))
     except ImageError as error:
         return {"file": str(path), "error": str(error)}
     prepared = to_mnist(pixels)

@@ -113,7 +113,7 @@ def stage_tiles(processed: Processed, side: int = TILE_SIDE) -> dict[str, list[T
 
         # the share of negatives and zeros in words, so the sign reads without the colours; values within
         # float rounding of zero count as zero
-        zero = 1e-6 * max(float(np.abs(conv).max()), 1.0)
+        zero = 1e-6 * max(float(conv.max()), -float(conv.min()), 1.0)  # max |x| without a full-size copy
         captions = {"conv": f"{name}: {format_measured(float(conv.min()))} to {format_measured(float(conv.max()))}, {np.mean(conv < -zero):.0%} negative",
                     "relu": f"{name}: {np.mean(relu <= zero):.0%} zeros", "pool": f"{name}: up to {format_measured(float(pool.max()))}"}
         for stage, caption in captions.items():
@@ -167,6 +167,7 @@ class StagesView:
     headings: dict[str, str]
     bank: FilterBank
     spread_over_channels: bool  # one 2-D kernel applied to every colour channel and summed
+    reduced_from: tuple[int, int] | None = None  # the photo's own (height, width) when a smaller copy was used
 
     def png(self) -> bytes:
         return grid_png(self.tiles, self.headings)
@@ -175,4 +176,5 @@ class StagesView:
 def view_of(processed: Processed, side: int = TILE_SIDE) -> StagesView:
     """Shrink a processed photo to what is shown."""
     return StagesView(processed.plan, processed.result.shapes(), stage_tiles(processed, side),
-                      stage_headings(processed), processed.bank, processed.spread_over_channels)
+                      stage_headings(processed), processed.bank, processed.spread_over_channels,
+                      processed.reduced_from)

@@ -1,12 +1,14 @@
 """CNN stages on any photo: convolution, ReLU and pooling with TensorFlow's semantics, and the numbers behind them.
 
-Pure functions, NumPy in and NumPy out. The convolution and pooling go through `keras.ops` (which is
-`tf.nn.convolution` / `tf.nn.pool` on the TensorFlow backend: cross-correlation, no kernel flip, TensorFlow's
-SAME padding), so they run on the GPU when there is one. The page and `python -m webapp stages` call the same
+Pure functions, NumPy in and NumPy out. The convolution goes through `keras.ops` (which is
+`tf.nn.convolution` on the TensorFlow backend: cross-correlation, no kernel flip, TensorFlow's SAME padding),
+so it runs on the GPU when there is one; a photo's pooling is `tf.nn.pool`'s, done in NumPy (`pool_values`,
+checked against `pool2d`). The page and `python -m webapp stages` call the same
 functions. The worked examples and the shape, parameter and memory formulas reproduce the seed tutorials' numbers.
 """
 from __future__ import annotations
 
+import io
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -16,11 +18,14 @@ from typing import Any, Callable, Sequence
 import numpy as np
 from PIL import Image
 
+from webapp.files import MAX_FILE_BYTES, FileLimitError, read_file_capped
 from webapp.formulas import filter_params, format_bytes, format_exact
 from webapp.images import load_image, load_image_file
 from webapp.paths import SAMPLES_DIR
 
 PAGE_VALUE_LIMIT = 50_000_000  # values per stage the page computes; the CLI has no such limit
+PAGE_MEMORY_BUDGET = 300_000_000  # bytes one photo's stages may take on a page; larger photos are shrunk first
+CHUNK_VALUES = 8_000_000  # convolution outputs per trip through the device (32 MB of float32)
 POOL_TYPES = ("max", "avg")
 PADDING_MODES = ("same", "valid")
 POOL_PADDINGS = ("valid", "same")  # pooling: VALID drops windows that do not fit, SAME pads to ceil(W / S)
@@ -178,14 +183,20 @@ def model_bank(model: Any, count: int | None = None) -> FilterBank:
                    None if bias is None else bias[:count])
 
 
-def file_bank(path: str | Path) -> FilterBank:
-    """Filters from a `.npy` file of shape (F, F, C_in, K), TensorFlow's HWIO layout."""
+def file_bank(path: str | Path, max_bytes: int = MAX_FILE_BYTES) -> FilterBank:
+    """Filters from a `.npy` file of shape (F, F, C_in, K), TensorFlow's HWIO layout (a regular file of at most
+    `max_bytes`, read before it is parsed)."""
     try:
-        weights = np.load(Path(path), allow_pickle=False)
-    except FileNotFoundError:
-        raise StageError(f"The kernel file {path} does not exist.") from None
-    except (OSError, ValueError):
+        data = read_file_capped(path, max_bytes, what="kernel file")
+    except FileLimitError as error:
+        raise StageError(str(error).replace("The kernel file does", f"The kernel file {path} does")) from None
+    try:
+        weights = np.load(io.BytesIO(data), allow_pickle=False)
+    except (OSError, ValueError, EOFError):
         raise StageError(f"The kernel file {path} is not a NumPy .npy array.") from None
+    if not isinstance(weights, np.ndarray) or np.iscomplexobj(weights):
+        raise StageError("The kernel file must hold real numbers; complex weights are refused, not cut to their "
+                         "real part.")
     if weights.ndim != 4 or weights.shape[0] != weights.shape[1] or not weights.size:
         raise StageError(f"The kernel file holds an array of shape {weights.shape}; it must be (F, F, C_in, K) "
                          "with square F x F kernels.")
@@ -234,7 +245,8 @@ def _is_square_grid(grid: Any) -> bool:
             and bool(np.all(np.abs(rows) <= MAX_WEIGHT)))
 
 
-def build_bank(choice: KernelChoice, channels: int, load_model: Callable[[str], Any] | None = None) -> FilterBank:
+def build_bank(choice: KernelChoice, channels: int, load_model: Callable[[str], Any] | None = None,
+               max_bytes: int = MAX_FILE_BYTES) -> FilterBank:
     """The filters `choice` names, for an input of `channels` channels (`load_model` only for trained filters)."""
     if choice.source == "library":
         return library_bank(choice.names, choice.size)
@@ -246,7 +258,7 @@ def build_bank(choice: KernelChoice, channels: int, load_model: Callable[[str], 
         return model_bank(load_model(choice.run), choice.count)
     if choice.source == "custom":
         return bank_of(np.asarray(choice.grid, np.float32)[:, :, None], ["custom"])
-    return file_bank(choice.path)
+    return file_bank(choice.path, max_bytes)
 
 
 def match_channels(pixels: np.ndarray, bank: FilterBank) -> tuple[np.ndarray, FilterBank]:
@@ -288,10 +300,10 @@ def photo_pixels(image: Image.Image, grayscale: bool = False, keep_alpha: bool =
     return pixels[:, :, None] if pixels.ndim == 2 else pixels
 
 
-def read_photo(source: bytes | str | Path, grayscale: bool = False, keep_alpha: bool = False) -> np.ndarray:
-    """Decode through the one safe loader (bytes from an upload, or a path given by a user)."""
-    return photo_pixels(load_image(source) if isinstance(source, bytes) else load_image_file(source), grayscale,
-                        keep_alpha)
+def read_photo(source: bytes | str | Path, grayscale: bool = False, keep_alpha: bool = False,
+               max_bytes: int = MAX_FILE_BYTES) -> np.ndarray:
+    """Decode through the one safe loader (bytes from an upload, or a path given by a user, capped at `max_bytes`)."""
+    return photo_pixels(open_photo(source, max_bytes), grayscale, keep_alpha)
 
 
 # -- shapes --------------------------------------------------------------------------------------------
@@ -571,19 +583,100 @@ def pool2d(batch: Any, kind: str, size: int, stride: int, padding: str = "valid"
     return pool(batch, size, strides=stride, padding=padding, data_format="channels_last")
 
 
-def run_stages(pixels: np.ndarray, bank: FilterBank, config: StageConfig) -> StageResult:
-    """Conv (plus each filter's bias), ReLU and pooling on one (H, W, C) image at full resolution.
-    uint8 pixels are scaled to [0, 1] on the device."""
+def run_stages(pixels: np.ndarray, bank: FilterBank, config: StageConfig,
+               chunk_values: int = CHUNK_VALUES) -> StageResult:
+    """Conv (plus each filter's bias), ReLU and pooling on one (H, W, C) image at full resolution; uint8 pixels
+    are scaled to [0, 1]. The convolution goes through the device in bands of output rows (at most
+    `chunk_values` values each), written into arrays allocated once, so the peak memory stays close to the
+    result's own size: a 49 MP photo would otherwise need several copies of every stage at once."""
+    plan = plan_stages(pixels.shape, bank.size, bank.count, config)
+    inputs = pixels.astype(np.float32, copy=pixels.dtype != np.float32)
+    if pixels.dtype == np.uint8:
+        inputs /= 255.0
+    conv = np.empty(plan.shapes["conv"], np.float32)
+    rows, cols = plan.conv.rows, plan.conv.cols
+    band = max(1, chunk_values // max(1, cols.out * bank.count))
+    for first in range(0, rows.out, band):
+        last = min(rows.out, first + band)
+        conv[first:last] = _conv_band(inputs, bank.weights, rows, cols, first, last)
+    if np.any(bank.bias):
+        conv += bank.bias
+    relu = np.maximum(conv, 0.0)
+    pool = pool_values(relu, config.pool, plan.pool_rows, plan.pool_cols)
+    return StageResult(inputs, conv, relu, pool)
+
+
+def _conv_band(inputs: np.ndarray, weights: np.ndarray, rows: AxisPlan, cols: AxisPlan, first: int, last: int) -> np.ndarray:
+    """Output rows [first, last) of the convolution: the input rows they read, with the plan's zero padding
+    around them, through a VALID convolution on the device."""
     from keras import ops
 
-    batch = ops.convert_to_tensor(pixels[None])
-    batch = ops.cast(batch, "float32") / 255.0 if pixels.dtype == np.uint8 else ops.cast(batch, "float32")
-    conv = conv2d(batch, bank.weights, config.stride, config.padding)
-    if np.any(bank.bias):
-        conv = conv + bank.bias
-    relu = ops.relu(conv)
-    pool = pool2d(relu, config.pool, config.pool_size, config.pool_stride, config.pool_padding)
-    return StageResult(*(ops.convert_to_numpy(stage)[0] for stage in (batch, conv, relu, pool)))
+    height, width, channels = inputs.shape
+    size, stride = weights.shape[0], rows.stride
+    top = first * stride - rows.pad_before  # in the input's own rows; negative inside the top padding
+    bottom = (last - 1) * stride + size - rows.pad_before
+    band = np.zeros((bottom - top, cols.pad_before + width + cols.pad_after, channels), np.float32)
+    band[max(0, -top):min(height, bottom) - top, cols.pad_before:cols.pad_before + width] = inputs[max(0, top):min(height, bottom)]
+    output = conv2d(ops.convert_to_tensor(band[None]), weights, stride, "valid")
+    return np.asarray(ops.convert_to_numpy(output))[0, :last - first, :cols.out]
+
+
+def pool_values(values: np.ndarray, kind: str, rows: AxisPlan, cols: AxisPlan) -> np.ndarray:
+    """`tf.nn.pool` in NumPy, one pass per window offset over output-sized views, so it needs no memory beyond
+    its result. VALID drops windows that do not fit; SAME pads so ceil(W / S) fit, and padded cells never count
+    (a max ignores them, an average divides by the real cells only)."""
+    size, stride = rows.window, rows.stride
+    pooled = np.full((rows.out, cols.out, values.shape[2]), -np.inf if kind == "max" else 0.0, np.float32)
+    counts = np.zeros((rows.out, cols.out, 1), np.float32)
+    for row in range(size):
+        out_rows = _reads(rows, row, values.shape[0])
+        for col in range(size):
+            out_cols = _reads(cols, col, values.shape[1])
+            if out_rows.stop <= out_rows.start or out_cols.stop <= out_cols.start:
+                continue
+            top = out_rows.start * stride + row - rows.pad_before  # the input cell the first of them reads
+            left = out_cols.start * stride + col - cols.pad_before
+            window = values[top:top + (out_rows.stop - out_rows.start - 1) * stride + 1:stride,
+                            left:left + (out_cols.stop - out_cols.start - 1) * stride + 1:stride]
+            target = pooled[out_rows, out_cols]
+            if kind == "max":
+                np.maximum(target, window, out=target)
+            else:
+                target += window
+            counts[out_rows, out_cols] += 1
+    if kind != "max":
+        pooled /= counts
+    return pooled
+
+
+def _reads(axis: AxisPlan, offset: int, size: int) -> slice:
+    """The outputs whose window cell at `offset` falls on a real (not padded) input cell along one axis."""
+    first = max(0, -(-(axis.pad_before - offset) // axis.stride))
+    last = min(axis.out - 1, (size - 1 + axis.pad_before - offset) // axis.stride)
+    return slice(first, last + 1)
+
+
+def stage_memory_bytes(plan: StagePlan, chunk_values: int = CHUNK_VALUES) -> int:
+    """What `process_photo` holds at its peak for this plan: the decoded photo and its pixels (1 byte per value),
+    the float32 input, conv and ReLU, the pooling, one band on the device (its input and output, twice), and
+    what drawing one map's tile needs (a mask)."""
+    height, width, channels = plan.conv.input_shape
+    conv_values = math.prod(plan.shapes["conv"])
+    band = min(conv_values, max(chunk_values, plan.conv.cols.out * plan.conv.filters))
+    return (2 * height * width * channels + 4 * height * width * channels + 2 * 4 * conv_values
+            + 4 * math.prod(plan.shapes["pool"]) + 4 * 4 * band + conv_values // plan.conv.filters)
+
+
+def budget_size(plan_for: Callable[[int, int], StagePlan], height: int, width: int, budget: int) -> tuple[int, int]:
+    """The largest (height, width) of the photo, in its proportions, whose stages fit `budget` bytes."""
+    if stage_memory_bytes(plan_for(height, width)) <= budget:
+        return height, width
+    scale = math.sqrt(budget / stage_memory_bytes(plan_for(height, width)))
+    while True:
+        size = max(1, int(height * scale)), max(1, int(width * scale))
+        if stage_memory_bytes(plan_for(*size)) <= budget or size == (1, 1):
+            return size
+        scale *= 0.97
 
 
 @dataclass(frozen=True, eq=False)
@@ -594,22 +687,44 @@ class Processed:
     bank: FilterBank
     result: StageResult
     spread_over_channels: bool = False  # 2-D kernels applied to every colour channel, the products summed
+    reduced_from: tuple[int, int] | None = None  # the photo's own (height, width) when a smaller copy was used
 
     def shapes_agree(self) -> bool:
         return self.plan.shapes == self.result.shapes()
 
 
+def open_photo(source: bytes | str | Path, max_bytes: int = MAX_FILE_BYTES) -> Image.Image:
+    """The decoded photo (bytes from an upload, or a path given by a user) through the one safe loader."""
+    return load_image(source) if isinstance(source, bytes) else load_image_file(source, max_bytes=max_bytes)
+
+
 def process_photo(source: bytes | str | Path, choice: KernelChoice, config: StageConfig, *, grayscale: bool = False,
                   load_model: Callable[[str], Any] | None = None, value_limit: int | None = None,
-                  keep_alpha: bool = False) -> Processed:
-    """Decode, fit the filters, plan the shapes (refusing stages over `value_limit` values), then compute."""
-    pixels = read_photo(source, grayscale, keep_alpha)
-    chosen = build_bank(choice, pixels.shape[2], load_model)
+                  max_bytes: int = MAX_FILE_BYTES, memory_budget: int | None = None, keep_alpha: bool = False) -> Processed:
+    """Decode, fit the filters, plan the shapes (refusing stages over `value_limit` values), then compute.
+    With `memory_budget` (the pages), a photo whose stages would need more bytes is first shrunk, in its
+    proportions, to the largest size that fits, and `reduced_from` says so; without it (the CLI), full size.
+    `max_bytes` caps the photo and kernel files read from paths."""
+    image = open_photo(source, max_bytes)
+    channels = photo_pixels(image.crop((0, 0, 1, 1)), grayscale, keep_alpha).shape[2]
+    chosen = build_bank(choice, channels, load_model, max_bytes)
+    fitted = match_channels(np.zeros((1, 1, channels), np.uint8), chosen)[1]  # the filters as applied
+    reduced_from = None
+    if memory_budget:
+        def plan_for(height: int, width: int) -> StagePlan:
+            return plan_stages((height, width, fitted.channels), fitted.size, fitted.count, config)
+
+        height, width = budget_size(plan_for, image.height, image.width, memory_budget)
+        if (height, width) != (image.height, image.width):
+            reduced_from = (image.height, image.width)
+            image = image.resize((width, height), Image.Resampling.BOX)
+    pixels = photo_pixels(image, grayscale, keep_alpha)
+    del image
     pixels, bank = match_channels(pixels, chosen)
     plan = plan_stages(pixels.shape, bank.size, bank.count, config)
     if value_limit:
         check_value_limit(plan, value_limit)
-    return Processed(plan, bank, run_stages(pixels, bank, config), chosen.channels < bank.channels)
+    return Processed(plan, bank, run_stages(pixels, bank, config), chosen.channels < bank.channels, reduced_from)
 
 
 def report(processed: Processed, batch: int = 1) -> dict[str, Any]:

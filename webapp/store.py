@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from webapp import run_checks
 from webapp.networks_info import short_name
 from webapp.paths import DEFAULT_MODELS_DIR, runs_dir
 
@@ -125,7 +126,7 @@ class RunStore:
         for base, is_default in ((self.defaults_root, True), (self.root, False)):
             if not base.is_dir():
                 continue
-            folders = sorted((p for p in base.iterdir() if p.is_dir() and not p.name.startswith(".")),
+            folders = sorted((p for p in base.iterdir() if (p.is_dir() or p.is_symlink()) and not p.name.startswith(".")),
                              key=lambda p: p.name, reverse=not is_default)
             for folder in folders:
                 info, problem = self._read_entry(folder, is_default)
@@ -136,18 +137,33 @@ class RunStore:
         return Listing(runs, warnings)
 
     def _read_entry(self, folder: Path, is_default: bool) -> tuple[RunInfo | None, str | None]:
-        missing = [name for name in REQUIRED_FILES if not (folder / name).is_file()]
+        """The run in `folder` if every file a page reads is sound; else None and a sentence naming the run
+        (never a server path, since every visitor sees the warnings)."""
+        info, reason = self._check_entry(folder, is_default)
+        return info, (f"Skipped {folder.name}: {reason}." if reason else None)
+
+    def _check_entry(self, folder: Path, is_default: bool) -> tuple[RunInfo | None, str | None]:
+        if folder.is_symlink():
+            return None, "it is a link, and the store keeps only real folders"
+        if not is_default and folder.name.startswith(DEFAULT_PREFIX):
+            return None, f"names starting with '{DEFAULT_PREFIX}' are kept for the shipped models"
+        missing = [file for file in REQUIRED_FILES if not (folder / file).is_file()]
         if missing:
-            return None, f"Skipped {folder.name}: it lacks {', '.join(missing)}."
+            return None, f"it lacks {', '.join(missing)}"
+        links = [file for file in (*REQUIRED_FILES, PREDICTIONS_FILE) if (folder / file).is_symlink()]
+        if links:
+            return None, f"its {', '.join(links)} is a link, and the store keeps only real files"
         try:
-            config = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
+            config = run_checks.read_json(folder / CONFIG_FILE, run_checks.CONFIG_LIMIT)
         except (OSError, ValueError) as error:
-            return None, f"Skipped {folder.name}: its config is unreadable ({type(error).__name__})."
-        if not isinstance(config, dict) or config.get("model") not in ("dnn", "cnn", "lenet"):
-            return None, f"Skipped {folder.name}: it was not written by ConvNet Lab."
+            return None, f"its config cannot be read ({error})"
         run_id = DEFAULT_PREFIX + folder.name if is_default else folder.name
         if not RUN_ID_PATTERN.match(run_id):
-            return None, f"Skipped {folder.name}: the folder name is not a run id."
+            return None, "the folder name is not a run id"
+        problem = run_checks.run_problem(folder, config, {"config": CONFIG_FILE, "model": MODEL_FILE,
+                                                          "history": HISTORY_FILE, "predictions": PREDICTIONS_FILE})
+        if problem:
+            return None, problem
         return RunInfo(run_id, folder, config, is_default), None
 
     def get(self, run_id: str) -> RunInfo:
@@ -155,10 +171,12 @@ class RunStore:
         is_default = run_id.startswith(DEFAULT_PREFIX)
         name = run_id[len(DEFAULT_PREFIX):] if is_default else run_id
         folder = (self.defaults_root if is_default else self.root) / name
-        if RUN_ID_PATTERN.match(run_id) and folder.is_dir():  # the pattern rules out "/", ".." and hidden folders
-            info, _ = self._read_entry(folder, is_default)
+        if RUN_ID_PATTERN.match(run_id) and (folder.is_dir() or folder.is_symlink()):  # no "/", ".." or hidden names
+            info, reason = self._check_entry(folder, is_default)
             if info and info.run_id == run_id:
                 return info
+            if reason:
+                raise UnreadableRunError(f"The run {run_id} cannot be used: {reason}.")
         raise UnknownRunError(f"No saved run is called {run_id!r}; `python -m webapp runs` lists them.")
 
     def resolve(self, name: str) -> RunInfo:
@@ -177,7 +195,7 @@ class RunStore:
                                      "pick another run, or delete this one.") from error
 
     def load_history(self, run_id: str) -> dict[str, Any]:
-        return json.loads((self.get(run_id).path / HISTORY_FILE).read_text(encoding="utf-8"))
+        return run_checks.read_json(self.get(run_id).path / HISTORY_FILE, run_checks.HISTORY_LIMIT)
 
     def load_predictions(self, run_id: str) -> np.ndarray | None:
         path = self.get(run_id).path / PREDICTIONS_FILE

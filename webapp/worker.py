@@ -4,21 +4,33 @@ Streamlit resets Keras after every script run (`keras.backend.clear_session()`: 
 state and TensorFlow's kernel cache), which would break and slow down any training sharing its process.
 So one long-lived child process (TensorFlow stays loaded between jobs) trains the jobs one at a time and
 streams every change of its record back; the server mirrors it into the job the page reads.
+
+The child never outlives the server: it asks the kernel for SIGKILL when its parent dies (Linux's
+parent-death signal) and a watchdog thread also checks the parent's pid, so a `kill -9` of the server
+cannot leave a training process (and its gigabyte) behind. The server also records which child and job
+it runs (webapp.housekeeping), so the next start can make sure and mark that job interrupted.
 """
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import multiprocessing
+import os
 import queue
+import signal
 import sys
 import threading
+import time
 import types
 from typing import Any, Iterator
 
+from webapp import housekeeping
 from webapp.history import TrainingRecord
 from webapp.store import RunInfo, RunStore
 
 POLL_SECONDS = 0.2
+WATCHDOG_SECONDS = 1.0
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 class TrainingProcessError(RuntimeError):
@@ -41,17 +53,26 @@ class TrainingProcess:
             self._ensure_started()
             self._stop.clear()
             store = RunStore()
-            self._requests.put((job.job_id, job.config.to_dict(), str(store.root)))
-            return self._follow(job, store)
+            config = job.config.to_dict()
+            housekeeping.record_training_process(self._process.pid, {"job_id": job.job_id, "owner": job.owner,
+                                                                     "config": config})
+            try:
+                self._requests.put((job.job_id, config, str(store.root)))
+                return self._follow(job, store)
+            finally:
+                housekeeping.record_training_process(self._process.pid)
 
     def _ensure_started(self) -> None:
+        """Start the child if needed. Linux sends the parent-death signal when the *thread* that started the
+        child ends: here the queue's worker thread, which lives as long as the queue."""
         if self._process is not None and self._process.is_alive():
             return
         self._requests, self._events, self._stop = self._context.Queue(), self._context.Queue(), self._context.Event()
-        self._process = self._context.Process(target=serve, args=(self._requests, self._events, self._stop),
+        self._process = self._context.Process(target=serve, args=(self._requests, self._events, self._stop, os.getpid()),
                                               name="convnet-lab-training", daemon=True)
         with _no_main_script():
             self._process.start()
+        housekeeping.record_training_process(self._process.pid)
 
     def _follow(self, job: Any, store: RunStore) -> list[RunInfo]:
         """Mirror the child's record into the job until the child reports the saved runs or an error."""
@@ -83,6 +104,28 @@ class TrainingProcess:
             if self._process.is_alive():
                 self._process.terminate()
             self._process = None
+            housekeeping.forget_training_process()
+
+
+def die_with_parent(parent_pid: int, interval: float = WATCHDOG_SECONDS) -> None:
+    """End this process as soon as `parent_pid` (the server) is gone: the kernel's parent-death signal where
+    there is one (Linux), and a watchdog thread on the parent's pid everywhere (it also covers a parent that
+    died before the signal was asked for)."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # the watchdog below still ends the child
+    if os.getppid() != parent_pid:
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval)
+            if os.getppid() != parent_pid:  # re-parented: the server has died
+                os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
 
 
 @contextlib.contextmanager
@@ -103,8 +146,10 @@ def _no_main_script() -> Iterator[None]:
             sys.modules["__main__"] = real
 
 
-def serve(requests: Any, events: Any, stop: Any) -> None:
+def serve(requests: Any, events: Any, stop: Any, parent_pid: int | None = None) -> None:
     """The child's loop: train each requested job, streaming its record; None ends the loop."""
+    if parent_pid is not None:
+        die_with_parent(parent_pid)
     from webapp.device import import_backend_quietly
 
     import_backend_quietly()

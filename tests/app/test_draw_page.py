@@ -1,4 +1,5 @@
 import io
+import zipfile
 
 from PIL import Image
 from streamlit.testing.v1 import AppTest
@@ -145,9 +146,32 @@ def test_a_damaged_saved_model_gets_one_sentence(lab_home):
 
     info = RunStore().save("20260101-000000-dnn-dead", build("dnn"), {"model": "dnn"},
                            {"batches": [], "validations": [], "epoch_seconds": []})
-    (info.path / "model.keras").write_bytes(b"garbage")
+    with zipfile.ZipFile(info.path / "model.keras") as archive:
+        architecture = archive.read("config.json")
+    with zipfile.ZipFile(info.path / "model.keras", "w") as archive:  # listed (a sound architecture), unreadable
+        archive.writestr("config.json", architecture)
+        archive.writestr("model.weights.h5", b"garbage")
     at = open_page(DRAW)
     at.selectbox(key="pick_dnn").select(next(option for option in at.selectbox(key="pick_dnn").options
                                              if "dead" in option)).run()
     assert not at.exception, at.exception
     assert any("cannot be read" in error.value for error in at.error)
+
+
+def test_removing_a_sample_on_a_read_only_disk_is_one_sentence(monkeypatch):
+    import errno
+
+    from webapp.own_digits import Collection
+
+    at = open_page(DRAW)
+    fill_collection(at.query_params["collection"], 2, owner=at)
+
+    def read_only(self, sample, owner):
+        raise OSError(errno.EROFS, "Read-only file system", str(sample.path))
+
+    monkeypatch.setattr(Collection, "remove", read_only)
+    at.run()
+    next(button for button in at.button if button.label == "Remove the latest").click().run()
+    assert not at.exception, at.exception
+    assert [error.value for error in at.error] == ["The lab could not save: its disk is read-only."]
+    assert any("2 samples;" in caption.value for caption in at.caption)

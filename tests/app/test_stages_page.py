@@ -141,3 +141,20 @@ def test_pool_padding_and_keep_alpha_on_the_photo_tab():
     at.toggle(key="stages_keep_alpha").set_value(True).run()
     assert not at.exception and not at.error
     assert "1 · Input: 40x50x4" in subheaders(at)
+
+
+def test_a_photo_over_the_memory_budget_is_processed_smaller_and_the_page_says_so(monkeypatch):
+    from webapp import stages
+
+    monkeypatch.setattr(stages, "PAGE_MEMORY_BUDGET", 1_000_000)  # a 1 MB budget: a 300x200 photo needs more
+    encoded = io.BytesIO()
+    Image.fromarray(np.random.default_rng(7).integers(0, 255, (200, 300), dtype=np.uint8)).save(encoded, "PNG")
+    at = open_page(STAGES)
+    at.file_uploader[0].set_value(("big.png", encoded.getvalue(), "image/png")).run()
+    assert not at.exception and not at.error
+    (note,) = [info.value for info in at.info if "memory budget" in info.value]
+    assert note.startswith("This photo is 300x200 pixels; this page worked on a ")
+    assert "(1 MB per photo)" in note and "full resolution" in note
+    input_header = next(header for header in subheaders(at) if header.startswith("1 · Input: "))
+    height, width, _ = map(int, input_header.removeprefix("1 · Input: ").split("x"))
+    assert height < 200 and width < 300 and abs(width / height - 1.5) < 0.05

@@ -193,3 +193,60 @@ def test_the_first_job_starts_its_training_process_without_running_a_page_in_it(
     job = configure(at, images=1_000, epochs=1, models=("dnn",))
     assert machine_queue().wait(job, 120) and job.status == "done"
     assert "missing ScriptRunContext" not in capfd.readouterr().err
+
+
+def test_a_malformed_run_is_skipped_with_one_sentence_and_the_others_stay_usable(lab_home):
+    """One visitor's broken run folder must not take "Saved runs" away from everyone."""
+    import json
+    import shutil
+
+    from webapp.paths import DEFAULT_MODELS_DIR
+
+    broken = lab_home / "runs" / "20260101-000000-cnn-beef"
+    shutil.copytree(DEFAULT_MODELS_DIR / "cnn", broken)
+    config = json.loads((broken / "config.json").read_text())
+    (broken / "config.json").write_text(json.dumps({**config, "train_config": "zzz"}))
+    at = open_page(TRAIN)
+    assert not at.exception, at.exception
+    (warning,) = [warning.value for warning in at.warning if "20260101-000000-cnn-beef" in warning.value]
+    assert warning == "Skipped 20260101-000000-cnn-beef: its training settings are not a mapping."
+    assert any(option.startswith("default-cnn") for option in at.selectbox(key="selected_run").options)
+
+
+def test_deleting_a_run_on_a_read_only_disk_is_one_sentence(lab_home, monkeypatch):
+    import errno
+
+    from webapp.networks import build
+    from webapp.store import RunStore
+
+    info = RunStore().save("20260101-000000-dnn-dead", build("dnn"), {"model": "dnn"},
+                           {"batches": [], "validations": [], "epoch_seconds": []})
+
+    def read_only(self, run_id):
+        raise OSError(errno.EROFS, "Read-only file system", str(info.path))
+
+    monkeypatch.setattr(RunStore, "delete", read_only)
+    at = open_page(TRAIN)
+    picker = at.selectbox(key="selected_run")
+    picker.select(next(option for option in picker.options if option.startswith(info.run_id))).run()
+    at.button(key=f"delete_{info.run_id}").click().run()
+    assert not at.exception, at.exception
+    assert [error.value for error in at.error] == ["The lab could not save: its disk is read-only."]
+
+
+def test_a_job_a_crashed_server_was_training_is_shown_as_interrupted(lab_home):
+    """The next server start finds the record of a dead server's training process and marks its job."""
+    import json
+    import subprocess
+    import sys
+
+    finished = subprocess.Popen([sys.executable, "-c", "pass"])
+    finished.wait()
+    lab_home.mkdir(parents=True, exist_ok=True)
+    (lab_home / "training-process.json").write_text(json.dumps({
+        "server_pid": finished.pid, "server_started": None, "pid": finished.pid, "started": None,
+        "job": {"job_id": "job-0123abcd", "owner": "someone", "config": {"models": ["dnn"], "epochs": 3}}}))
+    at = open_page(TRAIN, job="job-0123abcd")
+    assert not at.exception, at.exception
+    assert any("interrupted" in warning.value for warning in at.warning)
+    assert json.loads((lab_home / "interrupted-jobs" / "job-0123abcd.json").read_text())["status"] == "interrupted"

@@ -1,3 +1,4 @@
+import pytest
 
 from tests.conftest import synthetic_digits
 from webapp import bench
@@ -39,3 +40,12 @@ def test_summary_benchmark_times_the_first_build_and_the_cached_lookup():
     assert set(report["networks"]) == {"dnn", "lenet"}
     assert report["networks"]["lenet"]["layers"] == 10
     assert report["max_first_seconds"] > 0 and report["max_cached_ms"] > 0
+
+
+@pytest.mark.slow
+def test_bench_stages_memory_reports_the_cli_and_page_peaks():
+    """The figures are measured, not asserted (they depend on the machine); the report must carry them."""
+    report = bench.stages_memory_benchmark(side=800, log=lambda _: None)
+    assert report["memory_photo"] == "800x800 grey PNG" and report["worked_shape"] == "800x800x1"
+    assert report["cli_peak_bytes"] > 0 and report["page_peak_bytes"] >= 0
+    assert report["page_budget_bytes"] == 300_000_000 and report["cli_peak_goal_bytes"] == 3_000_000_000

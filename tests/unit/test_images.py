@@ -71,3 +71,11 @@ def test_a_large_jpeg_can_be_decoded_at_reduced_scale():
     photo = encode(Image.new("RGB", (6000, 4000), (200, 180, 160)), "JPEG")  # a 24 MP phone photo
     loaded = load_image(photo, max_side=1000)
     assert max(loaded.size) <= 1000
+
+
+@pytest.mark.parametrize("fmt", ["TIFF", "ICO", "PPM"])
+def test_only_the_five_documented_formats_are_read(fmt):
+    with pytest.raises(ImageError, match="use PNG, JPEG, WebP, BMP or GIF"):
+        load_image(encode(Image.new("RGB", (16, 16), (10, 200, 30)), fmt))
+    for documented in ("PNG", "JPEG", "WEBP", "BMP", "GIF"):
+        assert load_image(encode(Image.new("RGB", (16, 16), (10, 200, 30)), documented)).size == (16, 16)

@@ -387,3 +387,53 @@ def test_every_sample_photo_is_there():
     samples = stages.sample_photos()
     assert len(samples) == 4
     assert stages.read_photo(samples["The cameraman (grey)"]).shape == (512, 512, 1)
+
+
+def uniform_png(height, width, mode):
+    encoded = io.BytesIO()
+    Image.new(mode, (width, height), 128 if mode == "L" else (90, 120, 200)).save(encoded, "PNG")
+    return encoded.getvalue()
+
+
+@pytest.mark.parametrize("height, width, mode, choice", [
+    (7000, 7000, "L", KernelChoice(source="custom", grid=((1, 0, 1), (0, 1, 0), (1, 0, 1)))),  # 49 MP, one grey level
+    (3000, 5000, "RGB", KernelChoice()),  # 15 MP in colour, four filters
+])
+def test_the_page_path_never_processes_more_than_its_memory_budget(height, width, mode, choice):
+    """The interactive path shrinks a photo (in its proportions) until its stages fit the budget; the CLI's
+    path (no budget) keeps the full size. The bytes themselves are measured by `bench stages`."""
+    photo = uniform_png(height, width, mode)
+    processed = stages.process_photo(photo, choice, StageConfig(), grayscale=mode == "L",
+                                     memory_budget=stages.PAGE_MEMORY_BUDGET)
+    assert processed.reduced_from == (height, width)
+    assert stages.stage_memory_bytes(processed.plan) <= stages.PAGE_MEMORY_BUDGET
+    worked_height, worked_width = processed.result.input.shape[:2]
+    assert worked_height * worked_width < height * width / 3
+    assert abs(worked_width / worked_height - width / height) < 0.01
+    small = stages.process_photo(uniform_png(300, 400, mode), choice, StageConfig(), grayscale=mode == "L",
+                                 memory_budget=stages.PAGE_MEMORY_BUDGET)
+    assert small.reduced_from is None and small.result.input.shape[:2] == (300, 400)
+
+
+@pytest.mark.parametrize("stride, padding", [(1, "same"), (2, "same"), (3, "valid"), (2, 2), (1, 3)])
+def test_the_convolution_in_bands_equals_the_whole_at_once(stride, padding):
+    image = np.random.default_rng(stride).random((23, 17, 3)).astype(np.float32)
+    bank = random_bank(5, 3, 3)  # 5x5 filters over 3 channels, three of them
+    config = StageConfig(stride=stride, padding=padding)
+    whole = stages.run_stages(image, bank, config, chunk_values=10**9)
+    banded = stages.run_stages(image, bank, config, chunk_values=1)  # one output row per band
+    np.testing.assert_allclose(banded.conv, whole.conv, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(banded.pool, whole.pool, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(whole.conv, reference_conv(image, bank.weights, stride, padding), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("kind", ["max", "avg"])
+@pytest.mark.parametrize("padding", ["valid", "same"])
+@pytest.mark.parametrize("size, stride", [(2, 2), (3, 2), (3, 3), (2, 1), (4, 3)])
+def test_pooling_in_numpy_equals_tensorflows_pool(kind, padding, size, stride):
+    from keras import ops
+
+    values = np.random.default_rng(size * 7 + stride).random((11, 13, 2)).astype(np.float32)
+    rows, cols = (stages.plan_axis(side, size, stride, padding) for side in values.shape[:2])
+    expected = ops.convert_to_numpy(stages.pool2d(values[None], kind, size, stride, padding))[0]
+    np.testing.assert_allclose(stages.pool_values(values, kind, rows, cols), expected, rtol=1e-6, atol=1e-6)

@@ -60,6 +60,15 @@ def inside_app() -> Iterator[None]:
         _running.inside_app = False
 
 
+@st.cache_resource(show_spinner=False)
+def server_started() -> dict[str, list[str]]:
+    """Once per server process, before the first page: end a training process a crashed server left, mark
+    its job interrupted, and remove old half-written folders (webapp.housekeeping, a light import)."""
+    from webapp import housekeeping
+
+    return housekeeping.on_server_start()
+
+
 def page_frame() -> None:
     """What every page shares: page config and the sidebar; first, Streamlit's clean-up after this run is
     kept to this visitor's thread (webapp/ui/sessions.py)."""
@@ -69,6 +78,7 @@ def page_frame() -> None:
 
     keep_sessions_apart()
     st.set_page_config(page_title="ConvNet Lab", page_icon=str(FAVICON), layout="wide")
+    server_started()
     shared_sidebar()
     with st.sidebar:
         remember_visitor()

@@ -9,6 +9,7 @@ import streamlit as st
 
 from webapp.config import TrainConfig
 from webapp.digits import Preprocessed
+from webapp.errors import describe_error
 from webapp.jobs import FAILED, STOPPED
 from webapp.networks_info import short_name
 from webapp.own_digits import (MAX_NAME_LENGTH, Collection, Sample, fine_tuning_problem, new_collection_name,
@@ -108,6 +109,9 @@ def save_tapped_digit(canvas_key: str) -> None:
     except (NotOwnerError, ValueError) as refused:
         st.session_state[FLASH_KEY] = ("error", str(refused))
         return
+    except OSError as error:  # a full or read-only disk: one sentence, the drawing stays on the canvas
+        st.session_state[FLASH_KEY] = ("error", describe_error(error, "Saving the digit"))
+        return
     saved.add(offered["drawing_id"])  # mutated in place, right after the write it records
     st.session_state[FLASH_KEY] = ("success", f"Saved a {label} in '{collection.name}'.")
     clear_canvas(canvas_key, offered["drawing_id"])
@@ -118,6 +122,8 @@ def _remove(collection: Collection, sample: Sample) -> None:
         collection.remove(sample, identity.visitor_key())
     except (NotOwnerError, ValueError) as refused:
         st.session_state[FLASH_KEY] = ("error", str(refused))
+    except OSError as error:
+        st.session_state[FLASH_KEY] = ("error", describe_error(error, "Removing the digit"))
 
 
 def collection_panel(collection: Collection, chosen: dict[str, RunInfo]) -> None:

@@ -11,6 +11,7 @@ import streamlit as st
 from webapp import stages as core
 from webapp.formulas import format_exact, format_measured
 from webapp.images import ImageError
+from webapp.memory import release_freed_memory
 from webapp.stage_images import StagesView, Tile, view_of
 from webapp.ui import cached
 from webapp.ui.numbers import memory_metric
@@ -43,8 +44,9 @@ def photo_picker() -> tuple[str, bytes, bool]:
     title = st.selectbox("Sample photo", list(samples), help="Public-domain and CC0 photos shipped with the lab "
                                                             "(data/samples/README.md says where they come from).")
     upload = st.file_uploader("Or upload your own photo", type=PHOTO_TYPES,
-                              help="PNG, JPEG, WebP, BMP or GIF. It is computed at full resolution (up to "
-                                   "50 million values per stage) and only shrunk to be shown.")
+                              help="PNG, JPEG, WebP, BMP or GIF. It is computed at full resolution when its stages "
+                                   f"fit {core.PAGE_MEMORY_BUDGET // 1_000_000} MB, else on a smaller copy (the page "
+                                   "says so); the maps are only shrunk to be shown.")
     grayscale = st.toggle("Convert to grayscale", help="One grey channel instead of three: each filter then has "
                                                        "F x F x 1 weights instead of F x F x 3.")
     if upload is not None:
@@ -145,13 +147,20 @@ def trained_model(name: str) -> Any:
     return cached.model_of(cached.store().resolve(name))
 
 
-@st.cache_data(max_entries=8, show_spinner="Running convolution, ReLU and pooling at full resolution...")
+@st.cache_data(max_entries=8, show_spinner="Running convolution, ReLU and pooling...")
 def stages_view(photo: bytes, grayscale: bool, choice: core.KernelChoice, config: core.StageConfig,
                 keep_alpha: bool = False) -> StagesView:
-    """Computed once per photo and settings; only the small tiles and the numbers are kept."""
-    processed = core.process_photo(photo, choice, config, grayscale=grayscale, load_model=trained_model,
-                                   value_limit=core.PAGE_VALUE_LIMIT, keep_alpha=keep_alpha)
-    return view_of(processed)
+    """Computed once per photo and settings within the page's memory budget (a larger photo is shrunk first);
+    only the small tiles and the numbers are kept, and the memory is given back at once."""
+    try:
+        processed = core.process_photo(photo, choice, config, grayscale=grayscale, load_model=trained_model,
+                                       value_limit=core.PAGE_VALUE_LIMIT, keep_alpha=keep_alpha,
+                                       memory_budget=core.PAGE_MEMORY_BUDGET)
+        view = view_of(processed)
+        del processed
+        return view
+    finally:
+        release_freed_memory()
 
 
 def show_stages(photo: bytes, grayscale: bool, choice: core.KernelChoice | None, config: core.StageConfig,
@@ -164,6 +173,12 @@ def show_stages(photo: bytes, grayscale: bool, choice: core.KernelChoice | None,
     except (ImageError, core.StageError, LookupError) as problem:
         st.error(str(problem))
         return
+    if view.reduced_from:
+        height, width = view.reduced_from
+        shown = view.shapes["input"]
+        st.info(f"This photo is {width}x{height} pixels; this page worked on a {shown[1]}x{shown[0]} copy to stay "
+                f"within its memory budget ({core.PAGE_MEMORY_BUDGET // 1_000_000} MB per photo). "
+                "`python -m webapp stages` computes at full resolution.", icon=":material/photo_size_select_large:")
     for stage in core.STAGES:
         show_stage(view, stage)
     show_layer_numbers(view)

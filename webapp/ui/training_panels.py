@@ -6,9 +6,10 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from webapp import evaluation
+from webapp import evaluation, housekeeping
 from webapp.codegen import reproduce_script
 from webapp.curves import METRICS, X_AXES, chart_rows, plotted_summary
+from webapp.errors import describe_error
 from webapp.history import progress
 from webapp.config import TrainConfig
 from webapp.jobs import FAILED, QUEUED, RUNNING, STOPPED, Job, QueueFullError
@@ -66,7 +67,10 @@ def followed_job() -> Job | None:
     shows it first (`show_job`), folds its form away and fills the form with the job's settings."""
     job_id = state.current_job_id()
     job = cached.queue().get(job_id)
-    if job_id and job is None:
+    if job_id and job is None and housekeeping.interrupted_job(job_id):
+        st.warning("The server restarted while this job was training, so it was interrupted before it could save; "
+                   "train it again.")
+    elif job_id and job is None:
         st.info("That training job is no longer on this server (it may have restarted); its saved runs are listed below.")
     return job
 
@@ -264,8 +268,12 @@ def run_actions(info: RunInfo) -> None:
                                f"{info.run_id}-history.csv", mime="text/csv", help="One row per batch, with validation scores.")
     if not info.is_default and columns[2].button("Delete run", icon=":material/delete:", key=f"delete_{info.run_id}",
                                                  help="Remove this run from the store for good."):
-        store.delete(info.run_id)
-        st.rerun()
+        try:
+            store.delete(info.run_id)
+        except OSError as error:  # a read-only disk, say: one sentence, the run stays listed
+            st.error(describe_error(error, "Deleting the run"))
+        else:
+            st.rerun()
     if info.config.get("train_images"):
         held_out = info.config.get("validation_images") or 0
         st.caption(f"{info.run_id}: {info.config['train_images'] + held_out:,} images chosen, "

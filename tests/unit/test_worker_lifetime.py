@@ -1,0 +1,81 @@
+"""A process test: the training process ends when the server that spawned it is killed mid-job."""
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from webapp import housekeeping
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SERVER = """
+import sys, threading, time
+from webapp.config import TrainConfig
+from webapp.jobs import Job
+from webapp.worker import TrainingProcess
+
+process = TrainingProcess()
+job = Job(config=TrainConfig(models=("dnn",), epochs=200, subset=2000, batch_size=32), owner="test", job_id="job-feedbeef")
+threading.Thread(target=process, args=(job,), daemon=True).start()
+while job.record is None or not job.record.snapshot()["curves"]["dnn"]["batches"]:
+    time.sleep(0.1)
+print(process._process.pid, flush=True)
+time.sleep(600)
+"""
+
+
+def gone(pid: int) -> bool:
+    return housekeeping.process_start_time(pid) is None  # a zombie counts as gone: it has ended
+
+
+@pytest.mark.slow
+def test_killing_the_server_mid_job_ends_the_training_process_and_the_next_start_marks_the_job(lab_home):
+    server = subprocess.Popen([sys.executable, "-c", SERVER], cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True,
+                              env={**os.environ, "CONVNET_LAB_HOME": str(lab_home)})
+    child = int(server.stdout.readline())  # printed once the child is training
+    assert not gone(child)
+    server.send_signal(signal.SIGKILL)
+    server.wait()
+    deadline = time.monotonic() + 10
+    while not gone(child) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if not gone(child):
+        os.kill(child, signal.SIGKILL)  # leave no stray behind, then fail
+        pytest.fail("The training process outlived its server by 10 s.")
+    assert housekeeping.on_server_start(lab_home)["interrupted"] == ["job-feedbeef"]
+    assert housekeeping.interrupted_job("job-feedbeef", lab_home)["config"]["epochs"] == 200
+
+
+CHILD_WITHOUT_PDEATHSIG = """
+import os, sys, time
+sys.platform = "darwin"  # no parent-death signal: only the watchdog on the parent's pid is left
+from webapp.worker import die_with_parent
+die_with_parent(int(sys.argv[1]), interval=0.2)
+print("watching", flush=True)
+time.sleep(600)
+"""
+PARENT = """
+import subprocess, sys, time
+child = subprocess.Popen([sys.executable, "-c", sys.argv[1], str(__import__("os").getpid())], stdout=subprocess.PIPE, text=True)
+child.stdout.readline()
+print(child.pid, flush=True)
+time.sleep(600)
+"""
+
+
+@pytest.mark.slow
+def test_the_watchdog_alone_ends_the_child_when_its_parent_dies():
+    parent = subprocess.Popen([sys.executable, "-c", PARENT, CHILD_WITHOUT_PDEATHSIG], cwd=PROJECT_ROOT,
+                              stdout=subprocess.PIPE, text=True)
+    child = int(parent.stdout.readline())
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while not gone(child) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if not gone(child):
+        os.kill(child, signal.SIGKILL)
+        pytest.fail("The watchdog did not end the child within 10 s of its parent's death.")
