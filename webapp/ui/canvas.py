@@ -21,6 +21,7 @@ from streamlit.delta_generator import DeltaGenerator
 from streamlit_drawable_canvas import st_canvas
 
 CANVAS_SIZE = 280
+PAPER = "#ffffff"
 _TRACK = "_drawings"  # session key suffix: see _track
 _CLEARS = "-clears-"  # in a container's key: its buttons clear the canvas named before it
 
@@ -102,8 +103,11 @@ def _fingerprint(drawing: dict[str, Any] | None) -> str:
 
 
 def _page_style(key: str) -> None:
-    """Room above the canvas for its hover toolbar, no text selection around it, and the clearing script."""
+    """Room above the canvas for its hover toolbar, no text selection around it, paper behind the transparent
+    canvas (black ink reads in the light and the dark theme alike; the ink is read from alpha, so the paper is
+    never part of the drawing), and the clearing script."""
     st.html(f"<style>.st-key-{key}-area {{padding-top: 1.6rem; user-select: none; -webkit-user-select: none;}}"
-            "</style>")
+            f".st-key-{key}-area [data-testid=stBidiComponentIsolated] {{background: {PAPER}; "
+            f"width: {CANVAS_SIZE}px; max-width: 100%;}}</style>")
     if st.context.headers:  # a real browser (AppTest has none to run the script)
         st.html(_CLEAR_SCRIPT, unsafe_allow_javascript=True)

@@ -9,6 +9,7 @@ import pandas as pd
 
 from webapp.curves import AXIS_TITLES, METRICS, TRAIN, VALIDATION
 from webapp.ui.model_style import model_encodings, series_styles, style_scales
+from webapp.ui.theme import themed
 
 CHART_HEIGHT = 360
 # Streamlit fits the legend and the axes into the chart's height: of 360 pixels the plot keeps about 215 (seen
@@ -54,12 +55,12 @@ def race_chart(rows: list[dict[str, Any]], x: str = "epoch", metric: str = "accu
         align="left", baseline="middle", dx=8, fontWeight="bold", clip=False).encode(
         x=alt.value("width"), y=alt.Y("y:Q", scale=y_scale), text="label:N",
         color=alt.Color("model:N", scale=style_scales(styles)["color"], legend=None))
-    return alt.layer(
+    return themed(alt.layer(
         train.encode(**encode, tooltip=tooltip),
         validation.encode(**encode, shape=channels["shape"], tooltip=tooltip),
         labels,
     ).properties(height=CHART_HEIGHT, padding={"left": 5, "top": 5, "bottom": 5, "right": max(5, column)}
-                 ).interactive(bind_y=False)
+                 ).interactive(bind_y=False))
 
 
 def _y_domain(values: pd.Series) -> tuple[float, float]:
@@ -144,4 +145,4 @@ def layer_panel(frame: pd.DataFrame, field: str, title: str, names: bool, number
     label = alt.Chart(top).mark_text(align="right" if on_right else "left", baseline="bottom", dx=-4 if on_right else 4,
                                      dy=-2, fontWeight="bold").encode(x=x, y=f"{field}:Q", text="label:N")
     # Streamlit fits the whole chart, axis labels included, into the height: leave room for layer names.
-    return (bars + label).properties(height=260 + 150 * names)
+    return themed((bars + label).properties(height=260 + 150 * names))

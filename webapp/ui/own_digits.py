@@ -18,6 +18,7 @@ from webapp.ownership import NotOwnerError
 from webapp.store import RunInfo
 from webapp.ui import cached, identity, state
 from webapp.ui.canvas import clear_canvas, clearing_buttons, drawing_id
+from webapp.ui.theme import themed
 from webapp.ui.training_panels import live_job, submit_job
 
 COLLECTION_PARAM = "collection"
@@ -159,8 +160,8 @@ def counts_chart(counts: dict[int, int]) -> alt.LayerChart:
     frame = pd.DataFrame({"digit": list(counts), "samples": list(counts.values())})
     base = alt.Chart(frame).encode(x=alt.X("digit:O", title="Digit", axis=alt.Axis(labelAngle=0)),
                                    y=alt.Y("samples:Q", title="Samples", axis=alt.Axis(tickMinStep=1)))
-    return (base.mark_bar(color="#1f77b4") + base.mark_text(dy=-6).encode(text="samples:Q")).properties(
-        height=180, title="Samples per digit (aim for a few of each)")
+    return themed((base.mark_bar(color="#1f77b4") + base.mark_text(dy=-6).encode(text="samples:Q")).properties(
+        height=180, title="Samples per digit (aim for a few of each)"))
 
 
 def fine_tuning_panel(collection: Collection, chosen: dict[str, RunInfo], sample_count: int) -> None:

@@ -13,7 +13,8 @@ from webapp.networks_info import short_name
 from webapp.predict import Prediction, classify
 from webapp.store import RunInfo
 from webapp.ui import cached
-from webapp.ui.model_style import model_encodings, series_styles
+from webapp.ui.model_style import KIND_STYLES, model_encodings, series_styles
+from webapp.ui.theme import ink, muted_ink, themed
 
 STEP_CAPTIONS = {"ink": "ink", "cropped": "cropped to the ink", "20x20": "fitted in 20x20", "28x28": "centred: what the model sees"}
 
@@ -76,18 +77,20 @@ def pad_to_square(image: np.ndarray) -> np.ndarray:
     return square
 
 
-def probability_chart(prediction: Prediction) -> alt.LayerChart:
+def probability_chart(prediction: Prediction, kind: str | None = None) -> alt.LayerChart:
+    """Ten bars; the answer's bar in the model's own colour (the same as on every chart) and outlined."""
     frame = pd.DataFrame({"digit": list(range(10)), "probability": prediction.probabilities})
     frame["top"] = frame["digit"] == prediction.label
     base = alt.Chart(frame).encode(x=alt.X("digit:O", title="Digit", axis=alt.Axis(labelAngle=0)),
                                    y=alt.Y("probability:Q", title="Probability", scale=alt.Scale(domain=[0, 1])))
-    # the answer's bar differs by a black outline as well as by colour
+    # the answer's bar differs by an outline in the theme's ink as well as by colour
+    answer_colour = KIND_STYLES.get(kind or "", KIND_STYLES["dnn"]).color
     bars = base.mark_bar(strokeWidth=2).encode(
-        color=alt.condition(alt.datum.top, alt.value("#1f77b4"), alt.value("#b0b0b0")),
-        stroke=alt.condition(alt.datum.top, alt.value("#000000"), alt.value(None)),
+        color=alt.condition(alt.datum.top, alt.value(answer_colour), alt.value("#b0b0b0")),
+        stroke=alt.condition(alt.datum.top, alt.value(ink()), alt.value(None)),
         tooltip=["digit:O", alt.Tooltip("probability:Q", format=".3f")])
     text = base.mark_text(dy=-6).encode(text=alt.Text("probability:Q", format=".0%"))
-    return (bars + text).properties(height=220)
+    return themed((bars + text).properties(height=220))
 
 
 def show_predictions(models: dict[str, Any], chosen: dict[str, RunInfo], digit: Any) -> dict[str, Prediction]:
@@ -96,7 +99,7 @@ def show_predictions(models: dict[str, Any], chosen: dict[str, RunInfo], digit: 
         name = short_name(chosen[kind].model_name)
         column.metric(f"{name} reads", str(prediction.label), help=f"Model: {chosen[kind].label}")
         column.caption(f"{max(prediction.probabilities):.1%} sure")
-        column.altair_chart(probability_chart(prediction), width="stretch")
+        column.altair_chart(probability_chart(prediction, chosen[kind].model_name), width="stretch")
     return predictions
 
 
@@ -214,7 +217,7 @@ def shift_sweep_chart(models: dict[str, Any], chosen: dict[str, RunInfo], digit:
         **model_encodings(series_styles(list(labels), labels)),  # the same look as on the Train page
         tooltip=["model:N", "shift:Q", alt.Tooltip("confidence:Q", format=".3f")])
     marker = pd.DataFrame({"shift": [current], "label": [f"slider: {current:+d} px"]})
-    rule = alt.Chart(marker).mark_rule(strokeDash=[2, 2], color="#555555").encode(x="shift:Q")
-    label = alt.Chart(marker).mark_text(align="left", dx=4, color="#555555").encode(
+    rule = alt.Chart(marker).mark_rule(strokeDash=[2, 2], color=muted_ink()).encode(x="shift:Q")
+    label = alt.Chart(marker).mark_text(align="left", dx=4, color=muted_ink()).encode(
         x="shift:Q", y=alt.value(10), text="label:N")
-    return (lines + rule + label).properties(height=260)
+    return themed((lines + rule + label).properties(height=260))
