@@ -100,3 +100,18 @@ def test_in_a_race_each_model_counts_only_its_own_compute_time(tiny_mnist, monke
     own = [curves["compute_seconds"] for curves in snapshot["curves"].values()]
     # waiting for the other model's turn is not compute: together they cannot exceed the wall clock
     assert sum(own) < wall
+
+
+def test_the_cosine_schedule_decays_the_rate_to_zero_over_the_whole_run(tiny_mnist):
+    config = TrainConfig(models=("dnn",), schedule="cosine", **TINY)
+    record, results = run_training(config, data=tiny_mnist)
+    optimizer = results[0].model.optimizer
+    assert int(optimizer.iterations.numpy()) == record.snapshot()["total_steps"]
+    assert float(optimizer.learning_rate) == pytest.approx(0.0, abs=1e-6)  # counted down over every epoch's batches
+    constant = run_training(TrainConfig(models=("dnn",), **TINY), data=tiny_mnist)[1][0].model.optimizer
+    assert float(constant.learning_rate) == pytest.approx(config.learning_rate)
+
+
+def test_an_unknown_schedule_is_refused():
+    with pytest.raises(ValueError, match="Unknown schedule step"):
+        TrainConfig(schedule="step")
