@@ -172,7 +172,8 @@ def runs_browser() -> None:
     by_id = {info.run_id: info for info in listing.runs}
     st.dataframe([_run_row(info) for info in listing.runs], hide_index=True, width="stretch")
     st.caption("'trained on': the training images left after 1/12 of them was held out for validation "
-               "(1,000 chosen: 917 trained on, 83 validate).")
+               "(1,000 chosen: 917 trained on, 83 validate). 'recipe': optimizer, learning rate (cosine: decayed to 0 "
+               "over the run) and batch size.")
     chosen = st.multiselect("Overlay runs", list(by_id), format_func=lambda run_id: by_id[run_id].label,
                             help="Draw the curves of several saved runs on one chart.", key="overlay_runs")
     if chosen:
@@ -188,13 +189,21 @@ def _short(info: RunInfo) -> str:
     return name + (" (augmented)" if info.config.get("augmentation") else "")
 
 
+def recipe(train: dict[str, Any]) -> str:
+    """How a run was trained, in one line: optimizer, learning rate and its schedule, batch size."""
+    if not train:
+        return ""
+    schedule = " cosine" if train.get("schedule") == "cosine" else ""
+    return f"{train.get('optimizer')} {train.get('learning_rate')}{schedule}, batch {train.get('batch_size')}"
+
+
 def _run_row(info: RunInfo) -> dict[str, Any]:
     config = info.config
     train = config.get("train_config", {})
     return {"run": info.run_id, "model": short_name(info.model_name), "status": config.get("status"),
             "test accuracy": config.get("test_accuracy"), "epochs": train.get("epochs"),
             "augmentation": config.get("augmentation", ""),
-            "trained on": config.get("train_images"), "optimizer": train.get("optimizer"),
+            "trained on": config.get("train_images"), "recipe": recipe(train),
             "created": config.get("created"), "device": config.get("device")}
 
 
