@@ -21,6 +21,7 @@ RULING_SPAN = 0.7  # a row (column) inked across this much of the picture's widt
 RULING_THICKNESS = 0.03  # ... when its band is at most this much of the height (width) thick, or 2 pixels
 SPANS_PICTURE = 0.95  # an ink box this much of the picture's width and height is not one digit's
 BLOB_SHARE = 0.1  # a separate blob carrying this share of the ink counts as a shape of its own
+FIT_SIDE = 200  # the lighting is fitted to every n-th pixel, at most this many a side
 GRAIN_SIGMAS = 2.0  # taken off the ink so the paper's grain becomes 0, as MNIST's background is
 
 
@@ -62,15 +63,18 @@ def lighting(grey: np.ndarray, rounds: int = 3) -> tuple[np.ndarray, float]:
     The level is a smooth quadratic surface fitted to block medians of the paper alone: pixels far above the
     level (ink) are left out of each block's median, and blocks with too little paper left are left out of
     the fit. Medians of whole blocks would follow a large digit's strokes and lift the surface under them,
-    which dims the strokes and leaves a dark halo that shrinks the digit."""
-    level = float(np.median(grey))
-    paper = grey < level + max(PAPER_SIGMAS * _spread(grey), 2 * MIN_INK_STEP)
-    surface = np.full_like(grey, level)
+    which dims the strokes and leaves a dark halo that shrinks the digit. The fit looks at every n-th pixel
+    only (at most FIT_SIDE a side, so a phone photo costs what a drawing does); the surface covers them all."""
+    step = max(1, -(-max(grey.shape) // FIT_SIDE))
+    sample = grey[::step, ::step]
+    level = float(np.median(sample))
+    paper = sample < level + max(PAPER_SIGMAS * _spread(sample), 2 * MIN_INK_STEP)
+    coefficients = np.array([level, 0, 0, 0, 0, 0], dtype=np.float64)
     for _ in range(rounds):
-        surface = _fit_surface(grey, paper, surface)
-        residual = grey - surface
+        coefficients = _fit_coefficients(sample, paper, step / np.array(grey.shape), coefficients)
+        residual = sample - _surface(coefficients, sample.shape, step / np.array(grey.shape))
         paper = residual < max(PAPER_SIGMAS * _spread(residual[paper]), MIN_INK_STEP)
-    return surface, _spread((grey - surface)[paper])
+    return _surface(coefficients, grey.shape, 1 / np.array(grey.shape)), _spread(residual[paper])
 
 
 def _spread(values: np.ndarray) -> float:
@@ -80,9 +84,11 @@ def _spread(values: np.ndarray) -> float:
     return 1.4826 * float(np.median(np.abs(values - np.median(values))))
 
 
-def _fit_surface(grey: np.ndarray, paper: np.ndarray, fallback: np.ndarray, blocks: int = 12) -> np.ndarray:
-    """A quadratic surface through the median of the paper pixels of each block (a block needs a quarter of
-    its pixels to be paper); `fallback` when too few blocks qualify to fit six coefficients."""
+def _fit_coefficients(grey: np.ndarray, paper: np.ndarray, scale: np.ndarray, fallback: np.ndarray,
+                      blocks: int = 12) -> np.ndarray:
+    """A quadratic surface's six coefficients through the median of the paper pixels of each block (a block
+    needs a quarter of its pixels to be paper); `fallback` when too few blocks qualify. `scale` turns this
+    picture's (row, column) into the full picture's coordinates, which run from 0 to 1."""
     height, width = grey.shape
     rows = np.linspace(0, height, min(blocks, height) + 1).astype(int)
     cols = np.linspace(0, width, min(blocks, width) + 1).astype(int)
@@ -95,11 +101,15 @@ def _fit_surface(grey: np.ndarray, paper: np.ndarray, fallback: np.ndarray, bloc
     usable_blocks = np.array(usable)
     if usable_blocks.sum() < 6:
         return fallback
-    centre_y, centre_x = np.meshgrid((rows[:-1] + rows[1:]) / 2 / height, (cols[:-1] + cols[1:]) / 2 / width,
+    centre_y, centre_x = np.meshgrid((rows[:-1] + rows[1:] - 1) / 2 * scale[0], (cols[:-1] + cols[1:] - 1) / 2 * scale[1],
                                      indexing="ij")
     design = _quadratic_terms(centre_y.ravel(), centre_x.ravel())
-    coefficients = np.linalg.lstsq(design[usable_blocks], np.array(medians)[usable_blocks], rcond=None)[0]
-    y, x = (np.arange(height) / height)[:, None], (np.arange(width) / width)[None, :]
+    return np.linalg.lstsq(design[usable_blocks], np.array(medians)[usable_blocks], rcond=None)[0]
+
+
+def _surface(coefficients: np.ndarray, shape: tuple[int, int], scale: np.ndarray) -> np.ndarray:
+    """The quadratic surface on a grid of `shape` pixels, each (row, column) scaled by `scale`."""
+    y, x = (np.arange(shape[0]) * scale[0])[:, None], (np.arange(shape[1]) * scale[1])[None, :]
     const, cx, cy, cxx, cxy, cyy = coefficients
     return const + cx * x + cy * y + cxx * x * x + cxy * x * y + cyy * y * y
 
