@@ -491,3 +491,59 @@ def format_read_report(report: dict[str, Any]) -> str:
         lines.append(f"  {name}: " + ("  ".join(parts) + "  " if parts else "") + f"all {scores_by_variant['all']:.1%}")
     lines.append(f"  'may not be one digit' noted for {len(report['doubted'])} of {report['pictures']}")
     return "\n".join(lines)
+
+
+def failure_sheet(folder: str | os.PathLike, failures: list[dict[str, Any]], thumb: int = 64) -> Any:
+    """One row per misread picture: its file name, label and answers, then each preparation step side by side
+    (ink, ruled lines removed, cropped, 20x20, 28x28), so where a digit goes wrong can be seen at a glance."""
+    from pathlib import Path
+
+    from PIL import Image, ImageDraw
+
+    from webapp.digits import to_mnist
+    from webapp.images import ImageError, load_image_file, to_array
+    from webapp.predict import DECODE_MAX_SIDE
+
+    answers: dict[str, list[str]] = {}
+    for failure in failures:
+        answers.setdefault(failure["file"], []).append(f"{failure['model']} {failure['answer']}")
+    labels = {failure["file"]: failure["label"] for failure in failures}
+    text_width, columns = 220, 5
+    sheet = Image.new("L", (text_width + columns * (thumb + 4), max(1, len(answers)) * (thumb + 4)), 64)
+    draw = ImageDraw.Draw(sheet)
+    for row, (file, said) in enumerate(answers.items()):
+        top = row * (thumb + 4)
+        draw.text((4, top + 4), f"{file}\nlabel {labels[file]}\n" + "\n".join(said), fill=255)
+        try:
+            steps = to_mnist(to_array(load_image_file(Path(folder) / file, max_side=DECODE_MAX_SIDE))).steps
+        except ImageError:
+            continue
+        for column, image in enumerate(list(steps.values())[:columns]):
+            sheet.paste(_square_thumbnail(image, thumb), (text_width + column * (thumb + 4), top))
+    return sheet
+
+
+def save_png(image: Any, path: str | os.PathLike) -> None:
+    """Write a PNG atomically: a temporary file beside it, moved into place in one step."""
+    import tempfile
+    from pathlib import Path
+
+    target = Path(path)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}-", suffix=".png", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            image.save(out, "PNG")
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _square_thumbnail(image: np.ndarray, side: int) -> Any:
+    from PIL import Image
+
+    height, width = image.shape
+    square = np.zeros((max(height, width),) * 2, np.uint8)
+    top, left = (square.shape[0] - height) // 2, (square.shape[1] - width) // 2
+    square[top:top + height, left:left + width] = image
+    return Image.fromarray(square).resize((side, side), Image.Resampling.BOX)

@@ -473,6 +473,7 @@ def add_bench_parser(commands: argparse._SubParsersAction) -> None:
                               description="DIR holds the pictures and a labels.csv with lines file,label[,variant].")
     read.add_argument("folder", metavar="DIR", help="a folder of digit pictures with a labels.csv")
     read.add_argument("--models", default="dnn,cnn", help="comma list of dnn, cnn, lenet or run ids (default dnn,cnn)")
+    read.add_argument("--steps", metavar="OUT.png", help="write each misread picture's preparation steps side by side")
     read.add_argument("--json", action="store_true", help="one JSON line, with every failure's file name")
     read.set_defaults(handler=run_bench_read, parser=read)
     summary = benches.add_parser("summary", help="seconds to build each network's table the first time, ms once cached")
@@ -542,6 +543,9 @@ def run_bench_read(args: argparse.Namespace) -> int:
         say(str(problem))
         return EXIT_FAILED
     report = bench.read_benchmark(args.folder, load_named_models(args.models), log=say)
+    if args.steps:
+        bench.save_png(bench.failure_sheet(args.folder, report["failures"]), args.steps)
+        say(f"wrote the steps of {len({failure['file'] for failure in report['failures']})} misread pictures to {args.steps}")
     if args.json:
         emit(report)
     else:

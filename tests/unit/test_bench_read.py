@@ -34,8 +34,10 @@ def test_accuracy_per_model_and_variant_with_the_failures_named(tmp_path, lab_ho
     broken = [failure for failure in report["failures"] if failure["file"] == "broken.png"]
     assert {failure["model"] for failure in broken} == {"dnn", "cnn"}
     assert broken[0]["answer"] is None and broken[0]["error"].startswith("This file is not an image")
-    text = run_cli("bench", "read", str(tmp_path), "--models", "cnn", env_home=lab_home)
+    sheet = tmp_path / "steps.png"
+    text = run_cli("bench", "read", str(tmp_path), "--models", "cnn", "--steps", str(sheet), env_home=lab_home)
     assert text.returncode == 0 and "cnn: canvas 50.0%  paper 100.0%  alpha 100.0%  all 75.0%" in text.stdout
+    assert Image.open(sheet).size[1] == 68  # one row: the broken file, the only picture misread
 
 
 def test_a_folder_without_labels_or_with_a_bad_line_gets_one_sentence(tmp_path, lab_home):
