@@ -17,8 +17,9 @@ MIN_INK_PIXELS = 12
 MIN_CONTRAST = 0.08  # ink must stand out from the paper by this much of the full range
 PAPER_SIGMAS = 4.0  # a pixel this many grain spreads above the paper's level is ink, not paper
 MIN_INK_STEP = 0.05  # ... and at least this far above it (a clean canvas has no grain at all)
-RULING_SPAN = 0.7  # a row (column) inked across this much of the picture's width (height) is a ruled line ...
-RULING_THICKNESS = 0.03  # ... when its band is at most this much of the height (width) thick, or 2 pixels
+RULING_SPAN = 0.8  # a row (column) inked across this much of the picture's width (height) is a ruled line ...
+RULING_THICKNESS = 0.03  # ... when its band is at most this much of the height (width) thick, or 2 pixels ...
+RULING_LINES = 2  # ... and there are at least this many such lines in that direction (one is a stroke: a tall 1)
 SPANS_PICTURE = 0.95  # an ink box this much of the picture's width and height is not one digit's
 BLOB_SHARE = 0.1  # a separate blob carrying this share of the ink counts as a shape of its own
 FIT_SIDE = 200  # the lighting is fitted to every n-th pixel, at most this many a side
@@ -174,14 +175,16 @@ def to_mnist(pixels: np.ndarray, *, centre: bool = True) -> Preprocessed:
 def remove_ruling(ink: np.ndarray) -> tuple[np.ndarray, int]:
     """Ink without the long straight lines of ruled or squared paper, and how many lines were taken off.
 
-    A line is a thin band of rows (or columns) inked across most of the picture; a digit's strokes are
-    shorter or thicker. Each band is filled from the rows just outside it (the smaller of the two), so a
+    A line is a thin band of rows (or columns) inked across most of the picture, one of at least RULING_LINES
+    in that direction; a digit's strokes are shorter or thicker, and a single long thin one (a tall 1 drawn with
+    a fine brush) has no parallel twin. Each band is filled from the rows just outside it (the smaller of the two), so a
     stroke that crosses the line stays whole while the line itself goes."""
     cleaned = np.array(ink, dtype=np.float64)
     count = 0
     for axis in (0, 1):
         view = cleaned if axis == 0 else cleaned.T  # rows first, then columns (a view: edits land in `cleaned`)
-        for first, last in _line_bands(view):
+        bands = _line_bands(view)
+        for first, last in bands if len(bands) >= RULING_LINES else []:
             above, below = view[max(first - 1, 0)], view[min(last + 1, len(view) - 1)]
             view[first:last + 1] = np.minimum(above, below)
             count += 1

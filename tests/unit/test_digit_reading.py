@@ -115,12 +115,20 @@ def test_a_long_bold_stroke_is_not_taken_for_a_ruled_line():
     assert lines == 0 and np.array_equal(cleaned, pixels / 255.0)
 
 
-def test_a_digit_crossing_a_ruled_line_stays_whole():
+def test_a_tall_one_drawn_with_a_fine_brush_is_not_taken_for_a_ruled_line():
+    pixels = np.zeros((280, 280), np.uint8)
+    pixels[10:270, 136:142] = 255  # a straight 1, 6 pixels wide, nearly the canvas's height
+    cleaned, lines = remove_ruling(pixels / 255.0)
+    assert lines == 0 and to_mnist(pixels).digit is not None
+
+
+def test_a_digit_crossing_ruled_lines_stays_whole():
     ink = np.zeros((200, 300))
-    ink[100:102] = 0.5  # the line
-    ink[40:160, 140:150] = 1.0  # a vertical stroke across it
+    ink[100:102] = 0.5  # two lines
+    ink[150:152] = 0.5
+    ink[40:170, 140:150] = 1.0  # a vertical stroke across both
     cleaned, lines = remove_ruling(ink)
-    assert lines == 1
+    assert lines == 2
     assert cleaned[100:102, 140:150].min() == 1.0 and cleaned[100:102, :100].max() == 0.0
 
 
