@@ -13,7 +13,7 @@ import threading
 from typing import Any, Callable
 
 from webapp.architectures import ARCHITECTURE_NAMES
-from webapp.config import MODEL_NAMES, OPTIMIZERS, PRECISIONS, TrainConfig
+from webapp.config import MODEL_NAMES, OPTIMIZERS, PRECISIONS, SCHEDULES, TrainConfig
 from webapp.networks_info import short_name
 from webapp.summary import DTYPE_BYTES, OPTIMIZER_SLOTS, MemorySettings
 
@@ -78,12 +78,17 @@ def add_train_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--optimizer", choices=OPTIMIZERS, default=defaults.optimizer)
     parser.add_argument("--lr", type=float, default=defaults.learning_rate, help="learning rate")
+    parser.add_argument("--schedule", choices=SCHEDULES, default=defaults.schedule,
+                        help="constant: the same rate throughout; cosine: it decays to 0 over the run")
     parser.add_argument("--dropout", type=float, default=defaults.dropout)
     parser.add_argument("--batch-norm", action="store_true")
     parser.add_argument("--precision", choices=PRECISIONS, default=defaults.precision,
                         help="auto: bfloat16 compute where the hardware has it natively, else float32")
-    parser.add_argument("--pipeline", metavar="FILE", help="augment the training images on the fly with this Albumentations "
-                                                            "pipeline (YAML or JSON, as the Augment page exports it)")
+    augmentation = parser.add_mutually_exclusive_group()
+    augmentation.add_argument("--pipeline", metavar="FILE", help="augment the training images on the fly with this Albumentations "
+                                                                  "pipeline (YAML or JSON, as the Augment page exports it)")
+    augmentation.add_argument("--augment-preset", metavar="NAME", help="augment on the fly with one of the Augment page's presets "
+                                                               "(seed, digits, photos)")
     parser.add_argument("--save-default", action="store_true", help="also install the runs as the shipped defaults (maintainers)")
     parser.add_argument("--json", action="store_true", help="JSON Lines on stdout")
     parser.set_defaults(handler=run_train, parser=parser)
@@ -92,7 +97,7 @@ def add_train_parser(commands: argparse._SubParsersAction) -> None:
 def run_train(args: argparse.Namespace) -> int:
     try:
         config = TrainConfig(models=args.model, epochs=args.epochs, batch_size=args.batch_size, subset=args.subset,
-                             seed=args.seed, optimizer=args.optimizer, learning_rate=args.lr,
+                             seed=args.seed, optimizer=args.optimizer, learning_rate=args.lr, schedule=args.schedule,
                              dropout=args.dropout, batch_norm=args.batch_norm, precision=args.precision)
     except ValueError as error:
         raise UsageError(str(error)) from None
@@ -101,6 +106,12 @@ def run_train(args: argparse.Namespace) -> int:
 
         # sized for the digits now, so that holes in pixels larger than a digit are refused before training
         config = dataclasses.replace(config, pipeline=sized_for(read_pipeline_file(args.pipeline), DIGIT_SHAPE))
+    if args.augment_preset:
+        from webapp.augment import PRESETS, pipeline_to_dict, preset_pipeline
+
+        if args.augment_preset not in PRESETS:
+            raise UsageError(f"Unknown augmentation preset {args.augment_preset}; choose from {', '.join(PRESETS)}.")
+        config = dataclasses.replace(config, pipeline=pipeline_to_dict(preset_pipeline(args.augment_preset)))
     from webapp.device import import_backend_quietly
 
     import_backend_quietly()
@@ -229,11 +240,12 @@ def add_predict_parser(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run_predict, parser=parser)
 
 
-def run_predict(args: argparse.Namespace) -> int:
+def load_named_models(names_text: str) -> dict[str, Any]:
+    """The models a `--models` list names (dnn, cnn, lenet or run ids), loaded; unknown names are usage errors."""
     from webapp.store import RunStore, UnknownRunError
 
     store = RunStore()
-    names = [name.strip() for name in args.models.split(",") if name.strip()]
+    names = [name.strip() for name in names_text.split(",") if name.strip()]
     try:
         runs = {name: store.resolve(name) for name in names}
     except UnknownRunError as error:
@@ -243,9 +255,13 @@ def run_predict(args: argparse.Namespace) -> int:
     from webapp.device import import_backend_quietly
 
     import_backend_quietly()
+    return {name: store.load_model(info.run_id) for name, info in runs.items()}
+
+
+def run_predict(args: argparse.Namespace) -> int:
+    models = load_named_models(args.models)
     from webapp.predict import predict_file
 
-    models = {name: store.load_model(info.run_id) for name, info in runs.items()}
     failed = 0
     for path in args.files:
         result = predict_file(path, models, max_bytes=args.max_bytes)
@@ -257,6 +273,8 @@ def run_predict(args: argparse.Namespace) -> int:
         else:
             print(f"{path}: " + ", ".join(f"{short_name(name)} {result[name]['label']} "
                                           f"({max(result[name]['probabilities']):.1%})" for name in models))
+            if "note" in result:
+                print(f"  {result['note']}")
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -486,6 +504,13 @@ def add_bench_parser(commands: argparse._SubParsersAction) -> None:
     startup.add_argument("--repeats", type=positive_int, default=3)
     startup.add_argument("--json", action="store_true")
     startup.set_defaults(handler=run_bench_startup)
+    read = benches.add_parser("read", help="reading accuracy per model and per variant on a folder of labelled pictures",
+                              description="DIR holds the pictures and a labels.csv with lines file,label[,variant].")
+    read.add_argument("folder", metavar="DIR", help="a folder of digit pictures with a labels.csv")
+    read.add_argument("--models", default="dnn,cnn", help="comma list of dnn, cnn, lenet or run ids (default dnn,cnn)")
+    read.add_argument("--steps", metavar="OUT.png", help="write each misread picture's preparation steps side by side")
+    read.add_argument("--json", action="store_true", help="one JSON line, with every failure's file name")
+    read.set_defaults(handler=run_bench_read, parser=read)
     summary = benches.add_parser("summary", help="seconds to build each network's table the first time, ms once cached")
     summary.add_argument("--networks", type=name_list(ARCHITECTURE_NAMES, "network"), default=ARCHITECTURE_NAMES,
                          help="comma list of network names (default: all of them)")
@@ -547,6 +572,25 @@ def show_report(args: argparse.Namespace, report: dict[str, Any], as_text: Calla
         emit(report)
     else:
         print(as_text(report))
+    return EXIT_OK
+
+
+def run_bench_read(args: argparse.Namespace) -> int:
+    from webapp import bench
+
+    try:
+        bench.read_labels(args.folder)  # a missing folder or labels file: one sentence before loading any model
+    except ValueError as problem:
+        say(str(problem))
+        return EXIT_FAILED
+    report = bench.read_benchmark(args.folder, load_named_models(args.models), log=say)
+    if args.steps:
+        bench.save_png(bench.failure_sheet(args.folder, report["failures"]), args.steps)
+        say(f"wrote the steps of {len({failure['file'] for failure in report['failures']})} misread pictures to {args.steps}")
+    if args.json:
+        emit(report)
+    else:
+        print(bench.format_read_report(report))
     return EXIT_OK
 
 

@@ -65,6 +65,15 @@ class AugmentedBatches(keras.utils.PyDataset):
     return definition, f"AugmentedBatches(x_train, y_train, {config.batch_size})"
 
 
+def _rate_lines(config: TrainConfig) -> str:
+    """The learning rate: a number, or a cosine decay to 0 over every batch of the run (full batches only)."""
+    if config.schedule == "cosine":
+        return (f"# The rate falls from {config.learning_rate!r} to 0 along a half cosine over all the run's batches.\n"
+                f"learning_rate = keras.optimizers.schedules.CosineDecay(\n"
+                f"    {config.learning_rate!r}, decay_steps={config.epochs} * (len(x_train) // {config.batch_size}))\n")
+    return f"learning_rate = {config.learning_rate!r}\n"
+
+
 def reproduce_script(model: str, train_config: dict[str, Any]) -> str:
     """A standalone script: same network, optimizer, data split, batch order seed, epochs and augmentation."""
     config = TrainConfig.from_dict(train_config)
@@ -98,8 +107,8 @@ model = keras.Sequential([
     {body},
     layers.Dense(10, activation="softmax"),
 ])
-model.compile(
-    optimizer=keras.optimizers.get({{"class_name": "{config.optimizer}", "config": {{"learning_rate": {config.learning_rate!r}}}}}),
+{_rate_lines(config)}model.compile(
+    optimizer=keras.optimizers.get({{"class_name": "{config.optimizer}", "config": {{"learning_rate": learning_rate}}}}),
     loss="sparse_categorical_crossentropy",
     metrics=["accuracy"],
 )

@@ -6,6 +6,7 @@ from typing import Any
 
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 PRECISIONS = ("auto", "float32", "mixed_bfloat16", "mixed_float16")
+SCHEDULES = ("constant", "cosine")
 MODEL_NAMES = ("dnn", "cnn", "lenet")
 FULL_TRAINING_SET = 60_000
 
@@ -24,6 +25,7 @@ class TrainConfig:
     seed: int = 0
     optimizer: str = "adam"
     learning_rate: float = 0.003
+    schedule: str = "constant"  # "cosine": the learning rate decays to 0 along a half cosine over the whole run
     dropout: float = 0.0
     batch_norm: bool = False
     validation_fraction: float = 1 / 12  # of the (sub)set, held out; never the test set
@@ -51,6 +53,7 @@ class TrainConfig:
             (not 0 <= self.subset <= FULL_TRAINING_SET, f"Training-set size must be between 0 (all) and {FULL_TRAINING_SET}."),
             (self.optimizer not in OPTIMIZERS, f"Unknown optimizer {self.optimizer}; choose from {', '.join(OPTIMIZERS)}."),
             (not 0 < self.learning_rate <= 10, "Learning rate must be above 0 and at most 10."),
+            (self.schedule not in SCHEDULES, f"Unknown schedule {self.schedule}; choose from {', '.join(SCHEDULES)}."),
             (not 0 <= self.dropout < 1, "Dropout must be at least 0 and below 1."),
             (not 0 < self.validation_fraction < 0.5, "The validation fraction must be between 0 and 0.5."),
             (not 1 <= self.validations_per_epoch <= 1000, "Validations per epoch must be between 1 and 1000."),

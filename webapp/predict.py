@@ -7,11 +7,12 @@ from typing import Any
 
 import numpy as np
 
-from webapp.digits import to_mnist
+from webapp.digits import Preprocessed, to_mnist
 from webapp.files import MAX_FILE_BYTES
 from webapp.images import ImageError, load_image_file, to_array
 
 DECODE_MAX_SIDE = 2000  # a digit needs no more; big phone photos decode at reduced scale
+UNSURE = 0.7  # a model whose top probability is below this is unsure
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,26 @@ def classify(models: dict[str, Any], digit: np.ndarray) -> dict[str, Prediction]
     return predictions
 
 
+def model_doubt(predictions: dict[str, Prediction]) -> str | None:
+    """Why the models' answers suggest the picture is not a digit they know, as a phrase, or None."""
+    labels = {prediction.label for prediction in predictions.values()}
+    if len(labels) > 1:
+        return "the models disagree"
+    if predictions and all(max(prediction.probabilities) < UNSURE for prediction in predictions.values()):
+        return "every model is unsure" if len(predictions) > 1 else "the model is unsure"
+    return None
+
+
+def not_a_digit_note(prepared: Preprocessed, predictions: dict[str, Prediction]) -> str | None:
+    """One sentence when the input does not look like one digit (its shape or the models' answers say so),
+    teaching why an answer still came: None for a picture that reads as one clear digit."""
+    reason = prepared.doubt or model_doubt(predictions)
+    if reason is None:
+        return None
+    return (f"This may not be one digit ({reason}): the models only know the ten classes 0-9 and always answer "
+            "with one of them, even for a picture of something else, so take this answer with doubt.")
+
+
 def predict_file(path: str | Path, models: dict[str, Any], max_bytes: int = MAX_FILE_BYTES) -> dict[str, Any]:
     """One JSON-ready result per file: the predictions, or one readable sentence saying why not."""
     try:
@@ -46,5 +67,7 @@ def predict_file(path: str | Path, models: dict[str, Any], max_bytes: int = MAX_
     prepared = to_mnist(pixels)
     if prepared.digit is None:
         return {"file": str(path), "error": prepared.problem}
+    predictions = classify(models, prepared.digit)
+    note = not_a_digit_note(prepared, predictions)
     return {"file": str(path), **{name: {"label": p.label, "probabilities": p.probabilities}
-                                  for name, p in classify(models, prepared.digit).items()}}
+                                  for name, p in predictions.items()}, **({"note": note} if note else {})}

@@ -59,11 +59,17 @@ def make_schedule(config: TrainConfig, train_images: int) -> Schedule:
     return Schedule(steps_per_epoch=steps, validate_every=validate_every, epochs=config.epochs)
 
 
-def make_optimizer(name: str, learning_rate: float) -> Any:
-    return keras.optimizers.get({"class_name": name, "config": {"learning_rate": learning_rate}})
+def make_optimizer(name: str, learning_rate: float, schedule: str = "constant", total_steps: int = 1) -> Any:
+    """The optimizer; with the cosine schedule its rate falls from `learning_rate` to 0 over `total_steps`
+    batches (the optimizer counts its own steps, so it carries across the run's many `fit` calls)."""
+    rate: Any = learning_rate
+    if schedule == "cosine":
+        rate = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=max(1, total_steps))
+    return keras.optimizers.get({"class_name": name, "config": {"learning_rate": rate}})
 
 
-def compile_model(name: str, config: TrainConfig, precision: str = "float32", store: Any = None) -> Any:
+def compile_model(name: str, config: TrainConfig, precision: str = "float32", store: Any = None,
+                  total_steps: int = 1) -> Any:
     """Build and compile one network, or load the saved run it fine-tunes (the caller puts it in the
     multi-GPU scope when there is one)."""
     from webapp.networks import NetworkOptions, build
@@ -78,7 +84,7 @@ def compile_model(name: str, config: TrainConfig, precision: str = "float32", st
     else:
         model = build(name, NetworkOptions(dropout=config.dropout, batch_norm=config.batch_norm), precision)
     model.compile(
-        optimizer=make_optimizer(config.optimizer, config.learning_rate),
+        optimizer=make_optimizer(config.optimizer, config.learning_rate, config.schedule, total_steps),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
@@ -159,7 +165,7 @@ def run_training(
     keras.utils.set_random_seed(config.seed)
     precision = device.resolve_precision(config.precision)
     with device.training_scope(device_type):
-        models = {name: compile_model(name, config, precision, store) for name in config.models}
+        models = {name: compile_model(name, config, precision, store, schedule.total_steps) for name in config.models}
     before = {name: accuracies(model, split, mnist) for name, model in models.items()} if config.is_fine_tuning else {}
     # tf.distribute deadlocks when two models' steps interleave across threads: on several devices a
     # race takes turns in one thread instead, one `fit` per turn.

@@ -175,3 +175,19 @@ def test_removing_a_sample_on_a_read_only_disk_is_one_sentence(monkeypatch):
     assert not at.exception, at.exception
     assert [error.value for error in at.error] == ["The lab could not save: its disk is read-only."]
     assert any("2 samples;" in caption.value for caption in at.caption)
+def test_a_photo_of_two_digits_is_read_with_a_sentence_saying_it_may_not_be_one_digit():
+    mnist = load_mnist()
+    pair = Image.new("L", (560, 280), 255)
+    for place, index in enumerate((0, 1)):
+        pair.paste(Image.fromarray(255 - mnist.x_test[index]).resize((240, 240)), (20 + place * 300, 20))
+    out = io.BytesIO()
+    pair.save(out, "PNG")
+    at = open_page(DRAW)
+    at.file_uploader[0].set_value(("pair.png", out.getvalue(), "image/png"))
+    at.run()
+    assert not at.exception, at.exception
+    assert at.metric, "the models still answer"
+    notes = [warning.value for warning in at.warning if "may not be one digit" in warning.value]
+    assert len(notes) == 1 and "2 separate shapes" in notes[0] and "ten classes" in notes[0]
+    clean, _ = page_with_uploaded_digit()
+    assert not [warning for warning in clean.warning if "may not be one digit" in warning.value]

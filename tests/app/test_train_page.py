@@ -250,3 +250,17 @@ def test_a_job_a_crashed_server_was_training_is_shown_as_interrupted(lab_home):
     assert not at.exception, at.exception
     assert any("interrupted" in warning.value for warning in at.warning)
     assert json.loads((lab_home / "interrupted-jobs" / "job-0123abcd.json").read_text())["status"] == "interrupted"
+
+
+def test_the_saved_runs_table_shows_each_runs_recipe():
+    """The shipped defaults list how they were trained: optimizer, rate and schedule, batch, augmentation."""
+    from webapp.store import RunStore
+
+    at = open_page(TRAIN)
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    default_cnn = table[table["run"] == RunStore().resolve("cnn").run_id].iloc[0]
+    train = RunStore().resolve("cnn").config["train_config"]
+    assert default_cnn["recipe"].startswith(f"{train['optimizer']} {train['learning_rate']}")
+    assert default_cnn["recipe"].endswith(f"batch {train['batch_size']}")
+    assert ("cosine" in default_cnn["recipe"]) == (train.get("schedule") == "cosine")

@@ -1,4 +1,4 @@
-"""The Draw page in Chromium: scripted handwriting read by the CNN, see inside and the robustness explorer,
+"""The Draw page in Chromium: scripted handwriting read by both models, see inside and the robustness explorer,
 Clear that empties the canvas's pixels, and the own-digits loop (label, save, fine-tune, before/after)."""
 import os
 import time
@@ -102,21 +102,23 @@ def test_both_models_read_a_drawn_one_and_clear_empties_the_canvas(server, brows
     fresh_canvas(page)  # one canvas left, and no ink on any of its layers
 
 
-def test_the_cnn_reads_scripted_digits_anywhere_and_they_fine_tune_it(server, browser):
+def test_both_models_read_scripted_digits_anywhere_and_they_fine_tune_the_cnn(server, browser):
     """Ten digits at three sizes and places, each saved under its label (which clears the canvas); then the
     collection fine-tunes the CNN and the page shows the accuracy before and after."""
     page, canvas = open_draw_page(browser, server, "?collection=scripted")
-    misread = []
+    misread: dict[str, list] = {"CNN": [], "DNN": []}
     for digit in range(10):
         for placement in PLACEMENTS:
             draw_digit(page, canvas, placed(digit, *placement))
-            answer = reading(page, "CNN")
-            if answer != str(digit):
-                misread.append((digit, placement, answer))
+            for model, wrong in misread.items():
+                answer = reading(page, model)
+                if answer != str(digit):
+                    wrong.append((digit, placement, answer))
             save_as(page, digit)
             page.get_by_text(f"Saved a {digit} in 'scripted'").wait_for(timeout=30_000)
             canvas = fresh_canvas(page)
-    assert len(misread) <= 3, f"the CNN misread {len(misread)} of 30: {misread}"
+    for model, wrong in misread.items():
+        assert len(wrong) <= 3, f"the {model} misread {len(wrong)} of 30: {wrong}"
     page.get_by_text("30 samples").wait_for(timeout=10_000)
 
     page.get_by_test_id("stRadioGroup").get_by_text("CNN", exact=True).click()

@@ -2,6 +2,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -17,7 +18,9 @@ def run_cli(*args, env_home):
 @pytest.mark.parametrize("args", [["train", "--model", "vgg"], ["train", "--epochs", "many"], ["frobnicate"],
                                   ["train", "--subset", "5"], ["bench", "nothing"], ["summary", "resnet"],
                                   ["summary", "vgg16", "--dtype", "int8"], ["summary", "vgg16", "--batch-size", "0"],
-                                  ["summary", "dnn", "--optimizer", "lbfgs"], ["bench", "summary", "--networks", "dnn,vgg"]])
+                                  ["summary", "dnn", "--optimizer", "lbfgs"], ["bench", "summary", "--networks", "dnn,vgg"],
+                                  ["train", "--schedule", "step"], ["train", "--augment-preset", "sharpen"],
+                                  ["train", "--augment-preset", "digits", "--pipeline", "x.yaml"]])
 def test_usage_errors_exit_2_with_one_line_and_no_traceback(args, capsys):
     with pytest.raises(SystemExit) as exit_info:
         cli.main(args)
@@ -93,6 +96,16 @@ def test_train_with_a_pipeline_file_records_the_augmentation(lab_home, tmp_path)
     assert result.returncode == 0, result.stderr
     line = json.loads(result.stdout)
     assert "Rotate" in line["augmentation"] and "Blur" in line["augmentation"]
+
+
+def test_train_with_a_preset_and_the_cosine_schedule_records_both(lab_home):
+    result = run_cli("train", "--model", "dnn", "--subset", "1200", "--epochs", "1", "--augment-preset", "digits",
+                     "--schedule", "cosine", "--json", env_home=lab_home)
+    assert result.returncode == 0, result.stderr
+    line = json.loads(result.stdout)
+    assert "Affine" in line["augmentation"] and "ElasticTransform" in line["augmentation"]
+    config = json.loads((Path(line["run_dir"]) / "config.json").read_text())
+    assert config["train_config"]["schedule"] == "cosine"
 
 
 def test_train_with_a_broken_pipeline_file_exits_1_with_one_sentence(tmp_path, capsys):

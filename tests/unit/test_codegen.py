@@ -32,10 +32,11 @@ def test_an_augmented_run_gets_a_script_that_augments_its_training_batches(tmp_p
     (tmp_path / "data").mkdir()
     x, y = synthetic_digits(300)
     np.savez(tmp_path / "data" / "mnist.npz", x_train=x, y_train=y, x_test=x[:50], y_test=y[:50])
-    config = TrainConfig(models=("dnn",), epochs=2, batch_size=32,
+    config = TrainConfig(models=("dnn",), epochs=2, batch_size=32, schedule="cosine",
                          pipeline=pipeline_to_dict(preset_pipeline("digits"))).to_dict()
     code = reproduce_script("dnn", config)
     assert "A.Affine(" in code and "AugmentedBatches(x_train, y_train, 32)" in code
+    assert "CosineDecay(\n    0.003, decay_steps=2 * (len(x_train) // 32))" in code
     script = tmp_path / "reproduce.py"
     script.write_text(code)
     result = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=300)

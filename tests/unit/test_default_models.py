@@ -6,11 +6,13 @@ from webapp.store import RunStore
 from webapp.training import predict_probabilities, scores
 
 
-@pytest.mark.parametrize("name, required", [("dnn", 0.975), ("cnn", 0.990), ("lenet", 0.975)])
+# No lower than the defaults they replaced (DNN 97.69%, LeNet-5 98.44%); the CNN at least 99.2% (models/README.md).
+@pytest.mark.parametrize("name, required", [("dnn", 0.9769), ("cnn", 0.992), ("lenet", 0.9844)])
 def test_default_model_meets_its_test_accuracy(name, required):
     store = RunStore()
     info = store.resolve(name)
     assert info.is_default and info.config["train_config"]["subset"] == 0  # trained on the full training set
+    assert "Affine" in info.config["augmentation"]  # the "digits" preset, on the fly (models/README.md)
     mnist = load_mnist()
     loss, accuracy = scores(predict_probabilities(store.load_model(info.run_id), as_model_input(mnist.x_test)), mnist.y_test)
     assert accuracy >= required

@@ -127,3 +127,18 @@ def test_the_recorder_starts_the_compute_clock_at_the_end_of_the_first_batch(mon
     assert [point["seconds"] for point in curves["batches"]] == pytest.approx([0.0, 0.1, 0.3])
     assert curves["warmup_seconds"] == pytest.approx(5.0)
     assert curves["compute_seconds"] == pytest.approx(0.3)
+
+
+def test_the_cosine_schedule_decays_the_rate_to_zero_over_the_whole_run(tiny_mnist):
+    config = TrainConfig(models=("dnn",), schedule="cosine", **TINY)
+    record, results = run_training(config, data=tiny_mnist)
+    optimizer = results[0].model.optimizer
+    assert int(optimizer.iterations.numpy()) == record.snapshot()["total_steps"]
+    assert float(optimizer.learning_rate) == pytest.approx(0.0, abs=1e-6)  # counted down over every epoch's batches
+    constant = run_training(TrainConfig(models=("dnn",), **TINY), data=tiny_mnist)[1][0].model.optimizer
+    assert float(constant.learning_rate) == pytest.approx(config.learning_rate)
+
+
+def test_an_unknown_schedule_is_refused():
+    with pytest.raises(ValueError, match="Unknown schedule step"):
+        TrainConfig(schedule="step")

@@ -10,13 +10,13 @@ import streamlit as st
 
 from webapp.digits import Preprocessed
 from webapp.networks_info import short_name
-from webapp.predict import Prediction, classify
+from webapp.predict import Prediction, classify, not_a_digit_note
 from webapp.store import RunInfo
 from webapp.ui import cached
 from webapp.ui.model_style import KIND_STYLES, model_encodings, series_styles
 from webapp.ui.theme import ink, muted_ink, themed
 
-STEP_CAPTIONS = {"ink": "ink", "cropped": "cropped to the ink", "20x20": "fitted in 20x20", "28x28": "centred: what the model sees"}
+STEP_CAPTIONS = {"ink": "ink", "lines removed": "ruled lines removed", "cropped": "cropped to the ink", "20x20": "fitted in 20x20", "28x28": "centred: what the model sees"}
 
 
 def model_pickers() -> dict[str, RunInfo]:
@@ -121,6 +121,9 @@ def show_reading(pixels: Any, models: dict[str, Any], chosen: dict[str, RunInfo]
     st.caption("What the model sees, step by step")
     show_steps(prepared)
     predictions = show_predictions(models, chosen, prepared.digit)
+    note = not_a_digit_note(prepared, predictions)
+    if note:
+        st.warning(note, icon=":material/help:")
     if st.toggle("See inside: feature maps, first-layer weights and what each model looks at", key=f"{key}_inside",
                  help="Computed for each new drawing while this is on."):
         with st.container(border=True):

@@ -208,7 +208,8 @@ def runs_browser() -> None:
     st.dataframe([_run_row(info) for info in listing.runs], hide_index=True, width="stretch")
     st.caption("'epochs': passes over the training images actually made (a stopped run shows how far it got, "
                "of how many planned). 'trained on' and 'held out': the images chosen, split 11 to 1; the held-out "
-               "ones validate during training.")
+               "ones validate during training. 'recipe': optimizer, learning rate (cosine: decayed to 0 over the "
+               "run) and batch size.")
     chosen = st.multiselect("Overlay runs", list(by_id), format_func=lambda run_id: by_id[run_id].label,
                             help="Draw the curves of several saved runs on one chart.", key="overlay_runs")
     if chosen:
@@ -225,6 +226,14 @@ def _short(info: RunInfo) -> str:
     return name + (" (augmented)" if info.config.get("augmentation") else "")
 
 
+def recipe(train: dict[str, Any]) -> str:
+    """How a run was trained, in one line: optimizer, learning rate and its schedule, batch size."""
+    if not train:
+        return ""
+    schedule = " cosine" if train.get("schedule") == "cosine" else ""
+    return f"{train.get('optimizer')} {train.get('learning_rate')}{schedule}, batch {train.get('batch_size')}"
+
+
 def _run_row(info: RunInfo) -> dict[str, Any]:
     config = info.config
     train = config.get("train_config", {})
@@ -232,7 +241,7 @@ def _run_row(info: RunInfo) -> dict[str, Any]:
             "test accuracy": config.get("test_accuracy"), "epochs": epochs_text(config),
             "augmentation": config.get("augmentation", ""),
             "trained on": config.get("train_images"), "held out": config.get("validation_images"),
-            "optimizer": train.get("optimizer"), "created": config.get("created"), "device": config.get("device")}
+            "recipe": recipe(train), "created": config.get("created"), "device": config.get("device")}
 
 
 def epochs_text(config: dict[str, Any]) -> str:
