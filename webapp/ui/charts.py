@@ -7,7 +7,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from webapp.curves import AXIS_TITLES, METRICS, TRAIN, VALIDATION
+from webapp.curves import AXIS_TITLES, EPOCH_TRAIN, METRICS, REPORTED, TEST, TRAIN, VALIDATION
 from webapp.ui.model_style import model_encodings, series_styles, style_scales
 
 CHART_HEIGHT = 360
@@ -28,8 +28,13 @@ def race_chart(rows: list[dict[str, Any]], x: str = "epoch", metric: str = "accu
     (see `model_style`). Every model gets a label in a column right of the plot, at the height of its curve's
     end but never on top of another label. Any part of a live record draws: no rows, training rows only, or
     validation points for some models and not yet for others.
+
+    Three more kinds of row draw when present: each epoch's training score as Keras' fit log reports it (hollow
+    markers on a thin line in the model's dash), the final test score (a filled diamond, labelled "DNN test
+    0.9791"), and what a tutorial reported (crosses, the last one labelled "DNN, seed 003: 0.9782").
     """
-    frame = pd.DataFrame(rows, columns=["model", "split", "x", "y"])
+    frame = pd.DataFrame(rows, columns=["model", "split", "x", "y", "label"])
+    frame["label"] = frame["label"].fillna("")
     styles = series_styles(list(dict.fromkeys(frame["model"])), kinds)
     channels = model_encodings(styles, legend=alt.Legend(orient="top"))
     x_scale = alt.Scale(domain=[0, x_max]) if x_max else alt.Scale(zero=True)  # curves start from the run's start
@@ -47,7 +52,10 @@ def race_chart(rows: list[dict[str, Any]], x: str = "epoch", metric: str = "accu
     train = base.transform_filter(alt.datum.split == TRAIN).mark_line(strokeWidth=1.5, opacity=0.6)
     validation = base.transform_filter(alt.datum.split == VALIDATION).mark_line(
         strokeWidth=3, point=alt.OverlayMarkDef(size=60, filled=True))
-    ends = end_labels(frame, metric, low, high)
+    epoch_log = base.transform_filter(alt.datum.split == EPOCH_TRAIN).mark_line(
+        strokeWidth=1, point=alt.OverlayMarkDef(size=70, filled=False, strokeWidth=2))
+    marks = _marked_points(base, encode, tooltip)
+    ends = end_labels(frame[frame["split"].isin([TRAIN, VALIDATION])], metric, low, high)
     column = 12 + LABEL_CHAR_PIXELS * max((len(label) for label in ends["label"]), default=0)
     # Marks are clipped to the plot when the x axis can be dragged and zoomed; the labels live right of it.
     labels = alt.Chart(ends).mark_text(
@@ -57,9 +65,26 @@ def race_chart(rows: list[dict[str, Any]], x: str = "epoch", metric: str = "accu
     return alt.layer(
         train.encode(**encode, tooltip=tooltip),
         validation.encode(**encode, shape=channels["shape"], tooltip=tooltip),
+        epoch_log.encode(**encode, shape=channels["shape"], tooltip=tooltip),
+        *marks,
         labels,
     ).properties(height=CHART_HEIGHT, padding={"left": 5, "top": 5, "bottom": 5, "right": max(5, column)}
                  ).interactive(bind_y=False)
+
+
+def _marked_points(base: alt.Chart, encode: dict[str, Any], tooltip: list[Any]) -> list[alt.Chart]:
+    """The test scores (filled diamonds) and reported reference numbers (crosses), each with its text label, left
+    of the point so it stays inside the plot at the run's last epoch."""
+    channels = {"x": encode["x"], "y": encode["y"], "color": encode["color"]}
+    tips = tooltip + [alt.Tooltip("label:N", title="Mark")]
+    layers = []
+    for split, shape in ((TEST, "diamond"), (REPORTED, "cross")):
+        points = base.transform_filter(alt.datum.split == split)
+        layers.append(points.mark_point(shape=shape, size=150, filled=True, opacity=0.9).encode(**channels, tooltip=tips))
+        layers.append(points.transform_filter(alt.datum.label != "").mark_text(
+            align="right", baseline="bottom" if split == TEST else "top", dx=-10, dy=-4 if split == TEST else 4,
+            fontWeight="bold").encode(**channels, text="label:N"))
+    return layers
 
 
 def _y_domain(values: pd.Series) -> tuple[float, float]:
