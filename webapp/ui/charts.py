@@ -65,9 +65,9 @@ def race_chart(rows: list[dict[str, Any]], x: str = "epoch", metric: str = "accu
     return alt.layer(
         train.encode(**encode, tooltip=tooltip),
         validation.encode(**encode, shape=channels["shape"], tooltip=tooltip),
+        labels,  # third: tests and readers find the end labels here
         epoch_log.encode(**encode, shape=channels["shape"], tooltip=tooltip),
         *marks,
-        labels,
     ).properties(height=CHART_HEIGHT, padding={"left": 5, "top": 5, "bottom": 5, "right": max(5, column)}
                  ).interactive(bind_y=False)
 
