@@ -145,8 +145,10 @@ def test_the_race_chart_marks_the_seeds_numbers_next_to_the_labs():
     labels = {row["label"] for row in rows if row["split"] in (REPORTED, TEST) and row["label"]}
     assert labels == {"DNN, seed 003: 0.9782", "CNN, seed 003: 0.9939", "DNN test 0.9750", "CNN test 0.9890"}
     assert not [row for row in chart_rows(histories, x="seconds", references=references) if row["split"] == REPORTED]
-    spec = json.dumps(race_chart(rows, kinds={"DNN": "dnn", "CNN": "cnn"}).to_dict())
-    assert "DNN, seed 003: 0.9782" in spec and "CNN test 0.9890" in spec
+    spec = race_chart(rows, kinds={"DNN": "dnn", "CNN": "cnn"}).to_dict()
+    assert "DNN, seed 003: 0.9782" in json.dumps(spec)  # in the cross's tooltip
+    end_labels = {row["model"]: row["label"] for row in spec["datasets"][spec["layer"][2]["data"]["name"]]}
+    assert end_labels == {"DNN": "DNN\ntest 0.9750\nseed 003: 0.9782", "CNN": "CNN\ntest 0.9890\nseed 003: 0.9939"}
 
 
 # -- the concepts ----------------------------------------------------------------------------------------------

@@ -55,11 +55,12 @@ def race_chart(rows: list[dict[str, Any]], x: str = "epoch", metric: str = "accu
     epoch_log = base.transform_filter(alt.datum.split == EPOCH_TRAIN).mark_line(
         strokeWidth=1, point=alt.OverlayMarkDef(size=70, filled=False, strokeWidth=2))
     marks = _marked_points(base, encode, tooltip)
-    ends = end_labels(frame[frame["split"].isin([TRAIN, VALIDATION])], metric, low, high)
-    column = 12 + LABEL_CHAR_PIXELS * max((len(label) for label in ends["label"]), default=0)
+    ends = end_labels(frame[frame["split"].isin([TRAIN, VALIDATION])], metric, low, high, _mark_lines(frame))
+    column = 12 + LABEL_CHAR_PIXELS * max((len(line) for label in ends["label"] for line in label.split("\n")),
+                                          default=0)
     # Marks are clipped to the plot when the x axis can be dragged and zoomed; the labels live right of it.
     labels = alt.Chart(ends).mark_text(
-        align="left", baseline="middle", dx=8, fontWeight="bold", clip=False).encode(
+        align="left", baseline="middle", dx=8, fontWeight="bold", clip=False, lineBreak="\n").encode(
         x=alt.value("width"), y=alt.Y("y:Q", scale=y_scale), text="label:N",
         color=alt.Color("model:N", scale=style_scales(styles)["color"], legend=None))
     return alt.layer(
@@ -73,18 +74,22 @@ def race_chart(rows: list[dict[str, Any]], x: str = "epoch", metric: str = "accu
 
 
 def _marked_points(base: alt.Chart, encode: dict[str, Any], tooltip: list[Any]) -> list[alt.Chart]:
-    """The test scores (filled diamonds) and reported reference numbers (crosses), each with its text label, left
-    of the point so it stays inside the plot at the run's last epoch."""
+    """The test scores (filled diamonds) and reported reference numbers (crosses); their numbers are written in
+    the model's end label (see `_mark_lines`), where labels never overlap, and in each point's tooltip."""
     channels = {"x": encode["x"], "y": encode["y"], "color": encode["color"]}
     tips = tooltip + [alt.Tooltip("label:N", title="Mark")]
-    layers = []
-    for split, shape in ((TEST, "diamond"), (REPORTED, "cross")):
-        points = base.transform_filter(alt.datum.split == split)
-        layers.append(points.mark_point(shape=shape, size=150, filled=True, opacity=0.9).encode(**channels, tooltip=tips))
-        layers.append(points.transform_filter(alt.datum.label != "").mark_text(
-            align="right", baseline="bottom" if split == TEST else "top", dx=-10, dy=-4 if split == TEST else 4,
-            fontWeight="bold").encode(**channels, text="label:N"))
-    return layers
+    return [base.transform_filter(alt.datum.split == split).mark_point(
+        shape=shape, size=150, filled=True, opacity=0.9).encode(**channels, tooltip=tips)
+        for split, shape in ((TEST, "diamond"), (REPORTED, "cross"))]
+
+
+def _mark_lines(frame: pd.DataFrame) -> dict[str, list[str]]:
+    """Per model, its marks' labels without the model's name ("test 0.9741", "seed 003: 0.9782"), for its end label."""
+    lines: dict[str, list[str]] = {}
+    for row in frame[frame["split"].isin([TEST, REPORTED]) & (frame["label"] != "")].itertuples():
+        text = str(row.label).removeprefix(f"{row.model}, ").removeprefix(f"{row.model} ")
+        lines.setdefault(str(row.model), []).append(text)
+    return lines
 
 
 def _y_domain(values: pd.Series) -> tuple[float, float]:
@@ -97,12 +102,15 @@ def _y_domain(values: pd.Series) -> tuple[float, float]:
     return low - room, high + room
 
 
-def end_labels(frame: pd.DataFrame, metric: str, low: float, high: float) -> pd.DataFrame:
+def end_labels(frame: pd.DataFrame, metric: str, low: float, high: float,
+               notes: dict[str, list[str]] | None = None) -> pd.DataFrame:
     """One row per model (model, label, y): its name and last validation score, placed at its curve's end.
 
     A model without validation points yet is labelled by name at the end of its training curve. Labels closer
-    than `LABEL_GAP_PIXELS` are pushed apart (see `spread`), so they never sit on top of each other.
+    than `LABEL_GAP_PIXELS` (per line of the tallest label) are pushed apart (see `spread`), so they never sit on
+    top of each other. `notes` adds lines under a model's name (its test score, what a tutorial reported).
     """
+    notes = notes or {}
     number = "{:.1%}" if metric == "accuracy" else "{:.3f}"
     ends = []
     for model, rows in frame.groupby("model", sort=False):
@@ -112,7 +120,10 @@ def end_labels(frame: pd.DataFrame, metric: str, low: float, high: float) -> pd.
             ends.append({"model": model, "label": f"{model} {number.format(float(last['y']))}", "y": float(last["y"])})
         elif len(rows):
             ends.append({"model": model, "label": str(model), "y": float(rows.iloc[-1]["y"])})
-    gap = (high - low) * LABEL_GAP_PIXELS / PLOT_HEIGHT_AT_LEAST
+    for end in ends:
+        end["label"] = "\n".join([end["label"], *notes.get(end["model"], [])])
+    lines = max((end["label"].count("\n") + 1 for end in ends), default=1)
+    gap = (high - low) * LABEL_GAP_PIXELS * lines / PLOT_HEIGHT_AT_LEAST
     placed = spread([end["y"] for end in ends], gap, low, high)
     return pd.DataFrame([{**end, "y": y} for end, y in zip(ends, placed)], columns=["model", "label", "y"])
 

@@ -264,7 +264,8 @@ def runs_browser() -> None:
                             help="Draw the curves of several saved runs on one chart.", key="overlay_runs")
     if chosen:
         draw_curves({_short(by_id[run_id]): cached.store().load_history(run_id) for run_id in chosen}, key="overlay",
-                    kinds={_short(by_id[run_id]): by_id[run_id].model_name for run_id in chosen})
+                    kinds={_short(by_id[run_id]): by_id[run_id].model_name for run_id in chosen},
+                    configs={_short(by_id[run_id]): by_id[run_id].config.get("train_config", {}) for run_id in chosen})
     selected = st.selectbox("Run", list(by_id), format_func=lambda run_id: by_id[run_id].label, key="selected_run",
                             help="Download a run, see the code that reproduces it, or delete it.")
     run_actions(by_id[selected])
