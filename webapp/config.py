@@ -98,7 +98,3 @@ class TrainConfig:
         """Rebuild from a stored dict, ignoring keys a newer or older version may have added."""
         known = {field.name for field in fields(cls)}
         return cls(**{key: value for key, value in data.items() if key in known})
-
-    def settings(self) -> dict[str, Any]:
-        """The choices a settings preset names (see `webapp.presets`), as plain values."""
-        return {key: value for key, value in self.to_dict().items() if key not in ("pipeline", "base_run", "collection")}
