@@ -36,10 +36,9 @@ def settings_preset_picker() -> None:
         named = PRESETS[current]
         references = "; ".join(f"{short_name(model)} {values[-1]:.4f}"
                                for model, values in named.reference_train_accuracy.items())
-        st.info(f"{named.description} Its log reports training accuracy after epoch {len(next(iter(named.reference_train_accuracy.values())))}: "
-                f"{references}. Train with these settings and the chart marks the tutorial's numbers "
-                f"({named.source}: {references}) next to the lab's own, with no validation curve: no image is held out.",
-                icon=":material/school:")
+        st.info(f"{named.description} Its log reports, at the last epoch's end, training accuracy {references}. "
+                "Train with these settings and the chart marks those numbers next to the lab's own; it has no "
+                "validation curve, since no image is held out.", icon=":material/school:")
 
 
 def concept_panel() -> None:
@@ -73,13 +72,16 @@ def show_relu() -> None:
     frame = pd.DataFrame([{"hidden units": size.activation, "mean |gradient|, first layer": size.first_layer_gradient,
                            "mean slope of the hidden units": size.mean_slope, "loss": size.loss} for size in sizes])
     bars = alt.Chart(frame).mark_bar().encode(
-        x=alt.X("hidden units:N", sort=None, title="Hidden units"),
+        x=alt.X("hidden units:N", sort=None, title="Hidden units", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("mean |gradient|, first layer:Q", title="Mean |dLoss/dW|, first layer"),
         tooltip=list(frame.columns))
     text = bars.mark_text(baseline="bottom", dy=-3, fontWeight="bold").encode(
         text=alt.Text("mean |gradient|, first layer:Q", format=".2e"))
     st.altair_chart((bars + text).properties(height=240), width="stretch")
-    st.dataframe(frame, hide_index=True, width="stretch")
+    st.dataframe(frame, hide_index=True, width="stretch", column_config={
+        "mean |gradient|, first layer": st.column_config.NumberColumn(format="%.2e"),
+        "mean slope of the hidden units": st.column_config.NumberColumn(format="%.3f"),
+        "loss": st.column_config.NumberColumn(format="%.3f")})
     by_name = {size.activation: size for size in sizes}
     if {"relu", "sigmoid"} <= set(by_name):
         ratio = by_name["relu"].first_layer_gradient / by_name["sigmoid"].first_layer_gradient
