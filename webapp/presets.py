@@ -6,7 +6,6 @@ per model and epoch), which the charts draw as marks next to what the lab measur
 """
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,8 +84,3 @@ def comparison_rows(preset: SettingsPreset, measured: dict[str, dict[str, Any]])
             rows.append({"model": model, "epoch": epoch, f"{preset.source} (reported)": f"{value:.4f}",
                          "the lab (measured)": f"{lab[epoch]:.4f}" if epoch in lab else "not run"})
     return rows
-
-
-def with_preset(config: TrainConfig, name: str) -> TrainConfig:
-    """`config` with the preset's settings put over it (seed, pipeline and the rest kept)."""
-    return dataclasses.replace(config, **PRESETS[name].settings)

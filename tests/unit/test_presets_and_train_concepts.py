@@ -213,3 +213,10 @@ def test_bad_preset_and_activation_values_exit_2(args, capsys):
         cli.main(args)
     assert exit_info.value.code == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_the_intro_says_why_a_run_without_a_held_out_part_has_no_validation_curve():
+    from webapp.expectations import race_expectation
+
+    assert "no validation curve" in race_expectation(preset_config("tutorial"))
+    assert "no validation curve" not in race_expectation(TrainConfig())
