@@ -3,6 +3,7 @@ import streamlit as st
 
 from webapp.expectations import race_expectation
 from webapp.ui.navigation import ensure_app_navigation
+from webapp.ui.train_concepts import concept_panel, settings_preset_picker
 from webapp.ui.training_panels import followed_job, form_area, runs_browser, show_job, submit_job
 from webapp.ui.widgets import augmentation_picker, train_controls
 
@@ -13,7 +14,10 @@ job = followed_job()
 initial = job.config if job else None
 intro = st.markdown(race_expectation(initial)) if job else st.empty()  # without a job: the form's settings, below
 show_job(job)  # a followed job comes first; the form then waits below it, folded and filled with its settings
+concept_panel()  # only when a ?concept= link asks for one
 with form_area(job):
+    if job is None:
+        settings_preset_picker()
     pipeline, pipeline_problem = augmentation_picker(initial)
     config, problem, submitted = train_controls(pipeline=pipeline, initial=initial)
 if job is None:

@@ -87,20 +87,25 @@ def time_lab_defaults(seed: int, target: float, check_every: int, max_epochs: in
 
 
 def time_seed_tutorial(seed: int, target: float, check_every: int, max_epochs: int, subset: int, mnist: Any) -> Any:
-    """The seed tutorial's recipe on the same network: rmsprop, batch 128, one plain `model.fit`."""
+    """The seed tutorial's recipe on the same network (the `tutorial` settings preset: rmsprop, batch 128), one
+    plain `model.fit`."""
     import keras
 
     from webapp.data import as_model_input
     from webapp.networks import build_cnn
+    from webapp.presets import preset_config
+    from webapp.training import make_optimizer
 
+    tutorial = preset_config("tutorial")
     keras.utils.set_random_seed(seed)
     model = build_cnn()
-    model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(optimizer=make_optimizer(tutorial.optimizer, tutorial.learning_rate),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     probe = make_probe(as_model_input(mnist.x_test), mnist.y_test, target, check_every, lambda: 0.0, lambda: None)
     x, y = as_model_input(mnist.x_train), mnist.y_train
     if subset:
         x, y = x[:subset], y[:subset]
-    model.fit(x, y, epochs=max_epochs, batch_size=128, callbacks=[probe], verbose=0)
+    model.fit(x, y, epochs=max_epochs, batch_size=tutorial.batch_size, callbacks=[probe], verbose=0)
     return probe
 
 
@@ -121,13 +126,15 @@ def train_benchmark(target: float = 0.985, seeds: int = 3, check_every: int = 10
     from webapp.config import TrainConfig
     from webapp.data import load_mnist
 
+    from webapp.presets import preset_config
+
     mnist = load_mnist()
-    lab = TrainConfig()
+    lab, tutorial = TrainConfig(), preset_config("tutorial")
     report: dict[str, Any] = {
         "benchmark": "train", "target": target, "device": device.describe(), "check_every_batches": check_every,
         "lab_settings": {"optimizer": lab.optimizer, "learning_rate": lab.learning_rate, "batch_size": lab.batch_size,
                          "precision": device.resolve_precision(lab.precision)},
-        "seed_settings": {"optimizer": "rmsprop", "learning_rate": 0.001, "batch_size": 128, "precision": "float32"},
+        "seed_settings": {key: getattr(tutorial, key) for key in ("optimizer", "learning_rate", "batch_size", "precision")},
     }
     for label, timer in (("lab", time_lab_defaults), ("seed", time_seed_tutorial)):
         seconds, batches = [], []

@@ -13,7 +13,7 @@ import threading
 from typing import Any, Callable
 
 from webapp.architectures import ARCHITECTURE_NAMES
-from webapp.config import MODEL_NAMES, OPTIMIZERS, PRECISIONS, SCHEDULES, TrainConfig
+from webapp.config import ACTIVATIONS, MODEL_NAMES, OPTIMIZERS, PRECISIONS, SCHEDULES, TrainConfig
 from webapp.networks_info import short_name
 from webapp.summary import DTYPE_BYTES, OPTIMIZER_SLOTS, MemorySettings
 
@@ -68,39 +68,63 @@ model_list = name_list(MODEL_NAMES, "model")
 
 
 def add_train_parser(commands: argparse._SubParsersAction) -> None:
+    from webapp.presets import PRESET_NAMES
+
     defaults = TrainConfig()
     parser = commands.add_parser("train", help="train one model, or race several on the same data",
-                                 description="Train on MNIST. Two or more models race: same batches, same order.")
-    parser.add_argument("--model", type=model_list, default=defaults.models, help="dnn, cnn, lenet, or a comma list (a race)")
-    parser.add_argument("--epochs", type=int, default=defaults.epochs)
-    parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
-    parser.add_argument("--subset", type=int, default=defaults.subset, help="training images to use (0: all 60,000)")
-    parser.add_argument("--seed", type=int, default=defaults.seed)
-    parser.add_argument("--optimizer", choices=OPTIMIZERS, default=defaults.optimizer)
-    parser.add_argument("--lr", type=float, default=defaults.learning_rate, help="learning rate")
-    parser.add_argument("--schedule", choices=SCHEDULES, default=defaults.schedule,
-                        help="constant: the same rate throughout; cosine: it decays to 0 over the run")
-    parser.add_argument("--dropout", type=float, default=defaults.dropout)
-    parser.add_argument("--batch-norm", action="store_true")
-    parser.add_argument("--precision", choices=PRECISIONS, default=defaults.precision,
-                        help="auto: bfloat16 compute where the hardware has it natively, else float32")
+                                 description="Train on MNIST. Two or more models race: same batches, same order. "
+                                             "Flags given override a --preset's settings, which override the lab's.")
+    # None: not given, so the preset's value (or the lab's default, shown in the help) applies
+    parser.add_argument("--preset", choices=PRESET_NAMES,
+                        help="start from a named settings preset (tutorial: seed 003's rmsprop, batch 128, 5 epochs, "
+                             "all 60,000 images, no validation split)")
+    parser.add_argument("--model", type=model_list, help=f"dnn, cnn, lenet, or a comma list (a race); default {','.join(defaults.models)}")
+    parser.add_argument("--epochs", type=int, help=f"default {defaults.epochs}")
+    parser.add_argument("--batch-size", type=int, help=f"default {defaults.batch_size}")
+    parser.add_argument("--subset", type=int, help="training images to use (0: all 60,000, the default)")
+    parser.add_argument("--seed", type=int, help=f"default {defaults.seed}")
+    parser.add_argument("--optimizer", choices=OPTIMIZERS, help=f"default {defaults.optimizer}")
+    parser.add_argument("--lr", type=float, help=f"learning rate; default {defaults.learning_rate}")
+    parser.add_argument("--schedule", choices=SCHEDULES,
+                        help=f"constant: the same rate throughout; cosine: it decays to 0 over the run; default {defaults.schedule}")
+    parser.add_argument("--dropout", type=float, help=f"default {defaults.dropout}")
+    parser.add_argument("--batch-norm", action="store_true", default=None)
+    parser.add_argument("--activation", choices=ACTIVATIONS,
+                        help=f"hidden units of dnn and cnn (LeNet keeps tanh); default {defaults.activation}")
+    parser.add_argument("--no-validation", dest="validation", action="store_false", default=None,
+                        help="hold no images out: train on all of them (the chart then has no validation curve)")
+    parser.add_argument("--precision", choices=PRECISIONS,
+                        help="auto (default): bfloat16 compute where the hardware has it natively, else float32")
     augmentation = parser.add_mutually_exclusive_group()
     augmentation.add_argument("--pipeline", metavar="FILE", help="augment the training images on the fly with this Albumentations "
                                                                   "pipeline (YAML or JSON, as the Augment page exports it)")
     augmentation.add_argument("--augment-preset", metavar="NAME", help="augment on the fly with one of the Augment page's presets "
-                                                               "(seed, digits, photos)")
+                                                                        "(seed, digits, photos)")
     parser.add_argument("--save-default", action="store_true", help="also install the runs as the shipped defaults (maintainers)")
     parser.add_argument("--json", action="store_true", help="JSON Lines on stdout")
     parser.set_defaults(handler=run_train, parser=parser)
 
 
-def run_train(args: argparse.Namespace) -> int:
+# flag -> TrainConfig field, for the flags a preset's settings can stand in for
+TRAIN_FLAGS = {"model": "models", "epochs": "epochs", "batch_size": "batch_size", "subset": "subset", "seed": "seed",
+               "optimizer": "optimizer", "lr": "learning_rate", "dropout": "dropout", "batch_norm": "batch_norm",
+               "activation": "activation", "validation": "validation", "precision": "precision",
+               "schedule": "schedule"}
+
+
+def train_config_from(args: argparse.Namespace) -> TrainConfig:
+    """The lab's defaults, then the --preset's settings, then the flags given (an impossible mix: a usage error)."""
+    from webapp.presets import preset_config
+
+    given = {field: getattr(args, flag) for flag, field in TRAIN_FLAGS.items() if getattr(args, flag) is not None}
     try:
-        config = TrainConfig(models=args.model, epochs=args.epochs, batch_size=args.batch_size, subset=args.subset,
-                             seed=args.seed, optimizer=args.optimizer, learning_rate=args.lr, schedule=args.schedule,
-                             dropout=args.dropout, batch_norm=args.batch_norm, precision=args.precision)
+        return preset_config(args.preset, **given) if args.preset else TrainConfig(**given)
     except ValueError as error:
         raise UsageError(str(error)) from None
+
+
+def run_train(args: argparse.Namespace) -> int:
+    config = train_config_from(args)
     if args.pipeline:  # a bad file is input failing at run time: one sentence, exit 1
         from webapp.augment import DIGIT_SHAPE, read_pipeline_file, sized_for
 
@@ -147,6 +171,8 @@ def report_saved_run(args: argparse.Namespace, store: Any, info: Any) -> None:
         "warmup_seconds": info.config["warmup_seconds"],  # the first batch's tracing, not in compute_seconds
         "device": info.config["device"], "precision": info.config["precision"],
         "params": info.config["params"], "augmentation": info.config.get("augmentation"),
+        # each epoch's training accuracy as Keras' fit log reports it (what the seed tutorials quote)
+        "epoch_train_accuracy": [point["accuracy"] for point in store.load_history(info.run_id).get("epochs", [])],
         "run_dir": str(info.path),
     }
     if args.json:

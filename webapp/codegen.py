@@ -22,6 +22,7 @@ def _layer_lines(model: str, config: TrainConfig) -> list[str]:
             lines.append(layer)
             continue
         weights, activation = layer
+        activation = config.activation if model != "lenet" else activation  # LeNet keeps its own tanh
         if config.batch_norm:
             lines += [f"layers.{weights}", "layers.BatchNormalization()", f"layers.Activation('{activation}')"]
         else:
@@ -72,14 +73,25 @@ def _rate_lines(config: TrainConfig) -> str:
                 f"learning_rate = keras.optimizers.schedules.CosineDecay(\n"
                 f"    {config.learning_rate!r}, decay_steps={config.epochs} * (len(x_train) // {config.batch_size}))\n")
     return f"learning_rate = {config.learning_rate!r}\n"
+def _split_lines(config: TrainConfig) -> tuple[str, str]:
+    """(the code choosing the training images, the validation argument of `fit`): held out as the lab does, or none."""
+    order = f"order = np.random.default_rng({config.seed}).permutation(len(x_train))\n"
+    subset = f"order = order[:{config.subset}]\n" if config.subset else ""
+    if not config.validation:
+        return ("# Same images as the lab, none held out (as seed 003 trained); the test set judges at the end.\n"
+                f"{order}{subset}x_train, y_train = x_train[order], y_train[order]\n"), ""
+    return ("# Same subset and validation hold-out as the lab (the test set is only used at the end).\n"
+            f"{order}{subset}n_val = max(1, round(len(order) * {config.validation_fraction!r}))\n"
+            "x_val, y_val = x_train[order[:n_val]], y_train[order[:n_val]]\n"
+            "x_train, y_train = x_train[order[n_val:]], y_train[order[n_val:]]\n"), ", validation_data=(x_val, y_val)"
 
 
 def reproduce_script(model: str, train_config: dict[str, Any]) -> str:
     """A standalone script: same network, optimizer, data split, batch order seed, epochs and augmentation."""
     config = TrainConfig.from_dict(train_config)
     body = ",\n    ".join(_layer_lines(model, config))
-    subset = f"order = order[:{config.subset}]\n" if config.subset else ""
     augmentation, training_data = _augmentation_lines(config)
+    split, validation = _split_lines(config)
     return f'''"""Reproduce a ConvNet Lab run: {short_name(model)} on MNIST ({config.epochs} epoch{"s" if config.epochs != 1 else ""}, seed {config.seed})."""
 import os
 
@@ -94,12 +106,7 @@ with np.load(path) as mnist:
     x_train, y_train = mnist["x_train"][..., None], mnist["y_train"]
     x_test, y_test = mnist["x_test"][..., None], mnist["y_test"]
 
-# Same subset and validation hold-out as the lab (the test set is only used at the end).
-order = np.random.default_rng({config.seed}).permutation(len(x_train))
-{subset}n_val = max(1, round(len(order) * {config.validation_fraction!r}))
-x_val, y_val = x_train[order[:n_val]], y_train[order[:n_val]]
-x_train, y_train = x_train[order[n_val:]], y_train[order[n_val:]]
-
+{split}
 keras.utils.set_random_seed({config.seed})
 model = keras.Sequential([
     keras.Input(shape=(28, 28, 1)),
@@ -112,7 +119,7 @@ model = keras.Sequential([
     loss="sparse_categorical_crossentropy",
     metrics=["accuracy"],
 )
-{augmentation}model.fit({training_data}, epochs={config.epochs}, validation_data=(x_val, y_val))
+{augmentation}model.fit({training_data}, epochs={config.epochs}{validation})
 loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
 print(f"test accuracy {{accuracy:.4f}}, test loss {{loss:.4f}}")
 '''

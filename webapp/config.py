@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from webapp.networks_info import HIDDEN_ACTIVATIONS as ACTIVATIONS  # dnn and cnn; LeNet keeps its own tanh
+
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 PRECISIONS = ("auto", "float32", "mixed_bfloat16", "mixed_float16")
 SCHEDULES = ("constant", "cosine")
@@ -34,6 +36,8 @@ class TrainConfig:
     pipeline: dict[str, Any] | None = None  # an Albumentations pipeline (`A.to_dict`) for the training images
     base_run: str = ""  # fine-tuning: the saved run to start from ...
     collection: str = ""  # ... trained on this collection of the learner's own digits instead of MNIST
+    activation: str = "relu"  # the hidden units of dnn and cnn (the seed tutorial's relu by default)
+    validation: bool = True  # hold out `validation_fraction` to validate; off trains on every image, as seed 003 did
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "models", tuple(self.models))
@@ -56,6 +60,11 @@ class TrainConfig:
             (self.schedule not in SCHEDULES, f"Unknown schedule {self.schedule}; choose from {', '.join(SCHEDULES)}."),
             (not 0 <= self.dropout < 1, "Dropout must be at least 0 and below 1."),
             (not 0 < self.validation_fraction < 0.5, "The validation fraction must be between 0 and 0.5."),
+            (self.activation not in ACTIVATIONS,
+             f"Unknown activation {self.activation}; choose from {', '.join(ACTIVATIONS)}."),
+            (self.activation != "relu" and "lenet" in self.models,
+             "LeNet keeps its own tanh units: the activation choice is for dnn and cnn only."),
+            (not self.validation and bool(self.collection), "Fine-tuning always holds out part of the collection."),
             (not 1 <= self.validations_per_epoch <= 1000, "Validations per epoch must be between 1 and 1000."),
             (self.precision not in PRECISIONS, f"Unknown precision {self.precision}; choose from {', '.join(PRECISIONS)}."),
             (bool(self.base_run) != bool(self.collection),
@@ -70,7 +79,8 @@ class TrainConfig:
 
     def problem_free_size(self) -> bool:
         """Whether the subset leaves at least one full batch after holding out validation images."""
-        train_images = self.subset - max(1, round(self.subset * self.validation_fraction))
+        held_out = max(1, round(self.subset * self.validation_fraction)) if self.validation else 0
+        train_images = self.subset - held_out
         return train_images >= self.batch_size
 
     @property

@@ -11,6 +11,7 @@ X_AXES = {"epoch": "Epoch", "seconds": "Compute seconds (each model's own)"}
 AXIS_TITLES = {"epoch": "Epoch", "seconds": "Compute seconds (each model's own, after its warm-up batch)"}
 METRICS = {"accuracy": "Accuracy", "loss": "Loss"}
 TRAIN, VALIDATION = "train", "validation"
+EPOCH_TRAIN, TEST, REPORTED = "train (epoch log)", "test", "reported"  # Keras' epoch log; the final test; a source's
 
 
 def smooth(values: list[float], span: int = 20) -> np.ndarray:
@@ -34,10 +35,23 @@ def thin(count: int, max_points: int) -> np.ndarray:
 
 
 def chart_rows(histories: dict[str, dict[str, Any]], x: str = "epoch", metric: str = "accuracy",
-               max_points: int = 300) -> list[dict[str, Any]]:
-    """Long-format rows (series, model, split, x, y) for every model's train and validation curve."""
+               max_points: int = 300, references: dict[str, list[dict[str, Any]]] | None = None
+               ) -> list[dict[str, Any]]:
+    """Long-format rows (model, split, x, y, label) for every model's train and validation curve, its training
+    score at each epoch's end as Keras' fit log reports it, its final test score, and `references` (label ->
+    points of epoch, accuracy and label, what a tutorial reported), which are drawn on the epoch axis only."""
     rows: list[dict[str, Any]] = []
     for label, history in histories.items():
+        for point in history.get("epochs", []):
+            rows.append({"model": label, "split": EPOCH_TRAIN, "x": point[x], "y": point[metric]})
+        test, batches = history.get("test"), history.get("batches", [])
+        if test and batches:
+            rows.append({"model": label, "split": TEST, "x": batches[-1][x], "y": test[metric],
+                         "label": f"{label} test {test[metric]:.4f}"})
+        if x == "epoch" and metric == "accuracy":
+            for point in (references or {}).get(label, []):
+                rows.append({"model": label, "split": REPORTED, "x": point["epoch"], "y": point["accuracy"],
+                             "label": f"{label}, {point['label']}" if point["label"] else ""})
         batches = history.get("batches", [])
         if batches:
             smoothed = smooth([point[metric] for point in batches])
@@ -54,5 +68,8 @@ def plotted_summary(histories: dict[str, dict[str, Any]]) -> str:
     for label, history in histories.items():
         validations = history.get("validations", [])
         last = f", last validation accuracy {validations[-1]['accuracy']:.1%}" if validations else ""
+        epochs = history.get("epochs", [])
+        last += f", training accuracy at its last epoch's end {epochs[-1]['accuracy']:.4f}" if epochs else ""
+        last += f", test accuracy {history['test']['accuracy']:.4f}" if history.get("test") else ""
         parts.append(f"{label}: {len(history.get('batches', []))} batches, {len(validations)} validation points{last}")
     return "; ".join(parts)

@@ -38,6 +38,10 @@ SECONDS = "Then switch the x axis to compute seconds: the CNN's edge costs time.
 def race_expectation(config: TrainConfig | None) -> str:
     """The intro, with what the validation curves will show for these images and epochs when the race is
     DNN against CNN on a size the lab has measured; without the promise otherwise."""
+    if config is not None and not config.validation:
+        return (f"{INTRO} These settings hold no image out, as seed 003 did: the chart shows each epoch's training "
+                "accuracy (Keras' epoch log) and, at the end, the test accuracy, but no validation curve. "
+                f"{SECONDS}")
     if config is None or not {"dnn", "cnn"} <= set(config.models) or config.collection:
         return f"{INTRO} {SECONDS}"
     images = config.subset or FULL_TRAINING_SET

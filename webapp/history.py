@@ -29,7 +29,7 @@ class TrainingRecord:
             **copy.deepcopy(self._header),  # total_steps: batches per model for the whole run
             "started_at": None,
             "finished_at": None,
-            "curves": {name: {"batches": [], "validations": [], "epoch_seconds": [], "compute_seconds": 0.0,
+            "curves": {name: {"batches": [], "validations": [], "epochs": [], "epoch_seconds": [], "compute_seconds": 0.0,
                               "warmup_seconds": 0.0} for name in models},
             "evaluation_seconds": 0.0,
             "results": {},
@@ -46,7 +46,7 @@ class TrainingRecord:
 
     def apply(self, event: tuple) -> None:
         """Apply one change: ("started"|"finished", time), ("batch", model, point), ("validation", model, point,
-        seconds), ("epoch_seconds", model, seconds), ("warmup_seconds", model, seconds), ("evaluation_seconds",
+        seconds), ("epoch", model, point), ("epoch_seconds", model, seconds), ("warmup_seconds", model, seconds), ("evaluation_seconds",
         seconds), ("result", model, dict)."""
         kind, *args = event
         with self._lock:
@@ -60,6 +60,8 @@ class TrainingRecord:
             elif kind == "validation":
                 data["curves"][args[0]]["validations"].append(args[1])
                 data["evaluation_seconds"] += args[2]
+            elif kind == "epoch":
+                data["curves"][args[0]].setdefault("epochs", []).append(args[1])
             elif kind == "epoch_seconds":
                 data["curves"][args[0]]["epoch_seconds"].append(args[1])
             elif kind == "warmup_seconds":
@@ -84,6 +86,10 @@ class TrainingRecord:
 
     def add_validation(self, model: str, point: dict[str, float], evaluation_seconds: float) -> None:
         self.apply(("validation", model, point, evaluation_seconds))
+
+    def add_epoch(self, model: str, point: dict[str, float]) -> None:
+        """An epoch's training loss and accuracy as Keras' fit log reports them (means over the epoch's batches)."""
+        self.apply(("epoch", model, point))
 
     def add_epoch_seconds(self, model: str, seconds: float) -> None:
         self.apply(("epoch_seconds", model, seconds))
@@ -129,6 +135,9 @@ class HistoryRecorder(keras.callbacks.Callback):
     training step (seconds, and more for whichever model of a race runs first), a one-off cost that would
     make the cheaper network look the costlier. It is kept apart, as the record's `warmup_seconds`, and the
     first batch is stamped 0 s.
+
+    At the end of each epoch it also records that epoch's training loss and accuracy as Keras' fit log reports
+    them (the running means over the epoch's batches, what `fit(verbose=1)` prints and the seed tutorials quote).
     """
 
     def __init__(self, record: TrainingRecord, model_name: str, batch_size: int, steps_per_epoch: int,
@@ -143,6 +152,7 @@ class HistoryRecorder(keras.callbacks.Callback):
         self._compute_seconds = 0.0
         self._batch_started = 0.0
         self._previous_means = {"loss": 0.0, "accuracy": 0.0}
+        self._epoch_sums = {"loss": 0.0, "accuracy": 0.0}
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         self._previous_means = {"loss": 0.0, "accuracy": 0.0}
@@ -162,6 +172,7 @@ class HistoryRecorder(keras.callbacks.Callback):
         own = {key: seen * values[key] - batch * self._previous_means[key] for key in values}
         self._previous_means = values
         self.steps += 1
+        self._epoch_sums = {key: self._epoch_sums[key] + own[key] for key in own}
         self.record.add_batch(self.model_name, {
             "step": self.steps,
             "epoch": self.steps / self.steps_per_epoch,
@@ -170,5 +181,16 @@ class HistoryRecorder(keras.callbacks.Callback):
             "seconds": self._compute_seconds,
             "samples_per_second": self.batch_size / seconds if seconds > 0 else 0.0,
         })
+        if self.steps % self.steps_per_epoch == 0:
+            self._end_epoch(values if seen == self.steps_per_epoch else None)
         if self.should_stop():
             self.model.stop_training = True
+
+    def _end_epoch(self, fit_log: dict[str, float] | None) -> None:
+        """Keras' epoch log when this `fit` call was the whole epoch (the log `on_epoch_end` receives is the last
+        batch's running means); when a race split the epoch into turns, the same mean from the batches' own values."""
+        means = fit_log or {key: total / self.steps_per_epoch for key, total in self._epoch_sums.items()}
+        self._epoch_sums = {"loss": 0.0, "accuracy": 0.0}
+        self.record.add_epoch(self.model_name, {"epoch": self.steps / self.steps_per_epoch, "step": self.steps,
+                                                "loss": means["loss"], "accuracy": means["accuracy"],
+                                                "seconds": self._compute_seconds})

@@ -116,7 +116,8 @@ def execute(job: Job, store: RunStore, *, device_type: str = "GPU",
             from webapp.augment import describe_pipeline
 
             config["augmentation"] = describe_pipeline(job.config.pipeline)
-        history = {key: curves[key] for key in ("batches", "validations", "epoch_seconds")}
+        history = {key: curves.get(key, []) for key in ("batches", "validations", "epochs", "epoch_seconds")}
+        history["test"] = {"accuracy": result.test_accuracy, "loss": result.test_loss}
         try:
             saved.append(store.save(new_run_id(result.name), result.model, config, history, result.test_predictions))
         except Exception as error:

@@ -14,20 +14,29 @@ from typing import Callable
 import keras
 from keras import layers
 
+from webapp.networks_info import HIDDEN_ACTIVATIONS
+
 INPUT_SHAPE = (28, 28, 1)
 NUM_CLASSES = 10
 
 
 @dataclass(frozen=True)
 class NetworkOptions:
-    """Regularisation a learner can switch on; both default to the seed tutorial's plain networks."""
+    """Choices a learner can make; all default to the seed tutorial's plain networks.
+
+    `activation` is the hidden units' function in dnn and cnn (relu in the tutorial; sigmoid and tanh show why
+    relu won). LeNet keeps its own tanh: it is a historical design, not a tutorial network.
+    """
 
     dropout: float = 0.0
     batch_norm: bool = False
+    activation: str = "relu"
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError(f"Dropout must be at least 0 and below 1, not {self.dropout}.")
+        if self.activation not in HIDDEN_ACTIVATIONS:
+            raise ValueError(f"Unknown activation {self.activation!r}; choose from {', '.join(HIDDEN_ACTIVATIONS)}.")
 
 
 def _hidden(make: Callable[..., layers.Layer], activation: str, options: NetworkOptions, dtype: str) -> list[layers.Layer]:
@@ -61,18 +70,19 @@ def _sequential(name: str, body: list[layers.Layer], dtype: str) -> keras.Model:
 
 def build_dnn(options: NetworkOptions = NetworkOptions(), dtype: str = "float32") -> keras.Model:
     """The seed tutorial's dense network: Flatten, Dense 128 relu, Dense 10 softmax (101,770 weights)."""
-    return _sequential("dnn", [layers.Flatten(name="flatten", dtype=dtype)] + _dense_head(options, (128,), "relu", dtype),
+    return _sequential("dnn", [layers.Flatten(name="flatten", dtype=dtype)]
+                       + _dense_head(options, (128,), options.activation, dtype),
                        dtype)
 
 
 def build_cnn(options: NetworkOptions = NetworkOptions(), dtype: str = "float32") -> keras.Model:
     """The seed tutorial's convnet: two conv/max-pool blocks (32 and 64 filters), then Dense 128 (225,034 weights)."""
     body = (
-        _hidden(partial(layers.Conv2D, 32, 3, name="conv_1"), "relu", options, dtype)
+        _hidden(partial(layers.Conv2D, 32, 3, name="conv_1"), options.activation, options, dtype)
         + [layers.MaxPooling2D(2, name="pool_1", dtype=dtype)]
-        + _hidden(partial(layers.Conv2D, 64, 3, name="conv_2"), "relu", options, dtype)
+        + _hidden(partial(layers.Conv2D, 64, 3, name="conv_2"), options.activation, options, dtype)
         + [layers.MaxPooling2D(2, name="pool_2", dtype=dtype), layers.Flatten(name="flatten", dtype=dtype)]
-        + _dense_head(options, (128,), "relu", dtype)
+        + _dense_head(options, (128,), options.activation, dtype)
     )
     return _sequential("cnn", body, dtype)
 

@@ -1,6 +1,8 @@
 """Display names of the networks, importable without Keras (for labels, menus and command-line choices)."""
 MODEL_LABELS = {"dnn": "DNN (dense)", "cnn": "CNN (conv)", "lenet": "LeNet-5"}
 SHORT_NAMES = {"dnn": "DNN", "cnn": "CNN", "lenet": "LeNet-5"}
+# The hidden units' functions a learner can pick for dnn and cnn (relu first: the tutorial's, and the default).
+HIDDEN_ACTIVATIONS = ("relu", "sigmoid", "tanh")
 
 
 def short_name(model: str) -> str:

@@ -82,7 +82,9 @@ def compile_model(name: str, config: TrainConfig, precision: str = "float32", st
             raise ValueError(f"The run {config.base_run} is not a {short_name(name)} model.")
         model = store.load_model(config.base_run)
     else:
-        model = build(name, NetworkOptions(dropout=config.dropout, batch_norm=config.batch_norm), precision)
+        options = NetworkOptions(dropout=config.dropout, batch_norm=config.batch_norm,
+                                 activation=config.activation if name != "lenet" else "relu")  # LeNet: its own tanh
+        model = build(name, options, precision)
     model.compile(
         optimizer=make_optimizer(config.optimizer, config.learning_rate, config.schedule, total_steps),
         loss="sparse_categorical_crossentropy",
@@ -92,7 +94,10 @@ def compile_model(name: str, config: TrainConfig, precision: str = "float32", st
 
 
 def training_split(config: TrainConfig, mnist: Mnist) -> Split:
-    """MNIST's training set (a subset, validation held out), or the learner's collection (a fifth held out)."""
+    """MNIST's training set (a subset, validation held out unless switched off), or the learner's collection (a
+    fifth held out)."""
+    if not config.validation:  # every chosen image trains, as in the seed tutorial; the test set still judges at the end
+        return all_for_training(as_model_input(mnist.x_train), mnist.y_train, config.subset, config.seed)
     if config.collection:
         from webapp.own_digits import Collection, held_out_split
 
@@ -100,6 +105,12 @@ def training_split(config: TrainConfig, mnist: Mnist) -> Split:
         return held_out_split(as_model_input(digits), labels, seed=config.seed)
     return split_training_set(as_model_input(mnist.x_train), mnist.y_train, subset=config.subset or None,
                               validation_fraction=config.validation_fraction, seed=config.seed)
+
+
+def all_for_training(x: np.ndarray, y: np.ndarray, subset: int, seed: int) -> Split:
+    """The (subset of the) training set with nothing held out: the same images `split_training_set` would choose."""
+    order = np.random.default_rng(seed).permutation(len(x))[: subset or None]
+    return Split(x[order], y[order], x[:0], y[:0])
 
 
 def accuracies(model: Any, split: Split, mnist: Mnist) -> dict[str, float]:
@@ -239,7 +250,8 @@ class ModelTrainer:
         self.schedule, self.record, self.stop, self.lockstep = schedule, record, stop, lockstep
         self.recorder = HistoryRecorder(record, name, config.batch_size, schedule.steps_per_epoch, stop.is_set)
         wait, hand_over = ([TakeTurns(self, hand_over=False)], [TakeTurns(self, hand_over=True)]) if lockstep else ([], [])
-        self.callbacks = wait + [self.recorder, PeriodicValidation(self)] + extra + hand_over
+        validation = [PeriodicValidation(self)] if len(split.x_val) else []
+        self.callbacks = wait + [self.recorder] + validation + extra + hand_over
 
     def train(self) -> None:
         try:

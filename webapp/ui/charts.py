@@ -7,7 +7,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from webapp.curves import AXIS_TITLES, METRICS, TRAIN, VALIDATION
+from webapp.curves import AXIS_TITLES, EPOCH_TRAIN, METRICS, REPORTED, TEST, TRAIN, VALIDATION
 from webapp.ui.model_style import model_encodings, series_styles, style_scales
 from webapp.ui.theme import themed
 
@@ -29,8 +29,13 @@ def race_chart(rows: list[dict[str, Any]], x: str = "epoch", metric: str = "accu
     (see `model_style`). Every model gets a label in a column right of the plot, at the height of its curve's
     end but never on top of another label. Any part of a live record draws: no rows, training rows only, or
     validation points for some models and not yet for others.
+
+    Three more kinds of row draw when present: each epoch's training score as Keras' fit log reports it (hollow
+    markers on a thin line in the model's dash), the final test score (a filled diamond, labelled "DNN test
+    0.9791"), and what a tutorial reported (crosses, the last one labelled "DNN, seed 003: 0.9782").
     """
-    frame = pd.DataFrame(rows, columns=["model", "split", "x", "y"])
+    frame = pd.DataFrame(rows, columns=["model", "split", "x", "y", "label"])
+    frame["label"] = frame["label"].fillna("")
     styles = series_styles(list(dict.fromkeys(frame["model"])), kinds)
     channels = model_encodings(styles, legend=alt.Legend(orient="top"))
     x_scale = alt.Scale(domain=[0, x_max]) if x_max else alt.Scale(zero=True)  # curves start from the run's start
@@ -48,19 +53,44 @@ def race_chart(rows: list[dict[str, Any]], x: str = "epoch", metric: str = "accu
     train = base.transform_filter(alt.datum.split == TRAIN).mark_line(strokeWidth=1.5, opacity=0.6)
     validation = base.transform_filter(alt.datum.split == VALIDATION).mark_line(
         strokeWidth=3, point=alt.OverlayMarkDef(size=60, filled=True))
-    ends = end_labels(frame, metric, low, high)
-    column = 12 + LABEL_CHAR_PIXELS * max((len(label) for label in ends["label"]), default=0)
+    epoch_log = base.transform_filter(alt.datum.split == EPOCH_TRAIN).mark_line(
+        strokeWidth=1, point=alt.OverlayMarkDef(size=70, filled=False, strokeWidth=2))
+    marks = _marked_points(base, encode, tooltip)
+    ends = end_labels(frame[frame["split"].isin([TRAIN, VALIDATION])], metric, low, high, _mark_lines(frame))
+    column = 12 + LABEL_CHAR_PIXELS * max((len(line) for label in ends["label"] for line in label.split("\n")),
+                                          default=0)
     # Marks are clipped to the plot when the x axis can be dragged and zoomed; the labels live right of it.
     labels = alt.Chart(ends).mark_text(
-        align="left", baseline="middle", dx=8, fontWeight="bold", clip=False).encode(
+        align="left", baseline="middle", dx=8, fontWeight="bold", clip=False, lineBreak="\n").encode(
         x=alt.value("width"), y=alt.Y("y:Q", scale=y_scale), text="label:N",
         color=alt.Color("model:N", scale=style_scales(styles)["color"], legend=None))
     return themed(alt.layer(
         train.encode(**encode, tooltip=tooltip),
         validation.encode(**encode, shape=channels["shape"], tooltip=tooltip),
-        labels,
+        labels,  # third: tests and readers find the end labels here
+        epoch_log.encode(**encode, shape=channels["shape"], tooltip=tooltip),
+        *marks,
     ).properties(height=CHART_HEIGHT, padding={"left": 5, "top": 5, "bottom": 5, "right": max(5, column)}
                  ).interactive(bind_y=False))
+
+
+def _marked_points(base: alt.Chart, encode: dict[str, Any], tooltip: list[Any]) -> list[alt.Chart]:
+    """The test scores (filled diamonds) and reported reference numbers (crosses); their numbers are written in
+    the model's end label (see `_mark_lines`), where labels never overlap, and in each point's tooltip."""
+    channels = {"x": encode["x"], "y": encode["y"], "color": encode["color"]}
+    tips = tooltip + [alt.Tooltip("label:N", title="Mark")]
+    return [base.transform_filter(alt.datum.split == split).mark_point(
+        shape=shape, size=150, filled=True, opacity=0.9).encode(**channels, tooltip=tips)
+        for split, shape in ((TEST, "diamond"), (REPORTED, "cross"))]
+
+
+def _mark_lines(frame: pd.DataFrame) -> dict[str, list[str]]:
+    """Per model, its marks' labels without the model's name ("test 0.9741", "seed 003: 0.9782"), for its end label."""
+    lines: dict[str, list[str]] = {}
+    for row in frame[frame["split"].isin([TEST, REPORTED]) & (frame["label"] != "")].itertuples():
+        text = str(row.label).removeprefix(f"{row.model}, ").removeprefix(f"{row.model} ")
+        lines.setdefault(str(row.model), []).append(text)
+    return lines
 
 
 def _y_domain(values: pd.Series) -> tuple[float, float]:
@@ -73,12 +103,15 @@ def _y_domain(values: pd.Series) -> tuple[float, float]:
     return low - room, high + room
 
 
-def end_labels(frame: pd.DataFrame, metric: str, low: float, high: float) -> pd.DataFrame:
+def end_labels(frame: pd.DataFrame, metric: str, low: float, high: float,
+               notes: dict[str, list[str]] | None = None) -> pd.DataFrame:
     """One row per model (model, label, y): its name and last validation score, placed at its curve's end.
 
     A model without validation points yet is labelled by name at the end of its training curve. Labels closer
-    than `LABEL_GAP_PIXELS` are pushed apart (see `spread`), so they never sit on top of each other.
+    than `LABEL_GAP_PIXELS` (per line of the tallest label) are pushed apart (see `spread`), so they never sit on
+    top of each other. `notes` adds lines under a model's name (its test score, what a tutorial reported).
     """
+    notes = notes or {}
     number = "{:.1%}" if metric == "accuracy" else "{:.3f}"
     ends = []
     for model, rows in frame.groupby("model", sort=False):
@@ -88,7 +121,10 @@ def end_labels(frame: pd.DataFrame, metric: str, low: float, high: float) -> pd.
             ends.append({"model": model, "label": f"{model} {number.format(float(last['y']))}", "y": float(last["y"])})
         elif len(rows):
             ends.append({"model": model, "label": str(model), "y": float(rows.iloc[-1]["y"])})
-    gap = (high - low) * LABEL_GAP_PIXELS / PLOT_HEIGHT_AT_LEAST
+    for end in ends:
+        end["label"] = "\n".join([end["label"], *notes.get(end["model"], [])])
+    lines = max((end["label"].count("\n") + 1 for end in ends), default=1)
+    gap = (high - low) * LABEL_GAP_PIXELS * lines / PLOT_HEIGHT_AT_LEAST
     placed = spread([end["y"] for end in ends], gap, low, high)
     return pd.DataFrame([{**end, "y": y} for end, y in zip(ends, placed)], columns=["model", "label", "y"])
 

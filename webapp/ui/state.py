@@ -23,6 +23,14 @@ def follow_job(job_id: str | None, param: str = JOB_PARAM) -> None:
         del st.query_params[param]
 
 
+def settings_preset() -> str | None:
+    """The named settings preset in the URL (`?preset=tutorial`), or None (also for a name not in the catalog)."""
+    from webapp.presets import PRESETS
+
+    name = st.query_params.get("preset")
+    return name if name in PRESETS else None
+
+
 def preset(name: str, allowed: list[Any], default: Any) -> Any:
     """A form default taken from the URL (`?images=6000&epochs=2`), so a teacher can share a ready setup.
 

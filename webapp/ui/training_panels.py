@@ -14,6 +14,7 @@ from webapp.history import progress
 from webapp.config import TrainConfig
 from webapp.jobs import FAILED, QUEUED, RUNNING, STOPPED, Job, QueueFullError
 from webapp.networks_info import short_name
+from webapp.presets import comparison_rows, matching_preset, reference_points
 from webapp.store import RunInfo, history_csv
 from webapp.ui import cached, identity, state
 from webapp.ui.charts import confusion_chart, race_chart
@@ -32,20 +33,54 @@ def chart_axes(key: str) -> tuple[str, str]:
 
 
 def draw_curves(histories: dict[str, dict[str, Any]], key: str, epochs: float | None = None,
-                kinds: dict[str, str] | None = None) -> None:
+                kinds: dict[str, str] | None = None, configs: dict[str, dict[str, Any]] | None = None) -> None:
     """The race chart with its axis choices; `epochs` fixes the epoch axis to the whole run; `kinds` maps each
-    label to its model kind (dnn, cnn, ...), which gives it the same colour, dash and marker as on every page."""
+    label to its model kind (dnn, cnn, ...), which gives it the same colour, dash and marker as on every page.
+    `configs` (label -> the run's TrainConfig as a dict) adds what a tutorial reported with the same settings."""
     x, metric = chart_axes(key)
-    rows = chart_rows(histories, x=x, metric=metric)
+    references = reference_marks(kinds or {}, configs or {})
+    rows = chart_rows(histories, x=x, metric=metric, references=references)
     if not rows:
         st.info("The first batches are on their way: the curves appear in a second or two.")
         return
     st.altair_chart(race_chart(rows, x=x, metric=metric, x_max=epochs if x == "epoch" else None, kinds=kinds),
                     width="stretch")
-    warm_up = (" Compute seconds start after each model's first batch, which also traces and compiles its "
-               "training step: a one-off cost, left out." if x == "seconds" else "")
-    st.caption("Thin lines: training batches (smoothed). Thick lines with markers: validation on held-out training "
-               f"images.{warm_up} Plotted: {plotted_summary(histories)}.")
+    st.caption(curves_caption(histories, x, configs or {}, references))
+
+
+def reference_marks(kinds: dict[str, str], configs: dict[str, dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """For each chart label whose run used a settings preset's values: the numbers that preset's source reported."""
+    marks = {}
+    for label, config in configs.items():
+        named = matching_preset(config, kinds.get(label))
+        if named and kinds.get(label) in named.reference_train_accuracy:
+            marks[label] = reference_points(named, kinds[label])
+    return marks
+
+
+def curves_caption(histories: dict[str, dict[str, Any]], x: str, configs: dict[str, dict[str, Any]],
+                   references: dict[str, list[dict[str, Any]]]) -> str:
+    """What each line and marker is, in words, and why a run without a held-out part has no validation curve."""
+    parts = ["Thin lines: training batches (smoothed)."]
+    if any(config.get("validation", True) for config in configs.values()) or not configs:
+        parts.append("Thick lines with filled markers: validation on held-out training images.")
+    if not all(config.get("validation", True) for config in configs.values()):
+        parts.append("No validation curve where a run held no images out (as seed 003 did, training on all "
+                     "60,000): nothing was kept aside to validate on, so only the test set judges it, at the end.")
+    if any(history.get("epochs") for history in histories.values()):
+        parts.append("Hollow markers: each epoch's training accuracy as Keras' fit log reports it (the mean over "
+                     "that epoch's batches).")
+    if any(history.get("test") for history in histories.values()):
+        parts.append("Diamonds: the final test accuracy on the 10,000 test images.")
+    if references and x == "epoch":
+        sources = sorted({point["label"].split(":")[0] for points in references.values() for point in points
+                          if point["label"]})
+        parts.append(f"Crosses: the training accuracy {', '.join(sources)} reported at each epoch's end, with the same "
+                     "settings (the last one labelled).")
+    if x == "seconds":
+        parts.append("Compute seconds start after each model's first batch, which also traces and compiles its "
+                     "training step: a one-off cost, left out.")
+    return " ".join(parts) + f" Plotted: {plotted_summary(histories)}."
 
 
 def submit_job(config: TrainConfig | None, problem: str | None, param: str = state.JOB_PARAM) -> None:
@@ -126,7 +161,8 @@ def _live_job_body(job: Job) -> None:
     st.progress(min(1.0, fraction), text=f"Training{stopping}: {fraction:.0%}{eta_text}")
     draw_curves({short_name(name): curves for name, curves in snapshot["curves"].items()}, key="live",
                 epochs=snapshot["total_steps"] / snapshot["steps_per_epoch"],
-                kinds={short_name(name): name for name in snapshot["curves"]})
+                kinds={short_name(name): name for name in snapshot["curves"]},
+                configs={short_name(name): job.config.to_dict() for name in snapshot["curves"]})
 
 
 def _duration(seconds: float) -> str:
@@ -161,13 +197,32 @@ def results(runs: list[RunInfo]) -> None:
                        f"{warm_up_text} · saved as {info.run_id}")
         if info.config.get("augmentation"):
             column.caption(f"Trained on augmented images: {info.config['augmentation']}")
-    draw_curves({short_name(info.model_name): cached.store().load_history(info.run_id) for info in runs}, key="final",
-                kinds={short_name(info.model_name): info.model_name for info in runs})
+    histories = {info.model_name: cached.store().load_history(info.run_id) for info in runs}
+    draw_curves({short_name(name): history for name, history in histories.items()}, key="final",
+                kinds={short_name(info.model_name): info.model_name for info in runs},
+                configs={short_name(info.model_name): info.config.get("train_config", {}) for info in runs})
+    reported_beside_measured(runs, histories)
     mnist = cached.mnist()
     tabs = st.tabs([f"{short_name(info.model_name)} mistakes" for info in runs])
     for tab, info in zip(tabs, runs):
         with tab:
             mistakes(info, mnist.x_test, mnist.y_test)
+
+
+def reported_beside_measured(runs: list[RunInfo], histories: dict[str, dict[str, Any]]) -> None:
+    """For runs trained with a settings preset's values: each epoch's training accuracy its source reported, next
+    to the lab's own (Keras' epoch log, the number the source's log shows too)."""
+    named = matching_preset(runs[0].config.get("train_config", {}), runs[0].model_name) if runs else None
+    if named is None or not named.reference_train_accuracy:
+        return
+    measured = {name: history for name, history in histories.items() if name in named.reference_train_accuracy}
+    st.markdown(f"**{named.label}: training accuracy at each epoch's end, as {named.source} reported it and as the "
+                "lab measured it**")
+    st.dataframe(comparison_rows(named, measured), hide_index=True, width="stretch")
+    st.caption(f"{named.description} Both numbers are Keras' own epoch log: the mean accuracy over the epoch's "
+               "batches while the weights were still changing, so they run a little below what the finished model "
+               "scores on the same images. The lab drops the last, partial batch of each epoch (468 full batches "
+               "of 128, where the tutorial's log counts 469).")
 
 
 def mistakes(info: RunInfo, x_test: np.ndarray, y_test: np.ndarray) -> None:
@@ -214,7 +269,8 @@ def runs_browser() -> None:
                             help="Draw the curves of several saved runs on one chart.", key="overlay_runs")
     if chosen:
         draw_curves({_short(by_id[run_id]): cached.store().load_history(run_id) for run_id in chosen}, key="overlay",
-                    kinds={_short(by_id[run_id]): by_id[run_id].model_name for run_id in chosen})
+                    kinds={_short(by_id[run_id]): by_id[run_id].model_name for run_id in chosen},
+                    configs={_short(by_id[run_id]): by_id[run_id].config.get("train_config", {}) for run_id in chosen})
     selected = st.selectbox("Run", list(by_id), format_func=lambda run_id: by_id[run_id].label, key="selected_run",
                             help="Download a run, see the code that reproduces it, or delete it.")
     run_actions(by_id[selected])

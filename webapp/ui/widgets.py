@@ -5,14 +5,16 @@ from typing import Any
 
 import streamlit as st
 
-from webapp.config import FULL_TRAINING_SET, MODEL_NAMES, OPTIMIZERS, PRECISIONS, TrainConfig
+from webapp.config import ACTIVATIONS, FULL_TRAINING_SET, MODEL_NAMES, OPTIMIZERS, PRECISIONS, TrainConfig
 from webapp.networks_info import MODEL_LABELS
-from webapp.ui.state import AUGMENT_PIPELINE_KEY, preset
+from webapp.presets import preset_config
+from webapp.ui.state import AUGMENT_PIPELINE_KEY, preset, settings_preset
 
 SUBSET_CHOICES = [1_000, 3_000, 6_000, 12_000, 30_000, 60_000]
 EPOCH_CHOICES = list(range(1, 21))
 BATCH_CHOICES = [16, 32, 64, 128, 256, 512]
 RATE_CHOICES = [0.0001, 0.0003, 0.001, 0.002, 0.003, 0.01, 0.03, 0.1]
+DROPOUT_CHOICES = [round(step * 0.05, 2) for step in range(17)]  # the slider's 0 to 0.8 in steps of 0.05
 
 
 AUGMENTATION_CHOICES = {
@@ -83,8 +85,10 @@ def train_controls(key: str = "train", pipeline: dict[str, Any] | None = None,
     """The training form: (config or None, problem sentence or None, submitted).
 
     The form starts from `initial` (the job shown on the page, so a reopened job link shows its settings),
-    else from the URL's presets and the lab's defaults."""
-    lab = TrainConfig()
+    else from the URL's presets: single values (`?epochs=2`) over a named settings preset (`?preset=tutorial`)
+    over the lab's defaults."""
+    named = settings_preset()
+    lab = preset_config(named) if named else TrainConfig()
     defaults = initial or lab
 
     def start(name: str, allowed: list[Any], job_value: Any, lab_value: Any) -> Any:
@@ -115,12 +119,24 @@ def train_controls(key: str = "train", pipeline: dict[str, Any] | None = None,
         learning_rate = right.select_slider(
             "Learning rate", RATE_CHOICES, value=start("lr", RATE_CHOICES, defaults.learning_rate, lab.learning_rate),
             help="Step size of each update. Too high and the loss jumps about; too low and learning crawls.")
-        dropout = right.slider("Dropout", 0.0, 0.8, min(defaults.dropout, 0.8), 0.05,
-                               help="Fraction of hidden dense units switched off at random in each training step.")
+        dropout = right.select_slider(
+            "Dropout", DROPOUT_CHOICES, value=start("dropout", DROPOUT_CHOICES, round(min(defaults.dropout, 0.8), 2),
+                                                    lab.dropout),
+            help="Fraction of hidden dense units switched off at random in each training step (at test time "
+                 "all work, see ?concept=dropout).")
+        activation = right.selectbox(
+            "Hidden units", ACTIVATIONS,
+            index=ACTIVATIONS.index(start("activation", list(ACTIVATIONS), defaults.activation, lab.activation)),
+            help="The activation of the DNN's and CNN's hidden layers: relu is the tutorial's; sigmoid and tanh "
+                 "show why relu won (see ?concept=relu). LeNet-5 keeps its own tanh.")
         batch_norm = right.toggle("Batch normalization", defaults.batch_norm,
                                   help="Normalise each layer's outputs per batch before the activation.")
         seed = right.number_input("Seed", 0, 2**31 - 1, int(defaults.seed),
                                   help="Same seed, same data order and starting weights.")
+        validation = left.toggle(
+            "Hold out validation images", start("validation", [True, False], defaults.validation, lab.validation),
+            help="On: 1/12 of the chosen images is kept aside and validates during training (the validation "
+                 "curve). Off: every image trains, as seed tutorial 003 did; only the test set judges, at the end.")
         precision = left.selectbox(
             "Precision", PRECISIONS, index=PRECISIONS.index(defaults.precision),
             help="auto computes in bfloat16 (weights stay float32) where the processor or GPU does it natively, "
@@ -131,7 +147,7 @@ def train_controls(key: str = "train", pipeline: dict[str, Any] | None = None,
         config = TrainConfig(models=tuple(models), epochs=epochs, batch_size=batch_size,
                              subset=0 if subset == FULL_TRAINING_SET else subset, seed=int(seed), optimizer=optimizer,
                              learning_rate=learning_rate, dropout=dropout, batch_norm=batch_norm,
-                             precision=precision, pipeline=pipeline)
+                             precision=precision, pipeline=pipeline, activation=activation, validation=validation)
     except ValueError as problem:
         return None, str(problem), submitted
     return config, None, submitted
