@@ -175,3 +175,61 @@ def test_removing_a_sample_on_a_read_only_disk_is_one_sentence(monkeypatch):
     assert not at.exception, at.exception
     assert [error.value for error in at.error] == ["The lab could not save: its disk is read-only."]
     assert any("2 samples;" in caption.value for caption in at.caption)
+
+
+# -- MNIST test images, opened by index ---------------------------------------------------------------------
+def readings_of(at: AppTest) -> dict[str, str]:
+    return {metric.label: metric.value for metric in at.metric}
+
+
+def click(at: AppTest, label: str) -> None:
+    at.button[[button.label for button in at.button].index(label)].click().run()
+    assert not at.exception, at.exception
+
+
+def test_a_link_opens_test_image_0_with_both_readings_and_seed_003s_figure():
+    at = open_page(DRAW, test_image="0")
+    readings = readings_of(at)
+    assert readings["True label"] == "7" and readings["CNN reads"] == "7"
+    assert "DNN reads" in readings
+    assert any(caption.value.endswith("% sure") for caption in at.caption), "each reading with its probability"
+    seed = [info.value for info in at.info if "Seed 003" in info.value]
+    assert seed and "test image 0 predicted as 7" in seed[0]
+    assert at.number_input(key="test_image").value == 0
+
+
+def test_next_misread_one_opens_an_image_a_chosen_model_reads_wrongly():
+    from webapp.predict import classify
+    from webapp.ui import cached
+
+    at = open_page(DRAW, test_image="0")
+    click(at, "Next misread one")
+    index = at.number_input(key="test_image").value
+    assert index > 0 and at.query_params["test_image"] == str(index)
+    mnist = load_mnist()
+    models = {kind: cached.model_of(info) for kind, info in
+              ((kind, at.selectbox(key=f"pick_{kind}").value) for kind in ("dnn", "cnn"))}
+    truth = int(mnist.y_test[index])
+    answers = {kind: p.label for kind, p in classify(models, mnist.x_test[index]).items()}
+    assert any(label != truth for label in answers.values()), "the model itself misreads it"
+    assert all(p.label == mnist.y_test[i] for i in range(1, index) for p in classify(models, mnist.x_test[i]).values()), \
+        "no misread image skipped"
+    assert readings_of(at)["True label"] == str(truth)
+    assert any(text.value.startswith("Misread: ") for text in at.markdown)
+    assert not any("Seed 003" in info.value for info in at.info), "the seed's figure is about image 0 only"
+    click(at, "Previous misread one")
+    assert at.number_input(key="test_image").value == index, "it was the first misread one"
+    assert f"No test image before {index} is misread by the chosen models." in [info.value for info in at.info]
+    at.number_input(key="test_image").set_value(9999).run()
+    click(at, "Next misread one")
+    assert at.number_input(key="test_image").value == 9999
+    assert "No test image after 9999 is misread by the chosen models." in [info.value for info in at.info]
+
+
+def test_a_bad_test_image_link_gets_one_sentence_and_shows_image_0():
+    for bad in ("abc", "10000"):
+        at = open_page(DRAW, test_image=bad)
+        assert not at.exception, at.exception
+        [sentence] = [warning.value for warning in at.warning]
+        assert bad in sentence and sentence.endswith("showing test image 0."), sentence
+        assert readings_of(at)["True label"] == "7"
