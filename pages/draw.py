@@ -5,7 +5,7 @@ from webapp.ui.canvas import clear_canvas, clearing_buttons, drawing_canvas
 from webapp.ui.navigation import ensure_app_navigation
 from webapp.ui.own_digits import collection_panel, collection_picker, label_buttons, save_tapped_digit
 from webapp.ui.predictions import loaded_models, model_pickers, photo_upload, show_reading
-from webapp.ui.test_images import TEST_IMAGES_TAB, forget_test_image, show_test_images, test_image_tab
+from webapp.ui.mnist_images import TEST_IMAGES_TAB, forget_test_image, show_test_images, tab_from_link
 
 ensure_app_navigation()
 
@@ -21,7 +21,7 @@ if not chosen:
 models = loaded_models(chosen)
 
 # only the open tab's MNIST panel runs (on_change="rerun"); a `?test_image=N` link opens that tab
-draw_tab, upload_tab, test_tab = st.tabs(["Draw", "Upload a photo", TEST_IMAGES_TAB], default=test_image_tab(),
+draw_tab, upload_tab, test_tab = st.tabs(["Draw", "Upload a photo", TEST_IMAGES_TAB], default=tab_from_link(),
                                          key="draw_tabs", on_change="rerun")
 with draw_tab:
     save_tapped_digit("digit")

@@ -1,7 +1,7 @@
 """Opening MNIST test images by index: the link's value, and the search for misread images (synthetic readings)."""
 import numpy as np
 
-from webapp.test_images import misread_mask, next_misread, parse_index, previous_misread, readings
+from webapp.misreads import misread_mask, next_misread, parse_index, previous_misread, readings
 
 
 def test_a_link_index_is_used_only_when_it_is_a_test_image():

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from webapp import test_images as core
+from webapp import misreads as core
 from webapp.networks_info import short_name
 from webapp.store import RunInfo
 from webapp.ui import cached
@@ -20,13 +20,13 @@ PROBLEM_KEY = "test_image_problem"  # why the link's `?test_image=` was not used
 ENLARGE = 6  # 28x28 pixels drawn as 6x6 blocks: 168 pixels, each pixel still a sharp square
 
 
-def test_image_tab() -> str | None:
+def tab_from_link() -> str | None:
     """The tab a `?test_image=` link opens (also for a bad value, so its sentence is seen)."""
     return TEST_IMAGES_TAB if core.TEST_IMAGE_PARAM in st.query_params else None
 
 
 @st.cache_data(show_spinner="Reading all 10,000 test images...", max_entries=8)
-def test_set_readings(run_id: str, signature: float) -> np.ndarray:
+def test_set_labels(run_id: str, signature: float) -> np.ndarray:
     """One model run's label for every test image, computed once per run (its folder's mtime refreshes it)."""
     return core.readings(cached.run_model(run_id, signature), cached.mnist().x_test)
 
@@ -34,7 +34,7 @@ def test_set_readings(run_id: str, signature: float) -> np.ndarray:
 def misread_mask(chosen: dict[str, RunInfo]) -> np.ndarray:
     """True for each test image that at least one chosen model misreads."""
     labels = cached.mnist().y_test
-    return core.misread_mask(labels, {kind: test_set_readings(info.run_id, info.path.stat().st_mtime)
+    return core.misread_mask(labels, {kind: test_set_labels(info.run_id, info.path.stat().st_mtime)
                                       for kind, info in chosen.items()})
 
 
