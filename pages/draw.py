@@ -5,6 +5,7 @@ from webapp.ui.canvas import clear_canvas, clearing_buttons, drawing_canvas
 from webapp.ui.navigation import ensure_app_navigation
 from webapp.ui.own_digits import collection_panel, collection_picker, label_buttons, save_tapped_digit
 from webapp.ui.predictions import loaded_models, model_pickers, photo_upload, show_reading
+from webapp.ui.mnist_images import TEST_IMAGES_TAB, forget_test_image, show_test_images, tab_from_link
 
 ensure_app_navigation()
 
@@ -19,7 +20,9 @@ if not chosen:
     st.stop()
 models = loaded_models(chosen)
 
-draw_tab, upload_tab = st.tabs(["Draw", "Upload a photo"])
+# only the open tab's MNIST panel runs (on_change="rerun"); a `?test_image=N` link opens that tab
+draw_tab, upload_tab, test_tab = st.tabs(["Draw", "Upload a photo", TEST_IMAGES_TAB], default=tab_from_link(),
+                                         key="draw_tabs", on_change="rerun")
 with draw_tab:
     save_tapped_digit("digit")
     # on a phone the columns stack: canvas, the ten label buttons, then the predictions
@@ -45,3 +48,9 @@ with draw_tab:
 with upload_tab:
     photo, prompt = photo_upload()
     show_reading(photo, models, chosen, prompt, key="photo")
+
+with test_tab:
+    if test_tab.open:
+        show_test_images(models, chosen)
+    else:
+        forget_test_image()

@@ -191,3 +191,61 @@ def test_a_photo_of_two_digits_is_read_with_a_sentence_saying_it_may_not_be_one_
     assert len(notes) == 1 and "2 separate shapes" in notes[0] and "ten classes" in notes[0]
     clean, _ = page_with_uploaded_digit()
     assert not [warning for warning in clean.warning if "may not be one digit" in warning.value]
+
+
+# -- MNIST test images, opened by index ---------------------------------------------------------------------
+def readings_of(at: AppTest) -> dict[str, str]:
+    return {metric.label: metric.value for metric in at.metric}
+
+
+def click(at: AppTest, label: str) -> None:
+    at.button[[button.label for button in at.button].index(label)].click().run()
+    assert not at.exception, at.exception
+
+
+def test_a_link_opens_test_image_0_with_both_readings_and_seed_003s_figure():
+    at = open_page(DRAW, test_image="0")
+    readings = readings_of(at)
+    assert readings["True label"] == "7" and readings["CNN reads"] == "7"
+    assert "DNN reads" in readings
+    assert any(caption.value.endswith("% sure") for caption in at.caption), "each reading with its probability"
+    seed = [info.value for info in at.info if "Seed 003" in info.value]
+    assert seed and "test image 0 predicted as 7" in seed[0]
+    assert at.number_input(key="test_image").value == 0
+
+
+def test_next_misread_one_opens_an_image_a_chosen_model_reads_wrongly():
+    from webapp.predict import classify
+    from webapp.ui import cached
+
+    at = open_page(DRAW, test_image="0")
+    click(at, "Next misread one")
+    index = at.number_input(key="test_image").value
+    assert index > 0 and at.query_params["test_image"] == str(index)
+    mnist = load_mnist()
+    models = {kind: cached.model_of(info) for kind, info in
+              ((kind, at.selectbox(key=f"pick_{kind}").value) for kind in ("dnn", "cnn"))}
+    truth = int(mnist.y_test[index])
+    answers = {kind: p.label for kind, p in classify(models, mnist.x_test[index]).items()}
+    assert any(label != truth for label in answers.values()), "the model itself misreads it"
+    assert all(p.label == mnist.y_test[i] for i in range(1, index) for p in classify(models, mnist.x_test[i]).values()), \
+        "no misread image skipped"
+    assert readings_of(at)["True label"] == str(truth)
+    assert any(text.value.startswith("Misread: ") for text in at.markdown)
+    assert not any("Seed 003" in info.value for info in at.info), "the seed's figure is about image 0 only"
+    click(at, "Previous misread one")
+    assert at.number_input(key="test_image").value == index, "it was the first misread one"
+    assert f"No test image before {index} is misread by the chosen models." in [info.value for info in at.info]
+    at.number_input(key="test_image").set_value(9999).run()
+    click(at, "Next misread one")
+    assert at.number_input(key="test_image").value == 9999
+    assert "No test image after 9999 is misread by the chosen models." in [info.value for info in at.info]
+
+
+def test_a_bad_test_image_link_gets_one_sentence_and_shows_image_0():
+    for bad in ("abc", "10000"):
+        at = open_page(DRAW, test_image=bad)
+        assert not at.exception, at.exception
+        [sentence] = [warning.value for warning in at.warning]
+        assert bad in sentence and sentence.endswith("showing test image 0."), sentence
+        assert readings_of(at)["True label"] == "7"

@@ -199,3 +199,17 @@ def test_the_draw_page_fits_a_phone_and_the_canvas_toolbar_covers_nothing(server
             Path(shots).mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(Path(shots) / f"draw-{width}.png"))
         page.context.close()
+
+
+def test_the_canvas_works_after_a_test_image_link_opened_another_tab(server, browser):
+    """A `?test_image=` link mounts the canvas in a hidden tab; switching to Draw must give a canvas that draws."""
+    page = browser.new_context(viewport={"width": 1400, "height": 1600}).new_page()
+    page.goto(f"{server}/draw?test_image=0")
+    page.get_by_text("Seed 003 reports", exact=False).wait_for(timeout=90_000)
+    page.get_by_role("tab", name="Draw").click()
+    page.get_by_text(PROMPT).wait_for(timeout=30_000)
+    canvas = page.locator("canvas.upper-canvas").first
+    canvas.wait_for(timeout=30_000)
+    draw_stroke(page, canvas, placed(1, *PLACEMENTS[0]))
+    assert reading(page, "CNN") == "1" and reading(page, "DNN") == "1"
+    assert "test_image" not in page.url, "the link no longer names a test image once another tab is open"
