@@ -170,9 +170,10 @@ def _unit(largest: int) -> tuple[str, int]:
 @st.cache_data(show_spinner=False, max_entries=64)
 def layer_panel_spec(frame: pd.DataFrame, field: str, title: str, names: bool, number_format: str,
                      axis_title: str | None) -> dict:
-    """The chart's Vega-Lite spec, kept per network and settings: Altair checks a spec against its schema as it
-    writes it (a few hundred milliseconds a chart), which would otherwise be paid again on every switch."""
-    return layer_panel(frame, field, title, names, number_format, axis_title).to_dict()
+    """The chart's Vega-Lite spec, kept per network and settings. Altair's check of the spec against its schema
+    costs a few hundred milliseconds a chart, on every switch: it is left out here and made once, in
+    tests/app/test_architectures_page.py, on the same spec."""
+    return layer_panel(frame, field, title, names, number_format, axis_title).to_dict(validate=False)
 
 
 def show_layers(table: NetworkTable, report: MemoryReport) -> None:
