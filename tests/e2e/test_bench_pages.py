@@ -14,6 +14,7 @@ def test_bench_pages_reports_a_line_per_page_and_action(server, browser):  # bro
     assert finished.returncode == 0, finished.stderr
     lines = [json.loads(line) for line in finished.stdout.splitlines()]
     assert [(line["page"], line["action"]) for line in lines] == [
-        ("home", "first visit"), ("augment", "first visit"), ("augment", "press Resample")]
+        ("home", "first visit"), ("augment", "first visit"), ("augment", "press Resample"),
+        ("augment", "press Resample on a photo")]
     assert all(len(line["runs_ms"]) == 1 and line["median_ms"] > 0 for line in lines)
     assert "augment, press Resample, run 1" in finished.stderr
