@@ -1,11 +1,9 @@
 """Architectures: parameters, multiply-adds and memory of classic CNNs layer by layer, and the formulas behind them."""
 import streamlit as st
 
-from webapp.summary import memory_report
-from webapp.ui.architecture_panels import (DESIGN, design_controls, load_table, memory_controls, network_picker,
-                                           show_layers, show_memory, show_totals, where_weights_and_memory_are)
+from webapp.ui.architecture_panels import network_panel
 from webapp.ui.calculators import calculators
-from webapp.ui.concepts import concept_tab, show_concepts, show_spec_code
+from webapp.ui.concepts import concept_tab, show_concepts
 from webapp.ui.navigation import ensure_app_navigation
 
 ensure_app_navigation()
@@ -17,20 +15,7 @@ st.write("Pick a network and read it layer by layer: parameters, multiply-adds a
 
 network_tab, calculator_tab, concepts_tab = st.tabs(["Layer by layer", "Calculators", "Concepts"], default=concept_tab())
 with network_tab:
-    choice = network_picker()
-    design, problem = design_controls() if choice == DESIGN else (None, None)
-    settings = memory_controls()
-    if problem:
-        st.error(problem)
-    else:
-        table = load_table(choice, design)
-        report = memory_report(table, settings)
-        show_totals(table, report)
-        where_weights_and_memory_are(table, report)
-        show_layers(table, report)
-        show_spec_code(table)
-        st.subheader("Memory, term by term")
-        show_memory(table, report)
+    network_panel()
 with calculator_tab:
     calculators()
 with concepts_tab:

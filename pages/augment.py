@@ -1,7 +1,7 @@
 """Augment: build an Albumentations pipeline, see it on many samples at once, export it, train with it."""
 import streamlit as st
 
-from webapp.ui.augment import checked_pipeline, export_panel, pipeline_builder, preview_images, show_samples
+from webapp.ui.augment import pipeline_builder, preview_and_export
 from webapp.ui.navigation import ensure_app_navigation
 
 ensure_app_navigation()
@@ -16,13 +16,4 @@ with build_column:
     st.subheader("Pipeline")
     steps = pipeline_builder()
 with preview_column:
-    st.subheader("Preview")
-    preview = preview_images(steps)
-data = checked_pipeline(steps, preview)  # also hands the pipeline over to the Train page
-if data is not None:
-    with preview_column:
-        if preview is not None:
-            show_samples(data, preview)
-    with build_column:
-        st.subheader("Export")
-        export_panel(data)
+    preview_and_export(steps)

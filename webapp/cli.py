@@ -550,6 +550,30 @@ def add_bench_parser(commands: argparse._SubParsersAction) -> None:
                          help="also time one CNN training epoch on this many images, plain and augmented (0: skip)")
     augment.add_argument("--json", action="store_true")
     augment.set_defaults(handler=run_bench_augment)
+    add_bench_pages_parser(benches)
+
+
+def add_bench_pages_parser(benches: argparse._SubParsersAction) -> None:
+    from webapp.bench_pages import PAGE_NAMES
+
+    pages = benches.add_parser("pages", help="ms in Chromium from a typical action on each page to its updated result")
+    pages.add_argument("--runs", type=positive_int, default=5, help="timed runs per action (median reported)")
+    pages.add_argument("--url", type=server_url, default=None,
+                       help="a running lab, e.g. http://127.0.0.1:8501 (default: start one with a private runs store)")
+    pages.add_argument("--pages", type=name_list(PAGE_NAMES, "page"), default=PAGE_NAMES,
+                       help=f"comma list of pages (default: all of them: {','.join(PAGE_NAMES)})")
+    pages.add_argument("--json", action="store_true")
+    pages.set_defaults(handler=run_bench_pages)
+
+
+def server_url(text: str) -> str:
+    """An argparse type for a lab's address: http(s) and a host."""
+    from urllib.parse import urlparse
+
+    parts = urlparse(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a server address like http://127.0.0.1:8501")
+    return text
 
 
 def run_bench_train(args: argparse.Namespace) -> int:
@@ -651,6 +675,18 @@ def run_bench_augment(args: argparse.Namespace) -> int:
         f"{report['pipeline_build_ms']:.2f} ms" + (
             f"; one CNN epoch on {report['epoch_images']:,} images: {report['epoch_seconds_plain']:.1f} s plain, "
             f"{report['epoch_seconds_augmented']:.1f} s augmented" if "epoch_images" in report else "")))
+
+
+def run_bench_pages(args: argparse.Namespace) -> int:
+    """One line per (page, action) as soon as it is measured: JSON with --json, else a readable row."""
+    from webapp.bench_pages import format_line, pages_benchmark
+
+    for report in pages_benchmark(args.pages, runs=args.runs, url=args.url, log=say):
+        if args.json:
+            emit(report)
+        else:
+            print(format_line(report), flush=True)
+    return EXIT_OK
 
 
 # -- entry -------------------------------------------------------------------------------------------

@@ -113,3 +113,20 @@ def test_each_concept_opens_by_its_link_with_its_figure():
     at = open_page(PAGE, concept="flatten-input-size")
     growth = at.dataframe[-1].value.set_index("Input")
     assert growth.loc["64x64x3", "fc1 weights"] == "(3136+1)x120 = 376,440"
+
+
+def test_the_layer_charts_are_valid_vega_lite_and_follow_the_network():
+    """The page skips Altair's schema check for speed, so it is made here on what the page sends."""
+    import json
+
+    import altair as alt
+
+    at = open_page(PAGE)
+    specs = [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
+    assert [spec["layer"][0]["title"] for spec in specs] == ["Parameters per layer",
+                                                 "Activation memory per layer (MB, batch 32, float32)"]
+    for spec in specs:
+        alt.LayerChart.from_dict(spec)  # raises where the spec breaks the schema
+    at.selectbox[0].set_value("lenet").run()
+    titles = [json.loads(chart.proto.spec)["layer"][0]["title"] for chart in at.get("vega_lite_chart")]
+    assert titles[1].startswith("Activation memory per layer (kB")

@@ -73,3 +73,14 @@ def test_the_narrow_caption_puts_one_transform_a_line_with_break_opportunities_b
     assert sample.narrow_caption == "a 4:  \nRotate -14°  \nRandom\u200bResized\u200bCrop crop 25x25"
     assert sample.narrow_caption.replace("\u200b", "").replace("  \n", "; ").replace("a 4:; ", "a 4: ") == sample.caption
     assert Sample(image, (), 7).narrow_caption == "a 7: unchanged"
+
+
+def test_tiles_are_sent_at_the_size_shown_digits_enlarged_photos_shrunk():
+    from webapp.augment_preview import TILE_SIDE, display_tile, tile_format
+
+    digit = np.zeros((28, 28), np.uint8)
+    photo = np.random.default_rng(0).integers(0, 255, (300, 450, 3), dtype=np.uint8)
+    assert display_tile(digit).shape == (112, 112) and tile_format(digit) == "PNG"
+    shrunk = display_tile(photo)
+    assert shrunk.shape == (round(300 * TILE_SIDE / 450), TILE_SIDE, 3) and tile_format(photo) == "JPEG"
+    assert display_tile(photo[:200, :200]).shape == (200, 200, 3), "a photo already small enough is left as it is"

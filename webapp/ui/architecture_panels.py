@@ -11,6 +11,7 @@ from webapp.summary import (DTYPE_BYTES, OPTIMIZER_SLOTS, MemoryReport, MemorySe
                             memory_report, where_weights_and_memory)
 from webapp.ui import cached
 from webapp.ui.charts import layer_panel
+from webapp.ui.concepts import show_spec_code
 from webapp.ui.numbers import memory_metric
 from webapp.ui.state import preset
 
@@ -76,6 +77,26 @@ def design_controls() -> tuple[Design | None, str | None]:
             return None, str(problem)
         st.code(design.pattern(), language=None)
     return design, None
+
+
+@st.fragment
+def network_panel() -> None:
+    """The "Layer by layer" tab, a fragment: switching the network or a memory setting reruns only this tab,
+    not the calculators and concepts beside it."""
+    choice = network_picker()
+    design, problem = design_controls() if choice == DESIGN else (None, None)
+    settings = memory_controls()
+    if problem:
+        st.error(problem)
+        return
+    table = load_table(choice, design)
+    report = memory_report(table, settings)
+    show_totals(table, report)
+    where_weights_and_memory_are(table, report)
+    show_layers(table, report)
+    show_spec_code(table)
+    st.subheader("Memory, term by term")
+    show_memory(table, report)
 
 
 def load_table(choice: str, design: Design | None) -> NetworkTable:
@@ -146,6 +167,15 @@ def _unit(largest: int) -> tuple[str, int]:
     return "bytes", 1
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def layer_panel_spec(frame: pd.DataFrame, field: str, title: str, names: bool, number_format: str,
+                     axis_title: str | None) -> dict:
+    """The chart's Vega-Lite spec, kept per network and settings. Altair's check of the spec against its schema
+    costs a few hundred milliseconds a chart, on every switch: it is left out here and made once, in
+    tests/app/test_architectures_page.py, on the same spec."""
+    return layer_panel(frame, field, title, names, number_format, axis_title).to_dict(validate=False)
+
+
 def show_layers(table: NetworkTable, report: MemoryReport) -> None:
     """The chart of parameters and activation memory per layer, then the table itself."""
     unit, scale = _unit(max(report.activation_bytes))
@@ -164,9 +194,10 @@ def show_layers(table: NetworkTable, report: MemoryReport) -> None:
     settings = report.settings
     names = len(frame) <= 40  # beyond that the names cannot be read; the tooltips still give them
     hover = None if names else "Layers in network order (hover for names)"
-    st.altair_chart(layer_panel(frame, "Parameters", "Parameters per layer", False, ",.0f", hover), width="stretch")
-    st.altair_chart(layer_panel(frame, memory, f"Activation memory per layer ({unit}, batch {settings.batch_size}, "
-                                f"{settings.dtype})", names, ",.2f", hover), width="stretch")
+    st.vega_lite_chart(layer_panel_spec(frame, "Parameters", "Parameters per layer", False, ",.0f", hover),
+                       width="stretch")
+    st.vega_lite_chart(layer_panel_spec(frame, memory, f"Activation memory per layer ({unit}, batch "
+                                        f"{settings.batch_size}, {settings.dtype})", names, ",.2f", hover), width="stretch")
     st.dataframe(frame, hide_index=True, width="stretch", column_config={
         "Parameters": st.column_config.NumberColumn(format="localized", help="Weights and biases of the layer."),
         "How they add up": st.column_config.TextColumn(help="(kernel height x width x input depth + 1 bias) x filters; "

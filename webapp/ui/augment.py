@@ -10,7 +10,7 @@ import numpy as np
 import streamlit as st
 
 from webapp import augment as core
-from webapp.augment_preview import Sample, augment_samples, enlarged, random_digits, read_photo
+from webapp.augment_preview import Sample, augment_samples, display_tile, random_digits, read_photo, tile_format
 from webapp.augment_registry import CHOICE, FLOAT, GROUP_TITLES, REGISTRY, SIZE_LIMIT, TRANSFORMS, Control
 from webapp.images import ImageError
 from webapp.stages import sample_photos
@@ -253,11 +253,34 @@ def checked_pipeline(steps: list[core.Step], preview: PreviewImages | None) -> d
     return data
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def cached_samples(data: dict, images: list[np.ndarray], seed: int, labels: list[int] | None) -> list[Sample]:
+    """The samples for one pipeline, images and seed, kept: going back to a seed, or a rerun that changes
+    neither (opening the expander, a download), does not augment them again."""
+    return augment_samples(data, images, seed, labels)
+
+
+@st.fragment
+def preview_and_export(steps: list[core.Step]) -> None:
+    """The preview's controls and grid, then the export, as a fragment: Resample, the seed, the count and the
+    source rerun only this part, not the builder's many widgets (the export follows, since its script names
+    the seed and its sizes follow the preview's images)."""
+    st.subheader("Preview")
+    preview = preview_images(steps)
+    data = checked_pipeline(steps, preview)  # also hands the pipeline over to the Train page
+    if data is None:
+        return
+    if preview is not None:
+        show_samples(data, preview)
+    st.subheader("Export")
+    export_panel(data)
+
+
 def show_samples(data: dict, preview: PreviewImages) -> None:
     """The grid: each sample with the parameters actually drawn for it."""
     images, labels = preview.images, preview.labels
     try:
-        samples = augment_samples(data, images, int(st.session_state[SEED_KEY]), labels)
+        samples = cached_samples(data, images, int(st.session_state[SEED_KEY]), labels)
     except Exception as error:  # a transform failing on this image: one sentence, never a traceback
         st.error(f"The pipeline failed on this image: {str(error).splitlines()[0] if str(error) else type(error).__name__}")
         return
@@ -273,7 +296,8 @@ def _grid(samples: list[Sample], original: bool = False) -> None:
     for row_start in range(0, len(samples), COLUMNS):
         for column, sample in zip(st.columns(COLUMNS), samples[row_start:row_start + COLUMNS]):
             caption = (f"a {sample.label}" if sample.label is not None else "original") if original else sample.narrow_caption
-            column.image(enlarged(sample.image), caption=caption, width="stretch")
+            column.image(display_tile(sample.image), caption=caption, width="stretch",
+                         output_format=tile_format(sample.image))
 
 
 # -- export and hand-over ------------------------------------------------------------------------------
