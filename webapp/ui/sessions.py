@@ -8,14 +8,18 @@ never keeps pyplot figures, so there are none to close.
 """
 from __future__ import annotations
 
-from streamlit.runtime.scriptrunner import script_runner
+import sys
 
-from webapp.keras_state import clear_this_thread
+from streamlit.runtime.scriptrunner import script_runner
 
 
 def clean_up_after_run() -> None:
-    """Streamlit's clean-up after a script run, for the finishing thread only."""
-    clear_this_thread()
+    """Streamlit's clean-up after a script run, for the finishing thread only. A page that never imported Keras
+    (Home) has nothing to clear: importing it here would load TensorFlow into every server for nothing."""
+    if "keras" in sys.modules:
+        from webapp.keras_state import clear_this_thread
+
+        clear_this_thread()
 
 
 def keep_sessions_apart() -> None:
