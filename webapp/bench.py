@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterator, Sequence
 import numpy as np
 
 from webapp.paths import PROJECT_ROOT
+from webapp.formulas import format_shape
 
 Log = Callable[[str], None]
 
@@ -409,7 +410,7 @@ def page_memory_probe(path: str) -> None:
     base = resident_bytes() or 0
     shape = page(photo)
     print(json.dumps({"page_peak_bytes": (peak_bytes() or 0) - base, "page_retained_bytes": (resident_bytes() or 0) - base,
-                      "worked_shape": "x".join(map(str, shape))}))
+                      "worked_shape": format_shape(shape)}))
 
 
 # -- bench augment -------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 from webapp.architectures import ARCHITECTURE_NAMES
 from webapp.config import ACTIVATIONS, MODEL_NAMES, OPTIMIZERS, PRECISIONS, SCHEDULES, TrainConfig
+from webapp.formulas import format_shape
 from webapp.networks_info import short_name
 from webapp.summary import DTYPE_BYTES, OPTIMIZER_SLOTS, MemorySettings
 
@@ -442,9 +443,9 @@ def run_stages(args: argparse.Namespace) -> int:
 
 
 def format_stages_report(summary: dict[str, Any]) -> str:
-    lines = [f"{summary['image']}: kernels {', '.join(summary['kernels'])} (weights {'x'.join(map(str, summary['kernel_shape']))})"]
+    lines = [f"{summary['image']}: kernels {', '.join(summary['kernels'])} (weights {format_shape(summary['kernel_shape'])})"]
     for stage in summary["stages"]:
-        shape = "x".join(map(str, stage["shape"]))
+        shape = format_shape(stage["shape"])
         lines.append(f"  {stage['stage']:6} {shape:>16}" + (f"   rows: {stage['formula']['rows']}; columns: "
                                                              f"{stage['formula']['columns']}" if "formula" in stage else ""))
     lines.append(f"  parameters (F*F*D + 1)*K = {summary['params']:,}; multiplications {summary['multiplications']:,}")
@@ -497,7 +498,7 @@ def run_augment(args: argparse.Namespace) -> int:
     if args.json:
         emit(summary)
     else:
-        print(f"{args.count} samples of {args.image} ({'x'.join(map(str, photo.shape))}) through "
+        print(f"{args.count} samples of {args.image} ({format_shape(photo.shape)}) through "
               f"{summary['transforms']}, seed {args.seed}:")
         print("\n".join(f"  {index:3}: {'; '.join(sample.applied) or 'unchanged'}" for index, sample in enumerate(samples)))
     return EXIT_OK

@@ -5,9 +5,15 @@ import math
 import numbers
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Iterable
 
 
 SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def format_shape(shape: Iterable[int]) -> str:
+    """A tensor shape as the lab writes it everywhere: 224x224x64."""
+    return "x".join(map(str, shape))
 
 
 def format_exact(value: Fraction | int | float) -> str:

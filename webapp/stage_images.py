@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from webapp.formulas import format_measured
+from webapp.formulas import format_measured, format_shape
 from webapp.stages import FilterBank, Processed, StagePlan
 
 NEGATIVE = np.array([33, 102, 172], np.float32)  # blue
@@ -154,7 +154,7 @@ def stage_headings(processed: Processed) -> dict[str, str]:
     names = {"input": "input", "conv": f"convolution ({processed.bank.size}x{processed.bank.size}, stride {config.stride}, "
              f"padding {config.padding})", "relu": "ReLU", "pool": f"{config.pool} pool ({config.pool_size}x{config.pool_size}, "
              f"stride {config.pool_stride}{', SAME padding' if config.pool_padding == 'same' else ''})"}
-    return {stage: f"{names[stage]}: {'x'.join(map(str, shape))}" for stage, shape in shapes.items()}
+    return {stage: f"{names[stage]}: {format_shape(shape)}" for stage, shape in shapes.items()}
 
 
 @dataclass(frozen=True, eq=False)

@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image
 
 from webapp.files import MAX_FILE_BYTES, FileLimitError, read_file_capped
-from webapp.formulas import filter_params, format_bytes, format_exact
+from webapp.formulas import filter_params, format_bytes, format_exact, format_shape
 from webapp.images import load_image, load_image_file
 from webapp.paths import SAMPLES_DIR
 
@@ -504,7 +504,7 @@ def check_value_limit(plan: StagePlan, limit: int = PAGE_VALUE_LIMIT) -> None:
     for stage, shape in plan.shapes.items():
         values = math.prod(shape)
         if values > limit:
-            raise StageError(f"The {STAGE_TITLES[stage]} would hold {values:,} values ({'x'.join(map(str, shape))}); "
+            raise StageError(f"The {STAGE_TITLES[stage]} would hold {values:,} values ({format_shape(shape)}); "
                              f"this page stops at {limit / 1e6:.0f} million per stage: use fewer filters, a larger "
                              "stride, grayscale or a smaller photo, or `python -m webapp stages`.")
 

@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any, Callable, Sequence
 
 from webapp.architectures import SPEC_NETWORKS, Design, build_design, builder
-from webapp.formulas import format_bytes
+from webapp.formulas import format_bytes, format_shape
 from webapp.networks_info import ARCHITECTURE_LABELS
 
 DTYPE_BYTES = {"float32": 4, "float16": 2}
@@ -273,7 +273,7 @@ def where_weights_and_memory(table: NetworkTable, dtype: str = "float32") -> str
         f"({heaviest.params / max(table.total_params, 1):.1%} of all).  \n"
         f"**Where the memory is:** {memory_kind} outputs take {memory_share:.0%} of the activation memory. The "
         f"largest single output is that of the {widest.kind} layer `{widest.name}` "
-        f"({'x'.join(map(str, widest.output_shape))} numbers): {format_bytes(per_image)} per image, and the layer "
+        f"({format_shape(widest.output_shape)} numbers): {format_bytes(per_image)} per image, and the layer "
         f"holds {widest.params:,} parameters.")
 
 

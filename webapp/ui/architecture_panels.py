@@ -6,7 +6,7 @@ import streamlit as st
 
 from webapp.architectures import ARCHITECTURE_NAMES, Design
 from webapp.networks_info import ARCHITECTURE_LABELS, PUBLISHED_PARAMS
-from webapp.formulas import format_bytes
+from webapp.formulas import format_bytes, format_shape
 from webapp.summary import (DTYPE_BYTES, OPTIMIZER_SLOTS, MemoryReport, MemorySettings, NetworkTable, format_count,
                             memory_report, where_weights_and_memory)
 from webapp.ui import cached
@@ -183,7 +183,7 @@ def show_layers(table: NetworkTable, report: MemoryReport) -> None:
     frame = pd.DataFrame({
         "Layer": [row.name for row in table.rows],
         "Type": [row.kind for row in table.rows],
-        "Output shape": ["x".join(map(str, row.output_shape)) for row in table.rows],
+        "Output shape": [format_shape(row.output_shape) for row in table.rows],
         "Parameters": [row.params for row in table.rows],
         "How they add up": [row.formula for row in table.rows],
         "Multiply-adds": [row.multiply_adds for row in table.rows],

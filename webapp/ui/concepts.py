@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from webapp import concepts as core
-from webapp.formulas import filter_params, format_exact
+from webapp.formulas import filter_params, format_exact, format_shape
 from webapp.networks_info import ARCHITECTURE_LABELS
 from webapp.summary import NetworkTable, annotated_spec_code
 from webapp.ui import cached
@@ -88,7 +88,7 @@ def show_blocks(name: str) -> None:
         "Closed by": [row.name for _, row in ends],
         "Layer number": [position + 1 for position, _ in ends],
         "Reads": [blocks[row.name][0].name for _, row in ends],
-        "Output": ["x".join(map(str, row.output_shape)) for _, row in ends],
+        "Output": [format_shape(row.output_shape) for _, row in ends],
         "Block parameters": [core.block_params(blocks[row.name][1]) for _, row in ends],
     }), hide_index=True, width="stretch",
         column_config={"Block parameters": st.column_config.NumberColumn(format="localized",
@@ -100,10 +100,10 @@ def show_blocks(name: str) -> None:
     source, rows = blocks[end]
     closing = rows[-1]
     st.markdown(f"`{end}` reads {', '.join(f'`{reader}`' for reader in closing.inputs)}; the block starts from "
-                f"`{source.name}` ({'x'.join(map(str, source.output_shape))}) and holds **{len(rows) - 1}** layers "
+                f"`{source.name}` ({format_shape(source.output_shape)}) and holds **{len(rows) - 1}** layers "
                 f"before it, with **{format_exact(core.block_params(rows))}** parameters in all.")
     st.dataframe(pd.DataFrame({"Layer": [row.name for row in rows], "Type": [row.kind for row in rows],
-                               "Output": ["x".join(map(str, row.output_shape)) for row in rows],
+                               "Output": [format_shape(row.output_shape) for row in rows],
                                "Parameters": [row.params for row in rows],
                                "How they add up": [row.formula for row in rows],
                                "Reads": [", ".join(row.inputs) for row in rows]}),
@@ -127,7 +127,7 @@ def show_flatten_input_size() -> None:
     found = flatten_sizes(tuple(sorted(sides)))
     st.dataframe(pd.DataFrame({
         "Input": [f"{row.side}x{row.side}x3" for row in found],
-        "Last maps": ["x".join(map(str, row.last_maps)) for row in found],
+        "Last maps": [format_shape(row.last_maps) for row in found],
         "Flattened": [format_exact(row.flatten_shape[0]) for row in found],
         f"{found[0].first_dense.name} weights": [f"{row.first_dense.formula} = {format_exact(row.first_dense.params)}"
                                                  for row in found],

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from webapp import seed_stages as seeds
-from webapp.formulas import format_exact
+from webapp.formulas import format_exact, format_shape
 from webapp.stage_images import StagesView, view_of
 from webapp.stages import STAGES, StageError
 from webapp.ui.state import preset
@@ -65,7 +65,7 @@ def show_seed000() -> None:
                 "the same with any picture.")
     view, weights = seed000_view()
     bank = view.bank
-    shape = "x".join(map(str, bank.weights.shape))
+    shape = format_shape(bank.weights.shape)
     filters, plain, with_bias = st.columns(3)
     filters.metric("Filter bank (F x F x C x K)", shape, help="3x3 windows over 4 channels, 4 filters.")
     plain.metric("Weights (tf.nn.conv2d, no bias)", format_exact(weights), help=f"{' x '.join(map(str, bank.weights.shape))}.")
@@ -74,7 +74,7 @@ def show_seed000() -> None:
     for stage in STAGES:
         show_stage(view, stage)
     shapes = {stage: tuple(view.shapes[stage]) for stage in seeds.SEED000_SHAPES}
-    found = f"Convolution {'x'.join(map(str, shapes['conv']))}, pooled to {'x'.join(map(str, shapes['pool']))}"
+    found = f"Convolution {format_shape(shapes['conv'])}, pooled to {format_shape(shapes['pool'])}"
     if shapes == seeds.SEED000_SHAPES:
         st.success(f"{found}: the seed's shapes.", icon=":material/check:")
     else:
@@ -127,8 +127,8 @@ def show_padded_pooling() -> None:
         st.caption(f"Not pooled for real: {problem}")
         return
     st.markdown(f"Pooled for real with `keras.ops.max_pool` on random numbers in [0, 1): SAME gives "
-                f"**{'x'.join(map(str, check.same_shape))}**, VALID **{'x'.join(map(str, check.valid_shape))}**; "
-                f"zero padding the seed's way gives {'x'.join(map(str, check.zero_padded_shape))}, largest "
+                f"**{format_shape(check.same_shape)}**, VALID **{format_shape(check.valid_shape)}**; "
+                f"zero padding the seed's way gives {format_shape(check.zero_padded_shape)}, largest "
                 f"difference from SAME {format_exact(check.max_difference)}. Zeros never beat values of 0 or more, "
                 "so for a max after ReLU they change nothing; an average pool with SAME divides by the real cells "
                 "only, which zeros would not.")
@@ -169,12 +169,12 @@ def show_cifar_walkthrough() -> None:
     st.markdown("Seed 001 sketches the smallest convnet for CIFAR-10. The lab runs it on a random 32x32x3 image "
                 "(filters and dense weights random too) and reads every shape off the arrays:")
     st.dataframe(pd.DataFrame({"Layer": [step.layer for step in steps],
-                               "Output": ["x".join(map(str, step.shape)) for step in steps],
+                               "Output": [format_shape(step.shape) for step in steps],
                                "Parameters": [format_exact(step.params) for step in steps],
                                "How": [step.how for step in steps]}), hide_index=True, width="stretch")
     pooled = next(step for step in steps if step.layer == "POOL")
     st.info(f"The seed writes the pooled volume as 16x16x3. Pooling slides over each of the {pooled.shape[2]} maps "
-            f"on its own and never mixes them, so only width and height halve: **{'x'.join(map(str, pooled.shape))}**. "
+            f"on its own and never mixes them, so only width and height halve: **{format_shape(pooled.shape)}**. "
             "The 3 is the input's depth, which the convolution has already replaced by one map per filter.")
 
 

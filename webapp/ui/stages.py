@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from webapp import stages as core
-from webapp.formulas import format_exact, format_measured
+from webapp.formulas import format_exact, format_measured, format_shape
 from webapp.images import ImageError
 from webapp.memory import release_freed_memory
 from webapp.stage_images import StagesView, Tile, view_of
@@ -199,7 +199,7 @@ def stage_line(stage: str, config: core.StageConfig) -> str:
 
 def show_stage(view: StagesView, stage: str) -> None:
     shape = view.shapes[stage]
-    st.subheader(f"{STAGE_TITLES[stage]}: {'x'.join(map(str, shape))}")
+    st.subheader(f"{STAGE_TITLES[stage]}: {format_shape(shape)}")
     st.caption(stage_line(stage, view.plan.config))
     if stage in view.plan.axes:
         rows, cols = view.plan.axes[stage]
@@ -348,7 +348,7 @@ def show_im2col_example() -> None:
         f"at stride 4. Each window has 11·11·3 = {x_rows} values and (227 − 11)/4 + 1 = 55 windows fit each way, "
         f"55·55 = {x_cols}: X_col is **{x_rows} x {x_cols}**, W_row is **{check.w_row_shape[0]} x "
         f"{check.w_row_shape[1]}**, their product is **{check.product_shape[0]} x {check.product_shape[1]}**, "
-        f"reshaped to **{'x'.join(map(str, check.output_shape))}**. Largest difference from the direct "
+        f"reshaped to **{format_shape(check.output_shape)}**. Largest difference from the direct "
         f"convolution on random numbers: {check.max_difference:.1e}.")
 
 
