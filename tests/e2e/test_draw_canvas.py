@@ -153,8 +153,10 @@ def test_a_stroke_drawn_at_once_after_saving_lands_on_an_empty_canvas(server, br
         page.wait_for_timeout(150)
         draw_stroke(page, canvas, placed(drawn, *PLACEMENTS[0]))
         page.get_by_text(f"{attempt + 1} sample{'s' * (attempt > 0)}; the latest").wait_for(timeout=30_000)
+        # within a quarter of the digit's own ink: old ink left behind adds the other digit's (x1.5 or more), a
+        # lost stroke leaves none; a browser busy with the save's rerun coalesces pointer moves, trimming corners
         landed = wait_until(lambda: current_reading(page, "CNN") == str(drawn)
-                            and abs(ink_pixels(page) / ink[drawn] - 1) < 0.1)
+                            and abs(ink_pixels(page) / ink[drawn] - 1) < 0.25)
         outcomes.append((landed, current_reading(page, "CNN"), round(ink_pixels(page) / ink[drawn], 2),
                          page.evaluate("getSelection().toString()")))
     lost = [(attempt, *outcome) for attempt, outcome in enumerate(outcomes) if not outcome[0] or outcome[3]]
