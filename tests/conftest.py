@@ -27,11 +27,11 @@ def synthetic_digits(count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]
 
 @pytest.fixture
 def tiny_mnist():
-    from webapp.data import Mnist
+    from webapp.datasets import Dataset
 
     x_train, y_train = synthetic_digits(720, seed=1)
     x_test, y_test = synthetic_digits(100, seed=2)
-    return Mnist(x_train, y_train, x_test, y_test)
+    return Dataset(x_train, y_train, x_test, y_test)
 
 
 @pytest.fixture

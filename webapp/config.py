@@ -4,13 +4,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from webapp import datasets
 from webapp.networks_info import HIDDEN_ACTIVATIONS as ACTIVATIONS  # dnn and cnn; LeNet keeps its own tanh
 
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 PRECISIONS = ("auto", "float32", "mixed_bfloat16", "mixed_float16")
 SCHEDULES = ("constant", "cosine")
 MODEL_NAMES = ("dnn", "cnn", "lenet")
-FULL_TRAINING_SET = 60_000
+FULL_TRAINING_SET = datasets.MNIST.train_size  # the default dataset's
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class TrainConfig:
     collection: str = ""  # ... trained on this collection of the learner's own digits instead of MNIST
     activation: str = "relu"  # the hidden units of dnn and cnn (the seed tutorial's relu by default)
     validation: bool = True  # hold out `validation_fraction` to validate; off trains on every image, as seed 003 did
+    dataset: str = datasets.DEFAULT_DATASET  # an id of webapp.datasets.CATALOG; runs record it
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "models", tuple(self.models))
@@ -48,13 +50,16 @@ class TrainConfig:
     def problem(self) -> str | None:
         """The first impossible setting, as one sentence, or None when the config can run."""
         unknown = [name for name in self.models if name not in MODEL_NAMES]
+        known_dataset = self.dataset in datasets.CATALOG
+        train_size = datasets.CATALOG[self.dataset].train_size if known_dataset else FULL_TRAINING_SET
         checks = [
+            (not known_dataset, f"Unknown dataset {self.dataset}; choose from {', '.join(datasets.CATALOG)}."),
             (not self.models, "Choose at least one model."),
             (bool(unknown), f"Unknown model {', '.join(unknown)}; choose from {', '.join(MODEL_NAMES)}."),
             (len(set(self.models)) != len(self.models), "Each model can run only once in a race."),
             (not 1 <= self.epochs <= 200, "Epochs must be between 1 and 200."),
             (not 1 <= self.batch_size <= 8192, "Batch size must be between 1 and 8192."),
-            (not 0 <= self.subset <= FULL_TRAINING_SET, f"Training-set size must be between 0 (all) and {FULL_TRAINING_SET}."),
+            (not 0 <= self.subset <= train_size, f"Training-set size must be between 0 (all) and {train_size}."),
             (self.optimizer not in OPTIMIZERS, f"Unknown optimizer {self.optimizer}; choose from {', '.join(OPTIMIZERS)}."),
             (not 0 < self.learning_rate <= 10, "Learning rate must be above 0 and at most 10."),
             (self.schedule not in SCHEDULES, f"Unknown schedule {self.schedule}; choose from {', '.join(SCHEDULES)}."),
@@ -70,6 +75,8 @@ class TrainConfig:
             (bool(self.base_run) != bool(self.collection),
              "Fine-tuning needs both a saved model to start from and a collection of your own digits."),
             (bool(self.base_run) and len(self.models) != 1, "Fine-tuning takes exactly one model."),
+            (bool(self.collection) and self.dataset != datasets.DEFAULT_DATASET,
+             "Collections of your own digits fine-tune a model trained on MNIST."),
             (self.pipeline is not None and not isinstance(self.pipeline, dict),
              "An augmentation pipeline must be Albumentations' serialised form (a mapping)."),
         ]

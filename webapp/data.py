@@ -1,4 +1,7 @@
-"""MNIST: find it, load it, and cut it into the train / validation / test parts a run uses."""
+"""Cutting a dataset into the train / validation / test parts a run uses, and MNIST (the digit pages' dataset).
+
+Which datasets exist and how they are read is the catalog's business (`webapp.datasets`); this module splits.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,24 +9,10 @@ from pathlib import Path
 
 import numpy as np
 
-from webapp.paths import MNIST_PATH
+from webapp import datasets
+from webapp.datasets import DataMissingError, Dataset
 
-KERAS_CACHE_PATH = Path("~/.keras/datasets/mnist.npz").expanduser()
-MNIST_KEYS = ("x_train", "y_train", "x_test", "y_test")
-
-
-class DataMissingError(RuntimeError):
-    """MNIST could be found neither in the project, nor in Keras's cache, nor downloaded."""
-
-
-@dataclass(frozen=True)
-class Mnist:
-    """The four MNIST arrays, uint8 images (N, 28, 28) and uint8 labels (N,)."""
-
-    x_train: np.ndarray
-    y_train: np.ndarray
-    x_test: np.ndarray
-    y_test: np.ndarray
+__all__ = ["DataMissingError", "Dataset", "Split", "as_model_input", "find_mnist", "load_mnist", "split_training_set"]
 
 
 @dataclass(frozen=True)
@@ -36,38 +25,14 @@ class Split:
     y_val: np.ndarray
 
 
-def find_mnist(candidates: tuple[Path, ...] = (MNIST_PATH, KERAS_CACHE_PATH)) -> Path | None:
-    """The first MNIST file present on disk, without reading it (cheap enough for the Home page)."""
-    return next((path for path in candidates if path.is_file()), None)
+def find_mnist() -> Path | None:
+    """MNIST's file on disk, unread: the digit pages (Draw, the Home page's data check) need MNIST itself."""
+    return datasets.find("mnist")
 
 
-def read_mnist_file(path: Path) -> Mnist:
-    """Read a Keras-layout `mnist.npz`; `allow_pickle=False` so a hostile file cannot run code."""
-    with np.load(path, allow_pickle=False) as arrays:
-        missing = [key for key in MNIST_KEYS if key not in arrays]
-        if missing:
-            raise DataMissingError(f"{path} is not an MNIST file: it lacks {', '.join(missing)}.")
-        return Mnist(*(np.asarray(arrays[key]) for key in MNIST_KEYS))
-
-
-def load_mnist(path: Path | None = None) -> Mnist:
-    """MNIST from `path`, else the project's copy, else Keras's cache, else Keras's download."""
-    if path is not None:
-        if not Path(path).is_file():
-            raise DataMissingError(f"The MNIST file {path} does not exist.")
-        return read_mnist_file(Path(path))
-    found = find_mnist()
-    if found is not None:
-        return read_mnist_file(found)
-    try:
-        import keras
-
-        (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
-    except Exception as error:  # no internet, a proxy, a broken download: all mean the same to the user
-        raise DataMissingError(
-            f"MNIST is missing: put mnist.npz at {MNIST_PATH} (download failed: {type(error).__name__})."
-        ) from error
-    return Mnist(x_train, y_train, x_test, y_test)
+def load_mnist(path: Path | None = None) -> Dataset:
+    """MNIST through the catalog (from `path` if given)."""
+    return datasets.load("mnist", path)
 
 
 def split_training_set(

@@ -16,7 +16,9 @@ import numpy as np
 
 from webapp import device
 from webapp.config import TrainConfig
-from webapp.data import Mnist, Split, as_model_input, load_mnist, split_training_set
+from webapp import datasets
+from webapp.data import Split, as_model_input, split_training_set
+from webapp.datasets import Dataset
 from webapp.history import HistoryRecorder, TrainingRecord
 from webapp.networks_info import short_name
 
@@ -93,17 +95,17 @@ def compile_model(name: str, config: TrainConfig, precision: str = "float32", st
     return model
 
 
-def training_split(config: TrainConfig, mnist: Mnist) -> Split:
-    """MNIST's training set (a subset, validation held out unless switched off), or the learner's collection (a
-    fifth held out)."""
+def training_split(config: TrainConfig, dataset: Dataset) -> Split:
+    """The dataset's training set (a subset, validation held out unless switched off), or the learner's
+    collection (a fifth held out)."""
     if not config.validation:  # every chosen image trains, as in the seed tutorial; the test set still judges at the end
-        return all_for_training(as_model_input(mnist.x_train), mnist.y_train, config.subset, config.seed)
+        return all_for_training(as_model_input(dataset.x_train), dataset.y_train, config.subset, config.seed)
     if config.collection:
-        from webapp.own_digits import Collection, held_out_split
+        from webapp.own_digits import held_out_split
 
-        digits, labels = Collection(config.collection).arrays()
-        return held_out_split(as_model_input(digits), labels, seed=config.seed)
-    return split_training_set(as_model_input(mnist.x_train), mnist.y_train, subset=config.subset or None,
+        collection = datasets.from_collection(config.collection)
+        return held_out_split(as_model_input(collection.x_train), collection.y_train, seed=config.seed)
+    return split_training_set(as_model_input(dataset.x_train), dataset.y_train, subset=config.subset or None,
                               validation_fraction=config.validation_fraction, seed=config.seed)
 
 
@@ -113,10 +115,11 @@ def all_for_training(x: np.ndarray, y: np.ndarray, subset: int, seed: int) -> Sp
     return Split(x[order], y[order], x[:0], y[:0])
 
 
-def accuracies(model: Any, split: Split, mnist: Mnist) -> dict[str, float]:
-    """A fine-tuned model's two yardsticks: the held-out part of the collection, and MNIST's test set."""
+def accuracies(model: Any, split: Split, dataset: Dataset) -> dict[str, float]:
+    """A fine-tuned model's two yardsticks: the held-out part of the collection, and MNIST's test set (collections
+    fine-tune MNIST models only, see `TrainConfig.problem`)."""
     return {"held_out_accuracy": _evaluate(model, split.x_val, split.y_val)[1],
-            "mnist_test_accuracy": _evaluate(model, as_model_input(mnist.x_test), mnist.y_test)[1]}
+            "mnist_test_accuracy": _evaluate(model, as_model_input(dataset.x_test), dataset.y_test)[1]}
 
 
 def predict_probabilities(model: Any, x: np.ndarray, batch_size: int = EVALUATION_BATCH_SIZE) -> np.ndarray:
@@ -150,7 +153,7 @@ def run_training(
     config: TrainConfig,
     stop: threading.Event | None = None,
     *,
-    data: Mnist | None = None,
+    data: Dataset | None = None,
     store: Any = None,
     device_type: str = "GPU",
     on_record: Callable[[TrainingRecord], None] | None = None,
@@ -163,8 +166,8 @@ def run_training(
     A fine-tuning config starts from a saved run (read from `store`) and trains on the learner's collection.
     """
     stop = stop or threading.Event()
-    mnist = data if data is not None else load_mnist()
-    split = training_split(config, mnist)
+    dataset = data if data is not None else datasets.load(config.dataset)
+    split = training_split(config, dataset)
     if config.is_fine_tuning:  # a small collection: batches no larger than it
         config = replace(config, batch_size=min(config.batch_size, len(split.x_train)))
     schedule = make_schedule(config, len(split.x_train))
@@ -177,7 +180,7 @@ def run_training(
     precision = device.resolve_precision(config.precision)
     with device.training_scope(device_type):
         models = {name: compile_model(name, config, precision, store, schedule.total_steps) for name in config.models}
-    before = {name: accuracies(model, split, mnist) for name, model in models.items()} if config.is_fine_tuning else {}
+    before = {name: accuracies(model, split, dataset) for name, model in models.items()} if config.is_fine_tuning else {}
     # tf.distribute deadlocks when two models' steps interleave across threads: on several devices a
     # race takes turns in one thread instead, one `fit` per turn.
     several_devices = any(_replicas(model) > 1 for model in models.values())
@@ -189,12 +192,12 @@ def run_training(
         _run_in_one_thread(trainers, stop)
     else:
         _run_side_by_side(trainers, stop)
-    results = [_finish(name, model, mnist, record, stop.is_set()) for name, model in models.items()]
+    results = [_finish(name, model, dataset, record, stop.is_set()) for name, model in models.items()]
     for result in results:
         if result.name in before:
             result.fine_tuning = {"collection": config.collection, "base_run": config.base_run,
                                   "held_out_images": len(split.x_val), "before": before[result.name],
-                                  "after": accuracies(result.model, split, mnist)}
+                                  "after": accuracies(result.model, split, dataset)}
     record.mark_finished()
     return record, results
 
@@ -364,11 +367,11 @@ def _run_side_by_side(trainers: list[ModelTrainer], stop: threading.Event) -> No
         raise errors[0]
 
 
-def _finish(name: str, model: Any, mnist: Mnist, record: TrainingRecord, stopped: bool) -> TrainedModel:
+def _finish(name: str, model: Any, dataset: Dataset, record: TrainingRecord, stopped: bool) -> TrainedModel:
     """Test-set loss, accuracy and predicted labels, measured once at the end of the run."""
     started = time.perf_counter()
-    probabilities = predict_probabilities(model, as_model_input(mnist.x_test))
-    loss, accuracy = scores(probabilities, mnist.y_test)
+    probabilities = predict_probabilities(model, as_model_input(dataset.x_test))
+    loss, accuracy = scores(probabilities, dataset.y_test)
     record.add_evaluation_seconds(time.perf_counter() - started)
     record.set_result(name, {"test_loss": loss, "test_accuracy": accuracy, "stopped": stopped})
     return TrainedModel(name, model, loss, accuracy, np.argmax(probabilities, axis=1).astype(np.uint8), stopped)

@@ -37,7 +37,7 @@ def test_runtime_failure_exits_1_with_one_sentence(monkeypatch, capsys):
         raise DataMissingError("MNIST is missing: put mnist.npz at data/mnist.npz.")
 
     monkeypatch.setattr(data, "load_mnist", missing)
-    monkeypatch.setattr("webapp.training.load_mnist", missing)
+    monkeypatch.setattr("webapp.datasets.load", lambda name="mnist", path=None: missing(path))
     assert cli.main(["train", "--model", "dnn", "--json"]) == 1
     captured = capsys.readouterr()
     assert captured.out == ""

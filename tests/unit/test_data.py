@@ -1,7 +1,9 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
-from webapp import data
+from webapp import datasets
 from webapp.data import DataMissingError, load_mnist, split_training_set
 
 
@@ -12,7 +14,7 @@ def test_loads_the_four_arrays_from_a_keras_layout_file(tiny_mnist_file):
 
 
 def test_the_shipped_copy_is_real_mnist():
-    mnist = data.read_mnist_file(data.MNIST_PATH)
+    mnist = datasets.read_npz(datasets.MNIST.path, datasets.MNIST)
     assert mnist.x_train.shape == (60000, 28, 28) and mnist.x_test.shape == (10000, 28, 28)
     assert list(mnist.y_train[:10]) == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]
     assert np.bincount(mnist.y_test).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
@@ -26,21 +28,15 @@ def test_a_file_without_the_mnist_arrays_is_refused(tmp_path):
 
 
 def test_falls_back_to_the_keras_cache(monkeypatch, tiny_mnist_file, tmp_path):
-    monkeypatch.setattr(data, "find_mnist", lambda candidates=(tmp_path / "missing.npz", tiny_mnist_file): next(
-        (p for p in candidates if p.is_file()), None))
+    entry = replace(datasets.MNIST, file="missing.npz", fallback_paths=(tiny_mnist_file,))
+    monkeypatch.setitem(datasets.CATALOG, "mnist", entry)
     assert load_mnist().x_train.shape == (720, 28, 28)
 
 
-def test_says_which_file_is_missing_when_every_source_fails(monkeypatch):
-    import keras
-
-    monkeypatch.setattr(data, "find_mnist", lambda: None)
-
-    def offline():
-        raise OSError("no network")
-
-    monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
-    with pytest.raises(DataMissingError, match="mnist.npz"):
+def test_says_which_file_is_missing_and_downloads_nothing(monkeypatch, tmp_path):
+    monkeypatch.setattr(datasets, "DATA_DIR", tmp_path)
+    monkeypatch.setitem(datasets.CATALOG, "mnist", replace(datasets.MNIST, fallback_paths=()))
+    with pytest.raises(DataMissingError, match="put mnist.npz at"):
         load_mnist()
 
 

@@ -13,13 +13,13 @@ SCRIPT = textwrap.dedent("""
     device.split_cpu_for_testing(2)
     from conftest import synthetic_digits
     from webapp.config import TrainConfig
-    from webapp.data import Mnist
+    from webapp.datasets import Dataset
     from webapp.training import run_training
     strategy = device.mirrored_strategy("CPU")
     print("replicas", strategy.num_replicas_in_sync)
     x, y = synthetic_digits(400)
     record, results = run_training(TrainConfig(models=("dnn", "cnn"), epochs=1, batch_size=32),
-                                   data=Mnist(x, y, x[:50], y[:50]), device_type="CPU")
+                                   data=Dataset(x, y, x[:50], y[:50]), device_type="CPU")
     print("trained", [r.name for r in results], min(r.test_accuracy for r in results))
 """)
 

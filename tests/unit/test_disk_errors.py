@@ -44,7 +44,7 @@ def test_deleting_on_a_read_only_disk_is_one_sentence(lab_home, monkeypatch):
 
 
 def test_cli_train_reports_the_models_it_saved_before_the_disk_filled(lab_home, monkeypatch, capsys, tiny_mnist):
-    monkeypatch.setattr("webapp.training.load_mnist", lambda path=None: tiny_mnist)
+    monkeypatch.setattr("webapp.datasets.load", lambda name="mnist", path=None: tiny_mnist)
     original = RunStore.save
     calls = []
 

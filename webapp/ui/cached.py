@@ -7,15 +7,20 @@ import streamlit as st
 
 from webapp import summary
 from webapp.architectures import Design
-from webapp.data import Mnist, load_mnist
+from webapp import datasets
 from webapp.jobs import JobQueue, machine_queue
 from webapp.store import RunInfo, RunStore, UnreadableRunError
 
 
-@st.cache_resource(show_spinner="Loading MNIST...")
-def mnist() -> Mnist:
-    """MNIST read once per server (cache_resource: no copy per rerun, and nobody writes to it)."""
-    return load_mnist()
+@st.cache_resource(show_spinner="Loading the dataset...", max_entries=4)
+def dataset(name: str) -> datasets.Dataset:
+    """A catalog dataset read once per server (cache_resource: no copy per rerun, and nobody writes to it)."""
+    return datasets.load(name)
+
+
+def mnist() -> datasets.Dataset:
+    """MNIST itself, for the digit pages (Draw & Predict's test images, Augment's digits)."""
+    return dataset("mnist")
 
 
 def store() -> RunStore:

@@ -1,0 +1,186 @@
+"""The dataset catalog: every image set the lab trains and tests on, described as data.
+
+An entry (`DatasetInfo`) says everything a page or a command needs without reading the file: a label, the class
+names, the image shape, the file under `data/`, the licence line and published reference accuracies. `load(name)`
+reads one. A *view* is an entry made from another one (some of its classes, relabelled 0..k-1, as the transfer
+cases need), so its images are picked from the parent's arrays at load time, never copied on disk. The learner's
+own collections are one more source returning the same `Dataset` (`from_collection`).
+
+Adding a dataset: put its `.npz` (Keras layout: x_train, y_train, x_test, y_test) under `data/` with its
+provenance in `data/README.md`, and add one `DatasetInfo` to `CATALOG` below.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from webapp.paths import DATA_DIR
+
+NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
+DEFAULT_DATASET = "mnist"
+
+
+class DataMissingError(RuntimeError):
+    """A dataset's file is absent or is not a dataset file."""
+
+
+class UnknownDatasetError(LookupError):
+    """A dataset id the catalog does not list."""
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """What the lab knows about a dataset before reading it."""
+
+    name: str  # the id runs record and commands take: `--dataset mnist`
+    label: str  # how pages name it
+    class_names: tuple[str, ...]  # by label: class_names[3] is what label 3 means
+    image_shape: tuple[int, int, int]  # (height, width, channels) of one image
+    file: str  # under data/ (a view names its parent's file)
+    licence: str  # one line: who made it, under which licence
+    train_size: int
+    test_size: int
+    # Published test accuracies to compare a run with: (who, what, accuracy).
+    reference_accuracies: tuple[tuple[str, float], ...] = ()
+    fallback_paths: tuple[Path, ...] = ()  # where else a copy may already be (Keras's cache)
+    parent: str = ""  # a view: the entry its images come from ...
+    parent_classes: tuple[int, ...] = ()  # ... and which of the parent's labels, in the order of this view's labels
+    item: str = "image"  # what one image shows ("digit", "garment"), for sentences such as "60,000 training digits"
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+    @property
+    def is_view(self) -> bool:
+        return bool(self.parent)
+
+    @property
+    def path(self) -> Path:
+        return DATA_DIR / self.file
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A dataset's arrays: uint8 images (N, H, W) or (N, H, W, C) and integer labels (N,)."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    info: DatasetInfo | None = field(default=None, compare=False)
+
+
+def subset_view(parent: DatasetInfo, classes: tuple[int, ...], name: str, label: str) -> DatasetInfo:
+    """An entry showing only `classes` of `parent`, relabelled 0..len(classes)-1 in that order. The sizes are
+    those of the published class counts where the catalog knows them, else left to be counted at load time."""
+    return replace(parent, name=name, label=label, class_names=tuple(parent.class_names[c] for c in classes),
+                   parent=parent.name, parent_classes=classes, reference_accuracies=(), fallback_paths=(),
+                   train_size=_class_total(parent.name, "train", classes),
+                   test_size=_class_total(parent.name, "test", classes))
+
+
+# Images per class as published, so a view knows its size without reading the file.
+_CLASS_COUNTS = {
+    ("mnist", "train"): (5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949),
+    ("mnist", "test"): (980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009),
+}
+
+
+def _class_total(parent: str, part: str, classes: tuple[int, ...]) -> int:
+    counts = _CLASS_COUNTS.get((parent, part))
+    return sum(counts[c] for c in classes) if counts else 0
+
+
+MNIST = DatasetInfo(
+    name="mnist",
+    label="MNIST handwritten digits",
+    class_names=tuple(str(digit) for digit in range(10)),
+    image_shape=(28, 28, 1),
+    file="mnist.npz",
+    licence="MNIST by Yann LeCun, Corinna Cortes and Christopher J.C. Burges, CC BY-SA 3.0",
+    train_size=60_000,
+    test_size=10_000,
+    reference_accuracies=(("Linear classifier (LeCun et al., 1998)", 0.880),
+                          ("LeNet-5 (LeCun et al., 1998)", 0.9905),
+                          ("35 convnets voting (Ciresan et al., 2012)", 0.9977)),
+    fallback_paths=(Path("~/.keras/datasets/mnist.npz").expanduser(),),
+    item="digit",
+)
+
+CATALOG: dict[str, DatasetInfo] = {info.name: info for info in (
+    MNIST,
+    subset_view(MNIST, (0, 1, 2, 3, 4), "mnist-0-4", "MNIST digits 0-4"),
+    subset_view(MNIST, (5, 6, 7, 8, 9), "mnist-5-9", "MNIST digits 5-9"),
+)}
+
+
+def get(name: str) -> DatasetInfo:
+    """The catalog entry `name`, or UnknownDatasetError with a sentence listing the ids."""
+    try:
+        return CATALOG[name]
+    except KeyError:
+        raise UnknownDatasetError(f"Unknown dataset {name!r}; choose from {', '.join(CATALOG)}.") from None
+
+
+def trainable() -> list[str]:
+    """Every dataset id a run can train on (all of them: views too)."""
+    return list(CATALOG)
+
+
+def find(name: str) -> Path | None:
+    """The first copy of the dataset's file on disk, without reading it (cheap enough for the Home page)."""
+    info = get(name)
+    if info.is_view:
+        return find(info.parent)
+    return next((path for path in (info.path, *info.fallback_paths) if path.is_file()), None)
+
+
+def read_npz(path: Path, info: DatasetInfo) -> Dataset:
+    """Read a Keras-layout `.npz`; `allow_pickle=False` so a hostile file cannot run code."""
+    with np.load(path, allow_pickle=False) as arrays:
+        missing = [key for key in NPZ_KEYS if key not in arrays]
+        if missing:
+            raise DataMissingError(f"{path} is not a {info.label} file: it lacks {', '.join(missing)}.")
+        return Dataset(*(np.asarray(arrays[key]) for key in NPZ_KEYS), info=info)
+
+
+def load(name: str = DEFAULT_DATASET, path: Path | None = None) -> Dataset:
+    """The dataset `name` from `path`, else from the project's `data/` (or a known fallback copy)."""
+    info = get(name)
+    if info.is_view:
+        return _select(load(info.parent, path), info)
+    if path is not None:
+        if not Path(path).is_file():
+            raise DataMissingError(f"The {info.label} file {path} does not exist.")
+        return read_npz(Path(path), info)
+    found = find(name)
+    if found is None:
+        raise DataMissingError(f"{info.label} is missing: put {info.file} at {info.path}.")
+    return read_npz(found, info)
+
+
+def _select(parent: Dataset, info: DatasetInfo) -> Dataset:
+    """The view's classes out of the parent's arrays, relabelled in the view's order."""
+    relabel = np.full(max(int(parent.y_train.max(initial=0)), max(info.parent_classes)) + 1, -1, dtype=np.int64)
+    relabel[list(info.parent_classes)] = np.arange(len(info.parent_classes))
+
+    def part(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        keep = np.isin(y, info.parent_classes)
+        return x[keep], relabel[y[keep]].astype(y.dtype)
+
+    return Dataset(*part(parent.x_train, parent.y_train), *part(parent.x_test, parent.y_test), info=info)
+
+
+def from_collection(name: str) -> Dataset:
+    """A learner's collection as a dataset: every sample is for training (the caller holds some out), no test
+    set; its classes are the ten digits."""
+    from webapp.own_digits import Collection  # own_digits needs nothing from here: no cycle
+
+    images, labels = Collection(name).arrays()
+    info = replace(MNIST, name=f"collection:{name}", label=f"your collection '{name}'", file="",
+                   train_size=len(labels), test_size=0, reference_accuracies=(), fallback_paths=())
+    empty = np.zeros((0, *images.shape[1:]), dtype=np.uint8)
+    return Dataset(images, labels, empty, np.zeros(0, dtype=labels.dtype), info=info)
