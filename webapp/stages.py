@@ -20,8 +20,7 @@ from PIL import Image
 
 from webapp.files import MAX_FILE_BYTES, FileLimitError, read_file_capped
 from webapp.formulas import filter_params, format_bytes, format_exact, format_shape
-from webapp.images import load_image, load_image_file
-from webapp.paths import SAMPLES_DIR
+from webapp.images import SAMPLE_TITLES, open_photo, photo_pixels, read_photo, sample_photos  # noqa: F401 (re-exported for the CLI and pages)
 
 PAGE_VALUE_LIMIT = 50_000_000  # values per stage the page computes; the CLI has no such limit
 PAGE_MEMORY_BUDGET = 300_000_000  # bytes one photo's stages may take on a page; larger photos are shrunk first
@@ -272,38 +271,6 @@ def match_channels(pixels: np.ndarray, bank: FilterBank) -> tuple[np.ndarray, Fi
     if channels == 1:
         return np.repeat(pixels, bank.channels, axis=2), bank
     raise StageError(f"The filters expect {bank.channels} input channels but the image has {channels}.")
-
-
-# -- the input -----------------------------------------------------------------------------------------
-SAMPLE_TITLES = {"chelsea": "Chelsea the cat", "coffee": "A cup of coffee", "astronaut": "Astronaut Eileen Collins",
-                 "camera": "The cameraman (grey)"}
-
-
-def sample_photos() -> dict[str, Path]:
-    """The bundled sample photos (data/samples, public domain or CC0), by title."""
-    return {title: SAMPLES_DIR / f"{name}.jpg" for name, title in SAMPLE_TITLES.items()
-            if (SAMPLES_DIR / f"{name}.jpg").is_file()}
-
-
-def photo_pixels(image: Image.Image, grayscale: bool = False, keep_alpha: bool = False) -> np.ndarray:
-    """(H, W, C) uint8 with C = 1 (grey) or 3; transparency is laid over white, as a viewer shows it.
-    With `keep_alpha` a transparent photo keeps its alpha as one more channel (RGBA: 4, grey with alpha: 2),
-    as seed 000 read its PNG icon, so its filters are F x F x 4."""
-    if keep_alpha and image.mode == "RGBA":
-        return np.asarray(image.convert("LA") if grayscale else image, dtype=np.uint8)
-    if image.mode == "RGBA":
-        backdrop = Image.new("RGBA", image.size, (255, 255, 255, 255))
-        image = Image.alpha_composite(backdrop, image).convert("RGB")
-    if grayscale and image.mode != "L":
-        image = image.convert("L")
-    pixels = np.asarray(image, dtype=np.uint8)
-    return pixels[:, :, None] if pixels.ndim == 2 else pixels
-
-
-def read_photo(source: bytes | str | Path, grayscale: bool = False, keep_alpha: bool = False,
-               max_bytes: int = MAX_FILE_BYTES) -> np.ndarray:
-    """Decode through the one safe loader (bytes from an upload, or a path given by a user, capped at `max_bytes`)."""
-    return photo_pixels(open_photo(source, max_bytes), grayscale, keep_alpha)
 
 
 # -- shapes --------------------------------------------------------------------------------------------
@@ -691,11 +658,6 @@ class Processed:
 
     def shapes_agree(self) -> bool:
         return self.plan.shapes == self.result.shapes()
-
-
-def open_photo(source: bytes | str | Path, max_bytes: int = MAX_FILE_BYTES) -> Image.Image:
-    """The decoded photo (bytes from an upload, or a path given by a user) through the one safe loader."""
-    return load_image(source) if isinstance(source, bytes) else load_image_file(source, max_bytes=max_bytes)
 
 
 def process_photo(source: bytes | str | Path, choice: KernelChoice, config: StageConfig, *, grayscale: bool = False,
