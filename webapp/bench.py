@@ -391,7 +391,7 @@ def page_memory_probe(path: str) -> None:
 
     import_backend_quietly()
     from webapp.memory import peak_bytes, release_freed_memory, resident_bytes
-    from webapp.stage_images import view_of
+    from webapp.stages.stage_images import view_of
     from webapp.stages import PAGE_MEMORY_BUDGET, KernelChoice, StageConfig, process_photo
 
     choice = KernelChoice(source="custom", grid=((1, 0, 1), (0, 1, 0), (1, 0, 1)))

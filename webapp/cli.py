@@ -430,7 +430,7 @@ def run_stages(args: argparse.Namespace) -> int:
     if args.save_npz:
         np.savez_compressed(args.save_npz, **processed.result.arrays())
     if args.save_png:
-        from webapp.stage_images import grid_png, stage_headings, stage_tiles
+        from webapp.stages.stage_images import grid_png, stage_headings, stage_tiles
 
         with open(args.save_png, "wb") as out:
             out.write(grid_png(stage_tiles(processed), stage_headings(processed)))

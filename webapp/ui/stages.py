@@ -12,7 +12,7 @@ from webapp import stages as core
 from webapp.formulas import format_exact, format_measured, format_shape
 from webapp.images import ImageError
 from webapp.memory import release_freed_memory
-from webapp.stage_images import StagesView, Tile, view_of
+from webapp.stages.stage_images import StagesView, Tile, view_of
 from webapp.ui import cached
 from webapp.ui.numbers import memory_metric
 
