@@ -148,8 +148,9 @@ class ConvOutput:
 
 
 def same_output_size(width: int, stride: int) -> int:
-    """Keras's padding="same": ceil(W/S), padding as much as needed (more on the right when uneven)."""
-    return math.ceil(width / stride)
+    """Keras's padding="same": ceil(W/S), padding as much as needed (more on the right when uneven); integer
+    division, so a width of any size stays exact."""
+    return -(-width // stride)
 
 
 def filter_params(kernel_h: int, kernel_w: int, depth: int, bias: bool = True) -> int:

@@ -1,5 +1,6 @@
 """Stages against an obvious reference (explicit NumPy loops), and the seeds' shapes, parameters and memory."""
 import io
+import itertools
 import math
 
 import numpy as np
@@ -7,7 +8,7 @@ import pytest
 from PIL import Image
 
 from webapp import images, stages
-from webapp.formulas import byte_units, format_bytes
+from webapp.formulas import ConvOutput, byte_units, format_bytes, format_exact, same_output_size
 from webapp.stages import KernelChoice, StageConfig, StageError
 
 
@@ -124,6 +125,21 @@ def test_uint8_pixels_are_scaled_to_unit_range():
 ])
 def test_output_sizes_of_the_seeds_examples(size, window, stride, padding, out):
     assert stages.plan_axis(size, window, stride, "valid" if padding == 0 else padding).out == out
+
+
+def test_the_stages_plan_and_the_calculators_formula_agree_on_every_size_window_stride_and_padding():
+    """One output-size formula: plan_axis (the Stages page, the CLI) and formulas.ConvOutput (the calculators) give
+    the same exact value, shown the same way, and the number of window positions counted one by one."""
+    for size, window, stride in itertools.product(range(1, 14), range(1, 8), range(1, 5)):
+        same = stages.plan_axis(size, window, stride, "same")
+        assert same.out == same_output_size(size, stride) == len(range(0, size, stride))
+        for padding in (0, 1, 2, 3, "valid"):
+            axis = stages.plan_axis(size, window, stride, padding)
+            formula = ConvOutput(size, window, 0 if padding == "valid" else padding, stride)
+            positions = len(range(0, max(formula.span + 1, 0), stride))  # window corners inside the padded input
+            assert (axis.exact, axis.out) == (formula.exact, formula.keras_valid) and axis.out == positions
+            assert f"= {format_exact(formula.exact)}" in axis.formula() and format_exact(formula.exact) in formula.verdict()
+            assert axis.whole == formula.valid or formula.span < 0
 
 
 def test_the_invalid_stride_gives_four_and_a_half_and_tensorflow_drops_the_last_row():

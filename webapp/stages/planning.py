@@ -15,7 +15,7 @@ from typing import Sequence
 
 import numpy as np
 
-from webapp.formulas import filter_params, format_exact, format_shape
+from webapp.formulas import ConvOutput, filter_params, format_exact, format_shape, same_output_size
 from webapp.stages.errors import StageError
 
 PAGE_VALUE_LIMIT = 50_000_000  # values per stage the page computes; the CLI has no such limit
@@ -118,17 +118,18 @@ def _describe_unread(unread: tuple[int, ...], size: int, axis: str) -> str:
 
 
 def plan_axis(size: int, window: int, stride: int, padding: str | int) -> AxisPlan:
-    """Output size along one axis as TensorFlow computes it; `out` is 0 when the window does not fit."""
+    """Output size along one axis as TensorFlow computes it; `out` is 0 when the window does not fit. The sizes
+    come from the lab's one output-size formula (formulas.ConvOutput, and same_output_size for SAME), which the
+    calculators show too; this adds the padding TensorFlow places and the input it never reads."""
     if padding == "same":
-        out = -(-size // stride)
+        out = same_output_size(size, stride)
         total = max((out - 1) * stride + window - size, 0)
         before, after = total // 2, total - (total // 2)
         exact = Fraction(size, stride)
     else:
         before = after = 0 if padding == "valid" else int(padding)
-        span = size + before + after - window
-        exact = Fraction(span, stride) + 1
-        out = span // stride + 1 if span >= 0 else 0
+        formula = ConvOutput(size, window, before, stride)
+        exact, out = formula.exact, formula.keras_valid
     covered = np.zeros(size + before + after, bool)
     for start in range(0, out * stride, stride):
         covered[start:start + window] = True

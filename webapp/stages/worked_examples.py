@@ -12,6 +12,7 @@ from typing import Sequence
 
 import numpy as np
 
+from webapp.formulas import ConvOutput
 from webapp.stages.compute import conv2d
 from webapp.stages.kernels import FilterBank, bank_of, x_kernel
 
@@ -48,8 +49,7 @@ def windows_by_hand(padded: np.ndarray, weights: np.ndarray, bias: np.ndarray, s
     padded = padded[:, :, None] if padded.ndim == 2 else padded
     weights = weights[:, :, None, None] if weights.ndim == 2 else weights
     size, count = weights.shape[0], weights.shape[3]
-    rows = (padded.shape[0] - size) // stride + 1
-    cols = (padded.shape[1] - size) // stride + 1
+    rows, cols = (ConvOutput(side, size, 0, stride).keras_valid for side in padded.shape[:2])
     steps = []
     for index in range(count):
         for row in range(rows):
@@ -105,8 +105,7 @@ def im2col(image: np.ndarray, size: int, stride: int, padding: int = 0) -> np.nd
 def im2col_conv(image: np.ndarray, bank: FilterBank, stride: int, padding: int = 0) -> np.ndarray:
     """Convolution as one matrix product: W_row (K, F·F·C) @ X_col, reshaped back to (out_h, out_w, K)."""
     columns = im2col(image, bank.size, stride, padding)
-    rows = (image.shape[0] + 2 * padding - bank.size) // stride + 1
-    cols = (image.shape[1] + 2 * padding - bank.size) // stride + 1
+    rows, cols = (ConvOutput(side, bank.size, padding, stride).keras_valid for side in image.shape[:2])
     product = bank.weights.reshape(-1, bank.count).T @ columns + bank.bias[:, None]
     return product.reshape(bank.count, rows, cols).transpose(1, 2, 0)
 
