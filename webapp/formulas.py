@@ -264,6 +264,8 @@ def byte_units(count: int) -> tuple[str, str]:
 
 def format_bytes(count: float) -> str:
     """The lab's one way to write a size: decimal units, then binary ones in brackets, as the seed notes quote
-    memory in MiB: 12,000,000 bytes -> "12.0 MB (11.4 MiB)"; under 1000 bytes just "512 bytes"."""
-    decimal, binary = byte_units(int(count))
+    memory in MiB: 12,000,000 bytes -> "12.0 MB (11.4 MiB)"; under 1000 bytes just "512 bytes". A negative
+    count (memory given back, in a benchmark) keeps its sign: "-12.0 MB (-11.4 MiB)"."""
+    sign = "-" if count < 0 else ""
+    decimal, binary = (sign + text for text in byte_units(int(abs(count))))
     return decimal if decimal == binary else f"{decimal} ({binary})"
