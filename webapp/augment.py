@@ -31,6 +31,7 @@ import yaml  # noqa: E402
 
 from webapp.augment_registry import CHOICE, REGISTRY, SIZE_LIMIT, Control, TransformSpec  # noqa: E402
 from webapp.files import FileLimitError, read_file_capped  # noqa: E402
+from webapp.formulas import format_bytes  # noqa: E402
 
 MAX_FILE_BYTES = 1_000_000
 MAX_TRANSFORMS = 32
@@ -394,7 +395,7 @@ def _read_text(source: bytes | str | Path) -> tuple[str, str]:
         except FileLimitError as error:
             raise PipelineError(str(error)) from None
     if len(source) > MAX_FILE_BYTES:
-        raise PipelineError(f"The pipeline file is over {MAX_FILE_BYTES // 1_000_000} MB; a pipeline is a few kB.")
+        raise PipelineError(f"The pipeline file is over {format_bytes(MAX_FILE_BYTES)}; a pipeline is a few kB.")
     try:
         text = bytes(source).decode("utf-8-sig")
     except UnicodeDecodeError:

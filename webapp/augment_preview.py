@@ -17,8 +17,7 @@ from PIL import Image
 
 from webapp.augment import PipelineError, pipeline_from_dict
 from webapp.files import MAX_FILE_BYTES
-from webapp.images import load_image, load_image_file
-from webapp.stages import photo_pixels
+from webapp.images import open_photo, photo_pixels
 
 PREVIEW_MAX_SIDE = 512  # photos are previewed at this size at most: the page stays quick on a 12 MP upload
 MAX_SAMPLES = 64
@@ -81,9 +80,7 @@ def photo_array(image: Image.Image) -> np.ndarray:
 def read_photo(source: bytes | str | Path, max_side: int | None = PREVIEW_MAX_SIDE,
                max_bytes: int = MAX_FILE_BYTES) -> np.ndarray:
     """A photo through the one safe loader (bytes of an upload, or a path a user typed, of at most `max_bytes`)."""
-    image = (load_image(source, max_side=max_side) if isinstance(source, bytes)
-             else load_image_file(source, max_side=max_side, max_bytes=max_bytes))
-    return photo_array(image)
+    return photo_array(open_photo(source, max_bytes, max_side))
 
 
 # -- what was applied ----------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterator, Sequence
 import numpy as np
 
 from webapp.paths import PROJECT_ROOT
-from webapp.formulas import format_shape
+from webapp.formulas import format_bytes, format_shape
 
 Log = Callable[[str], None]
 
@@ -373,11 +373,11 @@ def stages_memory_benchmark(side: int = 7000, log: Log = print) -> dict[str, Any
         cli = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         _, status, usage = os.wait4(cli.pid, 0)
         cli_peak = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
-        log(f"CLI stages on a {side}x{side} grey PNG: peak {cli_peak / 1e9:.2f} GB (exit {os.waitstatus_to_exitcode(status)})")
+        log(f"CLI stages on a {side}x{side} grey PNG: peak {format_bytes(cli_peak)}, exit {os.waitstatus_to_exitcode(status)}")
         probe = subprocess.run([sys.executable, "-c", f"from webapp.bench import page_memory_probe; page_memory_probe({path!r})"],
                                cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
         page = json.loads(probe.stdout.strip().splitlines()[-1])
-        log(f"page path: {page['page_peak_bytes'] / 1e6:.0f} MB at its peak, {page['page_retained_bytes'] / 1e6:.0f} MB "
+        log(f"page path: {format_bytes(page['page_peak_bytes'])} at its peak, {format_bytes(page['page_retained_bytes'])} "
             f"kept after it, working at {page['worked_shape']}")
     return {"memory_photo": f"{side}x{side} grey PNG", "cli_peak_bytes": cli_peak, "cli_peak_goal_bytes": 3_000_000_000,
             "page_budget_bytes": PAGE_MEMORY_BUDGET, **page}
@@ -391,7 +391,7 @@ def page_memory_probe(path: str) -> None:
 
     import_backend_quietly()
     from webapp.memory import peak_bytes, release_freed_memory, resident_bytes
-    from webapp.stage_images import view_of
+    from webapp.stages.stage_images import view_of
     from webapp.stages import PAGE_MEMORY_BUDGET, KernelChoice, StageConfig, process_photo
 
     choice = KernelChoice(source="custom", grid=((1, 0, 1), (0, 1, 0), (1, 0, 1)))

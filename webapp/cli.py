@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from webapp.architectures import ARCHITECTURE_NAMES
 from webapp.config import ACTIVATIONS, MODEL_NAMES, OPTIMIZERS, PRECISIONS, SCHEDULES, TrainConfig
-from webapp.formulas import format_shape
+from webapp.formulas import format_bytes, format_shape
 from webapp.networks_info import short_name
 from webapp.summary import DTYPE_BYTES, OPTIMIZER_SLOTS, MemorySettings
 
@@ -430,7 +430,7 @@ def run_stages(args: argparse.Namespace) -> int:
     if args.save_npz:
         np.savez_compressed(args.save_npz, **processed.result.arrays())
     if args.save_png:
-        from webapp.stage_images import grid_png, stage_headings, stage_tiles
+        from webapp.stages.stage_images import grid_png, stage_headings, stage_tiles
 
         with open(args.save_png, "wb") as out:
             out.write(grid_png(stage_tiles(processed), stage_headings(processed)))
@@ -612,9 +612,9 @@ def run_bench_stages(args: argparse.Namespace) -> int:
         f"{report['megapixels']:.0f} MP photo through conv + ReLU + pool on {report['device']}: "
         f"{report['stages_median_seconds']:.2f} s (median of {report['runs']}; goal {report['goal_seconds']:.0f} s); "
         f"JPEG decoding: {report['decode_median_seconds']:.2f} s" + (
-            f"; peak memory for a {report['memory_photo']}: CLI {report['cli_peak_bytes'] / 1e9:.2f} GB (goal "
-            f"{report['cli_peak_goal_bytes'] / 1e9:.0f} GB), page {report['page_peak_bytes'] / 1e6:.0f} MB (budget "
-            f"{report['page_budget_bytes'] / 1e6:.0f} MB)" if "cli_peak_bytes" in report else "")))
+            f"; peak memory for a {report['memory_photo']}: CLI {format_bytes(report['cli_peak_bytes'])}, goal "
+            f"{format_bytes(report['cli_peak_goal_bytes'])}; page {format_bytes(report['page_peak_bytes'])}, budget "
+            f"{format_bytes(report['page_budget_bytes'])}" if "cli_peak_bytes" in report else "")))
 
 
 def show_report(args: argparse.Namespace, report: dict[str, Any], as_text: Callable[[dict[str, Any]], str]) -> int:

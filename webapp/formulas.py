@@ -148,8 +148,9 @@ class ConvOutput:
 
 
 def same_output_size(width: int, stride: int) -> int:
-    """Keras's padding="same": ceil(W/S), padding as much as needed (more on the right when uneven)."""
-    return math.ceil(width / stride)
+    """Keras's padding="same": ceil(W/S), padding as much as needed (more on the right when uneven); integer
+    division, so a width of any size stays exact."""
+    return -(-width // stride)
 
 
 def filter_params(kernel_h: int, kernel_w: int, depth: int, bias: bool = True) -> int:
@@ -263,6 +264,8 @@ def byte_units(count: int) -> tuple[str, str]:
 
 def format_bytes(count: float) -> str:
     """The lab's one way to write a size: decimal units, then binary ones in brackets, as the seed notes quote
-    memory in MiB: 12,000,000 bytes -> "12.0 MB (11.4 MiB)"; under 1000 bytes just "512 bytes"."""
-    decimal, binary = byte_units(int(count))
+    memory in MiB: 12,000,000 bytes -> "12.0 MB (11.4 MiB)"; under 1000 bytes just "512 bytes". A negative
+    count (memory given back, in a benchmark) keeps its sign: "-12.0 MB (-11.4 MiB)"."""
+    sign = "-" if count < 0 else ""
+    decimal, binary = (sign + text for text in byte_units(int(abs(count))))
     return decimal if decimal == binary else f"{decimal} ({binary})"

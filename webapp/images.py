@@ -3,6 +3,9 @@
 It reads only the five documented formats (PNG, JPEG, WebP, BMP, GIF), applies EXIF orientation, reduces
 every mode to L, RGB or RGBA (P, LA, CMYK, 16-bit, float...), takes the first frame of animations, and refuses
 empty, truncated, non-image and oversized files (decompression bombs included) with one clear sentence.
+
+The photo reader (`open_photo`, `photo_pixels`, `read_photo`) and the bundled sample photos live here too, so
+CNN Stages and Augment read a photo the same way without one importing the other.
 """
 from __future__ import annotations
 
@@ -14,10 +17,13 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from webapp.files import MAX_FILE_BYTES, FileLimitError, read_file_capped
+from webapp.paths import SAMPLES_DIR
 
 MAX_PIXELS = 50_000_000
 SUPPORTED = "PNG, JPEG, WebP, BMP or GIF"
 FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "GIF")  # Pillow's names; only these decoders are ever tried
+SAMPLE_TITLES = {"chelsea": "Chelsea the cat", "coffee": "A cup of coffee", "astronaut": "Astronaut Eileen Collins",
+                 "camera": "The cameraman (grey)"}
 
 
 class ImageError(ValueError):
@@ -85,3 +91,39 @@ def to_standard_mode(image: Image.Image) -> Image.Image:
 def to_array(image: Image.Image) -> np.ndarray:
     """(H, W) for L, (H, W, 3) for RGB, (H, W, 4) for RGBA, uint8."""
     return np.asarray(image, dtype=np.uint8)
+
+
+# -- photos --------------------------------------------------------------------------------------------
+def sample_photos() -> dict[str, Path]:
+    """The bundled sample photos (data/samples, public domain or CC0), by title."""
+    return {title: SAMPLES_DIR / f"{name}.jpg" for name, title in SAMPLE_TITLES.items()
+            if (SAMPLES_DIR / f"{name}.jpg").is_file()}
+
+
+def open_photo(source: bytes | str | Path, max_bytes: int = MAX_FILE_BYTES, max_side: int | None = None) -> Image.Image:
+    """The decoded photo (bytes from an upload, or a path given by a user, capped at `max_bytes`) through the one
+    safe loader; `max_side` shrinks it for a preview."""
+    if isinstance(source, bytes):
+        return load_image(source, max_side=max_side)
+    return load_image_file(source, max_bytes=max_bytes, max_side=max_side)
+
+
+def photo_pixels(image: Image.Image, grayscale: bool = False, keep_alpha: bool = False) -> np.ndarray:
+    """(H, W, C) uint8 with C = 1 (grey) or 3; transparency is laid over white, as a viewer shows it.
+    With `keep_alpha` a transparent photo keeps its alpha as one more channel (RGBA: 4, grey with alpha: 2),
+    as seed 000 read its PNG icon, so its filters are F x F x 4."""
+    if keep_alpha and image.mode == "RGBA":
+        return np.asarray(image.convert("LA") if grayscale else image, dtype=np.uint8)
+    if image.mode == "RGBA":
+        backdrop = Image.new("RGBA", image.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(backdrop, image).convert("RGB")
+    if grayscale and image.mode != "L":
+        image = image.convert("L")
+    pixels = np.asarray(image, dtype=np.uint8)
+    return pixels[:, :, None] if pixels.ndim == 2 else pixels
+
+
+def read_photo(source: bytes | str | Path, grayscale: bool = False, keep_alpha: bool = False,
+               max_bytes: int = MAX_FILE_BYTES) -> np.ndarray:
+    """Decode through the one safe loader (bytes from an upload, or a path given by a user, capped at `max_bytes`)."""
+    return photo_pixels(open_photo(source, max_bytes), grayscale, keep_alpha)

@@ -154,7 +154,7 @@ def test_a_photo_over_the_memory_budget_is_processed_smaller_and_the_page_says_s
     assert not at.exception and not at.error
     (note,) = [info.value for info in at.info if "memory budget" in info.value]
     assert note.startswith("This photo is 300x200 pixels; this page worked on a ")
-    assert "(1 MB per photo)" in note and "full resolution" in note
+    assert "memory budget of 1.00 MB (977 KiB) per photo." in note and "full resolution" in note
     input_header = next(header for header in subheaders(at) if header.startswith("1 · Input: "))
     height, width, _ = map(int, input_header.removeprefix("1 · Input: ").split("x"))
     assert height < 200 and width < 300 and abs(width / height - 1.5) < 0.05

@@ -153,7 +153,7 @@ HOSTILE_FILES = {
     "malformed JSON": (b'{"transform": ', "not valid JSON"),
     "empty": (b"  \n", "empty"),
     "binary": (b"\xff\xfe\x00\x01", "not text"),
-    "huge": (b"#" * 1_000_001, "over 1 MB"),
+    "huge": (b"#" * 1_000_001, r"over 1\.00 MB \(977 KiB\)"),
     "billion laughs": (LAUGHS.encode(), "too large or too deeply nested"),
     "deeply nested": (b"[" * 50_000 + b"]" * 50_000, "not valid YAML"),
     "a plain string": (b"hello", "not text"),

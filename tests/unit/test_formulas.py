@@ -90,4 +90,5 @@ def test_the_calculator_explains_a_4000_pixel_side_at_stride_2_with_the_exact_ha
 def test_one_size_formatter_gives_decimal_units_then_binary_ones():
     assert format_bytes(12_000_000) == "12.0 MB (11.4 MiB)" and format_bytes(1_200_000_000) == "1.20 GB (1.12 GiB)"
     assert format_bytes(512) == "512 bytes"
+    assert format_bytes(-12_000_000) == "-12.0 MB (-11.4 MiB)" and format_bytes(-512) == "-512 bytes"
     assert byte_units(1_000_000) == ("1.00 MB", "977 KiB") and byte_units(999_600) == ("1.00 MB", "976 KiB")

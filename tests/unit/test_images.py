@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from webapp.images import ImageError, load_image, to_array
+from webapp.images import ImageError, load_image, read_photo, sample_photos, to_array
 
 
 def encode(image: Image.Image, fmt: str, **options) -> bytes:
@@ -79,3 +79,17 @@ def test_only_the_five_documented_formats_are_read(fmt):
         load_image(encode(Image.new("RGB", (16, 16), (10, 200, 30)), fmt))
     for documented in ("PNG", "JPEG", "WEBP", "BMP", "GIF"):
         assert load_image(encode(Image.new("RGB", (16, 16), (10, 200, 30)), documented)).size == (16, 16)
+
+
+# -- photos ---------------------------------------------------------------------------------------------------
+def test_transparency_is_laid_over_white_and_grayscale_gives_one_channel():
+    image = Image.new("RGBA", (4, 3), (0, 0, 0, 0))
+    pixels = read_photo(encode(image, "PNG"))
+    assert pixels.shape == (3, 4, 3) and pixels.min() == 255
+    assert read_photo(encode(Image.new("RGB", (4, 3), (255, 0, 0)), "PNG"), grayscale=True).shape == (3, 4, 1)
+
+
+def test_every_sample_photo_is_there():
+    samples = sample_photos()
+    assert len(samples) == 4
+    assert read_photo(samples["The cameraman (grey)"]).shape == (512, 512, 1)

@@ -3,7 +3,8 @@ import io
 import numpy as np
 from PIL import Image
 
-from webapp import stage_images, stages
+from webapp import stages
+from webapp.stages import stage_images
 from webapp.stages import KernelChoice, StageConfig
 
 

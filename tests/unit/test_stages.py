@@ -1,13 +1,14 @@
 """Stages against an obvious reference (explicit NumPy loops), and the seeds' shapes, parameters and memory."""
 import io
+import itertools
 import math
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from webapp import stages
-from webapp.formulas import byte_units, format_bytes
+from webapp import images, stages
+from webapp.formulas import ConvOutput, byte_units, format_bytes, format_exact, same_output_size
 from webapp.stages import KernelChoice, StageConfig, StageError
 
 
@@ -124,6 +125,21 @@ def test_uint8_pixels_are_scaled_to_unit_range():
 ])
 def test_output_sizes_of_the_seeds_examples(size, window, stride, padding, out):
     assert stages.plan_axis(size, window, stride, "valid" if padding == 0 else padding).out == out
+
+
+def test_the_stages_plan_and_the_calculators_formula_agree_on_every_size_window_stride_and_padding():
+    """One output-size formula: plan_axis (the Stages page, the CLI) and formulas.ConvOutput (the calculators) give
+    the same exact value, shown the same way, and the number of window positions counted one by one."""
+    for size, window, stride in itertools.product(range(1, 14), range(1, 8), range(1, 5)):
+        same = stages.plan_axis(size, window, stride, "same")
+        assert same.out == same_output_size(size, stride) == len(range(0, size, stride))
+        for padding in (0, 1, 2, 3, "valid"):
+            axis = stages.plan_axis(size, window, stride, padding)
+            formula = ConvOutput(size, window, 0 if padding == "valid" else padding, stride)
+            positions = len(range(0, max(formula.span + 1, 0), stride))  # window corners inside the padded input
+            assert (axis.exact, axis.out) == (formula.exact, formula.keras_valid) and axis.out == positions
+            assert f"= {format_exact(formula.exact)}" in axis.formula() and format_exact(formula.exact) in formula.verdict()
+            assert axis.whole == formula.valid or formula.span < 0
 
 
 def test_the_invalid_stride_gives_four_and_a_half_and_tensorflow_drops_the_last_row():
@@ -354,20 +370,13 @@ def png_bytes(image: Image.Image) -> bytes:
     return out.getvalue()
 
 
-def test_transparency_is_laid_over_white_and_grayscale_gives_one_channel():
-    image = Image.new("RGBA", (4, 3), (0, 0, 0, 0))
-    pixels = stages.read_photo(png_bytes(image))
-    assert pixels.shape == (3, 4, 3) and pixels.min() == 255
-    assert stages.read_photo(png_bytes(Image.new("RGB", (4, 3), (255, 0, 0))), grayscale=True).shape == (3, 4, 1)
-
-
 def test_keep_alpha_makes_transparency_a_fourth_channel_and_the_filters_follow():
     image = Image.new("RGBA", (6, 5), (10, 20, 30, 0))
     image.putpixel((0, 0), (10, 20, 30, 255))
-    pixels = stages.read_photo(png_bytes(image), keep_alpha=True)
+    pixels = images.read_photo(png_bytes(image), keep_alpha=True)
     assert pixels.shape == (5, 6, 4) and pixels[0, 0, 3] == 255 and pixels[1, 1, 3] == 0
-    assert stages.read_photo(png_bytes(image), grayscale=True, keep_alpha=True).shape == (5, 6, 2)
-    assert stages.read_photo(png_bytes(Image.new("RGB", (6, 5))), keep_alpha=True).shape == (5, 6, 3)  # no alpha to keep
+    assert images.read_photo(png_bytes(image), grayscale=True, keep_alpha=True).shape == (5, 6, 2)
+    assert images.read_photo(png_bytes(Image.new("RGB", (6, 5))), keep_alpha=True).shape == (5, 6, 3)  # no alpha to keep
     processed = stages.process_photo(png_bytes(image), KernelChoice(source="random", count=2, size=3), StageConfig(),
                                      keep_alpha=True)
     assert processed.bank.weights.shape == (3, 3, 4, 2) and processed.plan.conv.params == (3 * 3 * 4 + 1) * 2
@@ -381,12 +390,6 @@ def test_a_photo_goes_through_every_stage_with_shapes_that_match_the_formulas():
     summary = stages.report(processed)
     assert summary["params"] == (3 * 3 * 3 + 1) * 4 and summary["shapes_agree"]
     assert any("14.5" in note for note in summary["notes"])
-
-
-def test_every_sample_photo_is_there():
-    samples = stages.sample_photos()
-    assert len(samples) == 4
-    assert stages.read_photo(samples["The cameraman (grey)"]).shape == (512, 512, 1)
 
 
 def uniform_png(height, width, mode):

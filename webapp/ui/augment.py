@@ -12,8 +12,7 @@ import streamlit as st
 from webapp import augment as core
 from webapp.augment_preview import Sample, augment_samples, display_tile, random_digits, read_photo, tile_format
 from webapp.augment_registry import CHOICE, FLOAT, GROUP_TITLES, REGISTRY, SIZE_LIMIT, TRANSFORMS, Control
-from webapp.images import ImageError
-from webapp.stages import sample_photos
+from webapp.images import ImageError, sample_photos
 from webapp.ui import cached
 from webapp.ui.state import AUGMENT_PIPELINE_KEY
 

@@ -8,7 +8,7 @@ import streamlit as st
 
 from webapp import seed_stages as seeds
 from webapp.formulas import format_exact, format_shape
-from webapp.stage_images import StagesView, view_of
+from webapp.stages.stage_images import StagesView, view_of
 from webapp.stages import STAGES, StageError
 from webapp.ui.state import preset
 from webapp.ui.stages import grid_table, show_stage, window_cells

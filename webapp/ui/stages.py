@@ -9,10 +9,10 @@ import pandas as pd
 import streamlit as st
 
 from webapp import stages as core
-from webapp.formulas import format_exact, format_measured, format_shape
+from webapp.formulas import format_bytes, format_exact, format_measured, format_shape
 from webapp.images import ImageError
 from webapp.memory import release_freed_memory
-from webapp.stage_images import StagesView, Tile, view_of
+from webapp.stages.stage_images import StagesView, Tile, view_of
 from webapp.ui import cached
 from webapp.ui.numbers import memory_metric
 
@@ -45,7 +45,7 @@ def photo_picker() -> tuple[str, bytes, bool]:
                                                             "(data/samples/README.md says where they come from).")
     upload = st.file_uploader("Or upload your own photo", type=PHOTO_TYPES,
                               help="PNG, JPEG, WebP, BMP or GIF. It is computed at full resolution when its stages "
-                                   f"fit {core.PAGE_MEMORY_BUDGET // 1_000_000} MB, else on a smaller copy (the page "
+                                   f"fit {format_bytes(core.PAGE_MEMORY_BUDGET)}, else on a smaller copy (the page "
                                    "says so); the maps are only shrunk to be shown.")
     grayscale = st.toggle("Convert to grayscale", help="One grey channel instead of three: each filter then has "
                                                        "F x F x 1 weights instead of F x F x 3.")
@@ -177,7 +177,7 @@ def show_stages(photo: bytes, grayscale: bool, choice: core.KernelChoice | None,
         height, width = view.reduced_from
         shown = view.shapes["input"]
         st.info(f"This photo is {width}x{height} pixels; this page worked on a {shown[1]}x{shown[0]} copy to stay "
-                f"within its memory budget ({core.PAGE_MEMORY_BUDGET // 1_000_000} MB per photo). "
+                f"within its memory budget of {format_bytes(core.PAGE_MEMORY_BUDGET)} per photo. "
                 "`python -m webapp stages` computes at full resolution.", icon=":material/photo_size_select_large:")
     for stage in core.STAGES:
         show_stage(view, stage)

@@ -14,7 +14,9 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from webapp.formulas import format_measured, format_shape
-from webapp.stages import FilterBank, Processed, StagePlan
+from webapp.stages.compute import Processed
+from webapp.stages.kernels import FilterBank
+from webapp.stages.planning import StagePlan
 
 NEGATIVE = np.array([33, 102, 172], np.float32)  # blue
 POSITIVE = np.array([178, 24, 43], np.float32)  # red
