@@ -36,8 +36,8 @@ def imported_modules(name: str, path: Path, known: set[str]) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:  # a relative import: climb from this module's package
-                anchor = package.split(".")[:len(package.split(".")) - (node.level - 1)]
-                base = ".".join(anchor + ([base] if base else []))
+                parts = package.split(".")
+                base = ".".join(parts[:len(parts) - node.level + 1] + ([base] if base else []))
             for alias in node.names:  # `from webapp import jobs` imports the module webapp.jobs
                 submodule = f"{base}.{alias.name}"
                 found.add(submodule if submodule in known else base)
@@ -51,7 +51,7 @@ def import_graph() -> dict[str, set[str]]:
 
 
 def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
-    """One cycle as a list of modules, first repeated last, or None (depth-first search, three colours)."""
+    """One cycle as a list of modules, the first repeated last, or None (a depth-first search)."""
     done: set[str] = set()
     path: list[str] = []
     on_path: set[str] = set()
