@@ -1,7 +1,7 @@
-"""Training jobs: run one and save its models, and a machine-wide queue that runs one job at a time.
+"""The machine-wide queue of training jobs: one job runs at a time, each browser may have one waiting.
 
-The queue's thread never calls streamlit; in the server it hands each job to a training process
-(`webapp.worker`). Pages look jobs up by id and read their record.
+The queue's thread never calls streamlit; in the server it hands each job (`webapp.job`) to a training
+process (`webapp.worker`). Pages look jobs up by id and read their record.
 """
 from __future__ import annotations
 
@@ -9,32 +9,22 @@ import collections
 import hmac
 import logging
 import os
-import secrets
 import threading
 import time
-from dataclasses import dataclass, field
 from typing import Callable
 
-from webapp import device
 from webapp.config import TrainConfig
 from webapp.errors import describe_error
-from webapp.history import TrainingRecord
+from webapp.job import Job, JobStatus
+from webapp.job import PartialSaveError, execute  # noqa: F401  re-exported: webapp.cli imports them from here
 from webapp.ownership import NotOwnerError
-from webapp.store import RunInfo, RunStore, new_run_id
+from webapp.store import RunInfo
+from webapp.worker import TrainingProcess
 
 LOG = logging.getLogger("convnet_lab.jobs")
-QUEUED, RUNNING, DONE, STOPPED, FAILED = "queued", "running", "done", "stopped", "failed"
 KEEP_FINISHED_JOBS = 200  # finished jobs stay reachable by id (for reloads) up to this many
 MAX_WAITING_VARIABLE = "CONVNET_LAB_MAX_WAITING"
 DEFAULT_MAX_WAITING = 30
-
-
-class PartialSaveError(RuntimeError):
-    """Saving stopped part-way: `saved` lists the runs that were saved before it failed."""
-
-    def __init__(self, message: str, saved: list[RunInfo]) -> None:
-        super().__init__(message)
-        self.saved = saved
 
 
 class QueueFullError(RuntimeError):
@@ -49,84 +39,6 @@ def max_waiting() -> int:
     if not raw.isdigit() or int(raw) < 1:
         raise ValueError(f"{MAX_WAITING_VARIABLE} must be a positive whole number; it is {raw!r}.")
     return int(raw)
-
-
-@dataclass
-class Job:
-    """A training job as the page sees it: its config, status, live record and saved runs."""
-
-    config: TrainConfig
-    owner: str  # the owner key (`webapp.ownership.owner_key`) of the browser that submitted it
-    job_id: str = field(default_factory=lambda: f"job-{secrets.token_hex(4)}")
-    status: str = QUEUED
-    record: TrainingRecord | None = None
-    stop_event: threading.Event = field(default_factory=threading.Event)
-    runs: list[RunInfo] = field(default_factory=list)
-    error: str | None = None
-    submitted_at: float = field(default_factory=time.time)
-
-    @property
-    def finished(self) -> bool:
-        return self.status in (DONE, STOPPED, FAILED)
-
-
-def execute(job: Job, store: RunStore, *, device_type: str = "GPU",
-            on_record: Callable[[TrainingRecord], None] | None = None) -> list[RunInfo]:
-    """Train the job's models, then save one run per model (marked stopped if it was stopped)."""
-    from webapp.training import run_training
-
-    def attach(created: TrainingRecord) -> None:
-        job.record = created
-        if on_record:
-            on_record(created)
-
-    started = time.time()
-    record, results = run_training(job.config, job.stop_event, store=store, device_type=device_type, on_record=attach)
-    job.record = record
-    snapshot = record.snapshot()
-    where = device.describe()
-    saved = []
-    for result in results:
-        curves = snapshot["curves"][result.name]
-        config = {
-            "model": result.name,
-            "status": STOPPED if result.stopped else DONE,
-            "job_id": job.job_id,
-            "raced_with": [name for name in job.config.models if name != result.name],
-            "train_config": job.config.to_dict(),
-            "seed": job.config.seed,
-            "device": where,
-            "precision": device.resolve_precision(job.config.precision),
-            "params": int(result.model.count_params()),
-            "train_images": snapshot["train_images"],
-            "validation_images": snapshot["validation_images"],
-            "steps": len(curves["batches"]),
-            "epoch_seconds": curves["epoch_seconds"],
-            "compute_seconds": curves["compute_seconds"],
-            "warmup_seconds": curves["warmup_seconds"],  # the first batch's tracing, left out of compute_seconds
-            "epochs_trained": len(curves["batches"]) / snapshot["steps_per_epoch"],
-            "wall_seconds": time.time() - started,
-            "test_accuracy": result.test_accuracy,
-            "test_loss": result.test_loss,
-            "created": time.strftime("%Y-%m-%d %H:%M:%S"),
-        }
-        if result.fine_tuning:
-            config["fine_tuning"] = result.fine_tuning
-        if job.config.pipeline:
-            from webapp.augment import describe_pipeline
-
-            config["augmentation"] = describe_pipeline(job.config.pipeline)
-        history = {key: curves.get(key, []) for key in ("batches", "validations", "epochs", "epoch_seconds")}
-        history["test"] = {"accuracy": result.test_accuracy, "loss": result.test_loss}
-        try:
-            saved.append(store.save(new_run_id(result.name), result.model, config, history, result.test_predictions))
-        except Exception as error:
-            if not saved:
-                raise
-            kept = ", ".join(info.run_id for info in saved)  # one sentence that also says what was kept
-            raise PartialSaveError(f"{describe_error(error, 'Saving').rstrip('.')} (the {result.name} model); "
-                                   f"saved before that: {kept}.", saved) from None
-    return saved
 
 
 class JobQueue:
@@ -176,7 +88,7 @@ class JobQueue:
             job.stop_event.set()
             if job in self._waiting:
                 self._waiting.remove(job)
-                job.status = STOPPED
+                job.status = JobStatus.STOPPED
 
     def wait(self, job: Job, timeout: float) -> bool:
         """Block until the job has finished (for tests and the CLI); True if it did."""
@@ -218,7 +130,7 @@ class JobQueue:
                 if self._closed:
                     return
                 job = self._current = self._waiting.popleft()
-                job.status = RUNNING
+                job.status = JobStatus.RUNNING
             status, runs, error = self._run_safely(job)
             with self._lock:
                 job.runs, job.error = runs, error
@@ -226,13 +138,13 @@ class JobQueue:
                 self._current = None
                 self._lock.notify_all()
 
-    def _run_safely(self, job: Job) -> tuple[str, list[RunInfo], str | None]:
+    def _run_safely(self, job: Job) -> tuple[JobStatus, list[RunInfo], str | None]:
         try:
             runs = self._run(job)
         except Exception as error:  # the worker must survive any job; the page shows the sentence
             LOG.warning("Training job %s failed: %s", job.job_id, error, exc_info=True)  # details: server log only
-            return FAILED, [], describe_error(error)
-        return (STOPPED if job.stop_event.is_set() else DONE), runs, None
+            return JobStatus.FAILED, [], describe_error(error)
+        return (JobStatus.STOPPED if job.stop_event.is_set() else JobStatus.DONE), runs, None
 
 
 _machine_queue: JobQueue | None = None
@@ -244,8 +156,6 @@ def machine_queue() -> JobQueue:
     global _machine_queue
     with _machine_queue_lock:
         if _machine_queue is None:
-            from webapp.worker import TrainingProcess
-
             _machine_queue = JobQueue(TrainingProcess())
         return _machine_queue
 

@@ -9,6 +9,8 @@ The child never outlives the server: it asks the kernel for SIGKILL when its par
 parent-death signal) and a watchdog thread also checks the parent's pid, so a `kill -9` of the server
 cannot leave a training process (and its gigabyte) behind. The server also records which child and job
 it runs (webapp.housekeeping), so the next start can make sure and mark that job interrupted.
+
+It builds on the job itself (`webapp.job`) and never on the queue (`webapp.jobs`), which builds on it.
 """
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from typing import Any, Iterator
 
 from webapp import housekeeping
 from webapp.history import TrainingRecord
+from webapp.job import Job, execute
 from webapp.store import RunInfo, RunStore
 
 POLL_SECONDS = 0.2
@@ -48,7 +51,7 @@ class TrainingProcess:
         self._events: Any = None
         self._stop: Any = None
 
-    def __call__(self, job: Any) -> list[RunInfo]:
+    def __call__(self, job: Job) -> list[RunInfo]:
         with self._lock:
             self._ensure_started()
             self._stop.clear()
@@ -74,7 +77,7 @@ class TrainingProcess:
             self._process.start()
         housekeeping.record_training_process(self._process.pid)
 
-    def _follow(self, job: Any, store: RunStore) -> list[RunInfo]:
+    def _follow(self, job: Job, store: RunStore) -> list[RunInfo]:
         """Mirror the child's record into the job until the child reports the saved runs or an error."""
         while True:
             if job.stop_event.is_set():
@@ -155,7 +158,6 @@ def serve(requests: Any, events: Any, stop: Any, parent_pid: int | None = None) 
     import_backend_quietly()
     from webapp.config import TrainConfig
     from webapp.errors import describe_error
-    from webapp.jobs import Job, execute
 
     while True:
         request = requests.get()

@@ -1,9 +1,11 @@
+import json
 import threading
 
 import pytest
 
 from webapp.config import TrainConfig
-from webapp.jobs import DONE, FAILED, QUEUED, RUNNING, STOPPED, JobQueue, QueueFullError, max_waiting
+from webapp.job import JobStatus
+from webapp.jobs import JobQueue, QueueFullError, max_waiting
 from webapp.ownership import NotOwnerError
 
 CONFIG = TrainConfig(models=("dnn",), epochs=1, subset=1000)
@@ -28,13 +30,13 @@ def test_one_job_runs_at_a_time_and_the_rest_wait_in_order():
     second = queue.submit(CONFIG, "bob")
     third = queue.submit(CONFIG, "carol")
     for _ in range(50):
-        if first.status == RUNNING:
+        if first.status == JobStatus.RUNNING:
             break
         threading.Event().wait(0.05)
-    assert first.status == RUNNING and queue.position(first) == 0
-    assert (second.status, queue.position(second), queue.position(third)) == (QUEUED, 1, 2)
+    assert first.status == JobStatus.RUNNING and queue.position(first) == 0
+    assert (second.status, queue.position(second), queue.position(third)) == (JobStatus.QUEUED, 1, 2)
     release.set()
-    assert queue.wait(third, 10) and third.status == DONE
+    assert queue.wait(third, 10) and third.status == JobStatus.DONE
     queue.shutdown()
 
 
@@ -52,7 +54,7 @@ def test_stopping_a_waiting_job_takes_it_off_the_queue():
     queue.submit(CONFIG, "alice")
     waiting = queue.submit(CONFIG, "bob")
     queue.stop(waiting, "bob")
-    assert waiting.status == STOPPED and queue.position(waiting) == 0
+    assert waiting.status == JobStatus.STOPPED and queue.position(waiting) == 0
     release.set()
     queue.shutdown()
 
@@ -62,9 +64,9 @@ def test_a_failing_job_reports_one_sentence_and_the_worker_survives():
     release.set()
     failing = queue.submit(TrainConfig(models=("dnn",), epochs=7), "alice")
     assert queue.wait(failing, 10)
-    assert failing.status == FAILED and failing.error == "Seven epochs are not allowed in this test."
+    assert failing.status == JobStatus.FAILED and failing.error == "Seven epochs are not allowed in this test."
     after = queue.submit(CONFIG, "alice")
-    assert queue.wait(after, 10) and after.status == DONE
+    assert queue.wait(after, 10) and after.status == JobStatus.DONE
     queue.shutdown()
 
 
@@ -74,7 +76,7 @@ def test_only_the_owner_can_stop_a_job():
     waiting = queue.submit(CONFIG, "bob")
     with pytest.raises(NotOwnerError):
         queue.stop(waiting, "mallory")
-    assert waiting.status == QUEUED and not waiting.stop_event.is_set()
+    assert waiting.status == JobStatus.QUEUED and not waiting.stop_event.is_set()
     release.set()
     queue.shutdown()
 
@@ -84,7 +86,7 @@ def test_the_waiting_line_has_a_cap_with_one_sentence(monkeypatch):
     queue, release = gated_queue()
     first = queue.submit(CONFIG, "alice")
     for _ in range(50):
-        if first.status == RUNNING:
+        if first.status == JobStatus.RUNNING:
             break
         threading.Event().wait(0.05)
     queue.submit(CONFIG, "bob")
@@ -100,3 +102,12 @@ def test_a_bad_waiting_cap_is_one_sentence(monkeypatch, raw):
     monkeypatch.setenv("CONVNET_LAB_MAX_WAITING", raw)
     with pytest.raises(ValueError, match="CONVNET_LAB_MAX_WAITING must be a positive whole number"):
         max_waiting()
+
+
+def test_statuses_print_compare_and_save_as_their_words():
+    """Pages, JSON output and saved runs (older ones too) hold the plain words, so the enum must be one."""
+    assert {status.value for status in JobStatus} == {"queued", "running", "done", "stopped", "failed", "interrupted"}
+    assert JobStatus("stopped") is JobStatus.STOPPED and "done" == JobStatus.DONE
+    assert f"{JobStatus.FAILED}" == str(JobStatus.FAILED) == "failed"
+    assert json.dumps({"status": JobStatus.RUNNING}) == '{"status": "running"}'
+    assert [status.finished for status in (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.DONE)] == [False, False, True]

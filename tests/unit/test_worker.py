@@ -4,7 +4,7 @@ import types
 import pytest
 
 from webapp.config import TrainConfig
-from webapp.jobs import Job
+from webapp.job import Job
 from webapp.worker import TrainingProcess, TrainingProcessError
 
 

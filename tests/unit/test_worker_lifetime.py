@@ -14,7 +14,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SERVER = """
 import sys, threading, time
 from webapp.config import TrainConfig
-from webapp.jobs import Job
+from webapp.job import Job
 from webapp.worker import TrainingProcess
 
 process = TrainingProcess()

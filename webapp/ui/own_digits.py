@@ -10,7 +10,7 @@ import streamlit as st
 from webapp.config import TrainConfig
 from webapp.digits import Preprocessed
 from webapp.errors import describe_error
-from webapp.jobs import FAILED, STOPPED
+from webapp.job import JobStatus
 from webapp.networks_info import short_name
 from webapp.own_digits import (MAX_NAME_LENGTH, Collection, Sample, fine_tuning_problem, new_collection_name,
                                personal_collection_name, sanitise_name)
@@ -198,7 +198,7 @@ def fine_tuning_panel(collection: Collection, chosen: dict[str, RunInfo], sample
 
 def fine_tuning_outcome(job: Any) -> None:
     """Accuracy before and after on the held-out fifth and on MNIST's test set."""
-    if job.status == FAILED:
+    if job.status == JobStatus.FAILED:
         st.error(job.error or "Fine-tuning failed.")
         return
     if not job.runs:
@@ -209,7 +209,7 @@ def fine_tuning_outcome(job: Any) -> None:
     if not report:
         st.info(f"Saved as {info.run_id}, but without before/after scores.")
         return
-    if job.status == STOPPED:
+    if job.status == JobStatus.STOPPED:
         st.warning("Stopped early: the model is saved as it was, marked stopped.")
     rows = []
     for place, key in ((f"your held-out digits ({report['held_out_images']})", "held_out_accuracy"),

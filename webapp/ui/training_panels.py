@@ -12,7 +12,8 @@ from webapp.curves import METRICS, X_AXES, chart_rows, plotted_summary
 from webapp.errors import describe_error
 from webapp.history import progress
 from webapp.config import TrainConfig
-from webapp.jobs import FAILED, QUEUED, RUNNING, STOPPED, Job, QueueFullError
+from webapp.job import Job, JobStatus
+from webapp.jobs import QueueFullError
 from webapp.networks_info import short_name
 from webapp.presets import comparison_rows, matching_preset, reference_points
 from webapp.store import RunInfo, history_csv
@@ -140,7 +141,7 @@ def _live_job_body(job: Job) -> None:
     queue = cached.queue()
     if job.finished:
         st.rerun()  # draw the results with the whole page
-    if job.status == QUEUED:
+    if job.status == JobStatus.QUEUED:
         st.info(f"Queued, position {queue.position(job)}: another learner's job is training. Yours starts when it ends.",
                 icon=":material/hourglass_top:")
     owner = identity.visitor_key()
@@ -151,7 +152,7 @@ def _live_job_body(job: Job) -> None:
         queue.stop(job, owner)
         st.toast("Stopping after the current batch...")
     if job.record is None:
-        if job.status == RUNNING:
+        if job.status == JobStatus.RUNNING:
             st.caption("Preparing the data and building the models...")
         return
     snapshot = job.record.snapshot()
@@ -172,13 +173,13 @@ def _duration(seconds: float) -> str:
 
 def job_outcome(job: Job) -> None:
     """What became of a finished job: its error, or its results."""
-    if job.status == FAILED:
+    if job.status == JobStatus.FAILED:
         st.error(job.error or "Training failed.")
         return
-    if job.status == STOPPED and not job.runs:
+    if job.status == JobStatus.STOPPED and not job.runs:
         st.warning("The job was taken off the queue before it started.")
         return
-    if job.status == STOPPED:
+    if job.status == JobStatus.STOPPED:
         st.warning("Stopped early: the models below are saved as they were, marked stopped.")
     results(job.runs)
 
@@ -306,7 +307,7 @@ def epochs_text(config: dict[str, Any]) -> str:
     done = epochs_trained(config)
     if done is None or planned is None:
         return "" if planned is None else str(planned)
-    if config.get("status") == STOPPED and done < planned:
+    if config.get("status") == JobStatus.STOPPED and done < planned:
         return f"{done:.2f} of {planned}" if done < 0.1 else f"{done:.1f} of {planned}"
     return f"{done:g}" if done == int(done) else f"{done:.1f}"
 

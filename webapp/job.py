@@ -1,0 +1,121 @@
+"""A training job: its record, its statuses, and how to run one and save its models.
+
+This module knows nothing of queues or processes: the queue (`webapp.jobs`) and the training process
+(`webapp.worker`) both build on it, so neither needs the other.
+"""
+from __future__ import annotations
+
+import enum
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from webapp import device
+from webapp.config import TrainConfig
+from webapp.errors import describe_error
+from webapp.history import TrainingRecord
+from webapp.store import RunInfo, RunStore, new_run_id
+
+
+class JobStatus(enum.StrEnum):
+    """Where a job stands. A `str` enum: each member equals, prints and saves as its lower-case word
+    ("done" == JobStatus.DONE), so JSON output, saved runs and older files keep the same strings."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    STOPPED = "stopped"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"  # the server died while it ran (see webapp.housekeeping); never a live job's
+
+    @property
+    def finished(self) -> bool:
+        return self in (JobStatus.DONE, JobStatus.STOPPED, JobStatus.FAILED, JobStatus.INTERRUPTED)
+
+
+class PartialSaveError(RuntimeError):
+    """Saving stopped part-way: `saved` lists the runs that were saved before it failed."""
+
+    def __init__(self, message: str, saved: list[RunInfo]) -> None:
+        super().__init__(message)
+        self.saved = saved
+
+
+@dataclass
+class Job:
+    """A training job as the page sees it: its config, status, live record and saved runs."""
+
+    config: TrainConfig
+    owner: str  # the owner key (`webapp.ownership.owner_key`) of the browser that submitted it
+    job_id: str = field(default_factory=lambda: f"job-{secrets.token_hex(4)}")
+    status: JobStatus = JobStatus.QUEUED
+    record: TrainingRecord | None = None
+    stop_event: threading.Event = field(default_factory=threading.Event)
+    runs: list[RunInfo] = field(default_factory=list)
+    error: str | None = None
+    submitted_at: float = field(default_factory=time.time)
+
+    @property
+    def finished(self) -> bool:
+        return self.status.finished
+
+
+def execute(job: Job, store: RunStore, *, device_type: str = "GPU",
+            on_record: Callable[[TrainingRecord], None] | None = None) -> list[RunInfo]:
+    """Train the job's models, then save one run per model (marked stopped if it was stopped)."""
+    from webapp.training import run_training
+
+    def attach(created: TrainingRecord) -> None:
+        job.record = created
+        if on_record:
+            on_record(created)
+
+    started = time.time()
+    record, results = run_training(job.config, job.stop_event, store=store, device_type=device_type, on_record=attach)
+    job.record = record
+    snapshot = record.snapshot()
+    where = device.describe()
+    saved = []
+    for result in results:
+        curves = snapshot["curves"][result.name]
+        config = {
+            "model": result.name,
+            "status": (JobStatus.STOPPED if result.stopped else JobStatus.DONE).value,  # a plain string on disk
+            "job_id": job.job_id,
+            "raced_with": [name for name in job.config.models if name != result.name],
+            "train_config": job.config.to_dict(),
+            "seed": job.config.seed,
+            "device": where,
+            "precision": device.resolve_precision(job.config.precision),
+            "params": int(result.model.count_params()),
+            "train_images": snapshot["train_images"],
+            "validation_images": snapshot["validation_images"],
+            "steps": len(curves["batches"]),
+            "epoch_seconds": curves["epoch_seconds"],
+            "compute_seconds": curves["compute_seconds"],
+            "warmup_seconds": curves["warmup_seconds"],  # the first batch's tracing, left out of compute_seconds
+            "epochs_trained": len(curves["batches"]) / snapshot["steps_per_epoch"],
+            "wall_seconds": time.time() - started,
+            "test_accuracy": result.test_accuracy,
+            "test_loss": result.test_loss,
+            "created": time.strftime("%Y-%m-%d %H:%M:%S"),
+        }
+        if result.fine_tuning:
+            config["fine_tuning"] = result.fine_tuning
+        if job.config.pipeline:
+            from webapp.augment import describe_pipeline
+
+            config["augmentation"] = describe_pipeline(job.config.pipeline)
+        history = {key: curves.get(key, []) for key in ("batches", "validations", "epochs", "epoch_seconds")}
+        history["test"] = {"accuracy": result.test_accuracy, "loss": result.test_loss}
+        try:
+            saved.append(store.save(new_run_id(result.name), result.model, config, history, result.test_predictions))
+        except Exception as error:
+            if not saved:
+                raise
+            kept = ", ".join(info.run_id for info in saved)  # one sentence that also says what was kept
+            raise PartialSaveError(f"{describe_error(error, 'Saving').rstrip('.')} (the {result.name} model); "
+                                   f"saved before that: {kept}.", saved) from None
+    return saved
