@@ -4,7 +4,8 @@ An entry (`DatasetInfo`) says everything a page or a command needs without readi
 names, the image shape, the file under `data/`, the licence line and published reference accuracies. `load(name)`
 reads one. A *view* is an entry made from another one (some of its classes, relabelled 0..k-1, as the transfer
 cases need), so its images are picked from the parent's arrays at load time, never copied on disk. The learner's
-own collections are one more source returning the same `Dataset` (`from_collection`).
+own collections are one more source returning the same `Dataset`
+(`webapp.own_digits.Collection.as_dataset`).
 
 Adding a dataset: put its `.npz` (Keras layout: x_train, y_train, x_test, y_test) under `data/` with its
 provenance in `data/README.md`, and add one `DatasetInfo` to `CATALOG` below.
@@ -172,15 +173,3 @@ def _select(parent: Dataset, info: DatasetInfo) -> Dataset:
         return x[keep], relabel[y[keep]].astype(y.dtype)
 
     return Dataset(*part(parent.x_train, parent.y_train), *part(parent.x_test, parent.y_test), info=info)
-
-
-def from_collection(name: str) -> Dataset:
-    """A learner's collection as a dataset: every sample is for training (the caller holds some out), no test
-    set; its classes are the ten digits."""
-    from webapp.own_digits import Collection  # own_digits needs nothing from here: no cycle
-
-    images, labels = Collection(name).arrays()
-    info = replace(MNIST, name=f"collection:{name}", label=f"your collection '{name}'", file="",
-                   train_size=len(labels), test_size=0, reference_accuracies=(), fallback_paths=())
-    empty = np.zeros((0, *images.shape[1:]), dtype=np.uint8)
-    return Dataset(images, labels, empty, np.zeros(0, dtype=labels.dtype), info=info)

@@ -20,12 +20,13 @@ import secrets
 import tempfile
 import time
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
+from webapp import datasets
 from webapp.data import Split
 from webapp.ownership import OWNER_KEY_PATTERN, NotOwnerError, personal_token, view_token
 from webapp.paths import collections_dir
@@ -201,6 +202,14 @@ class Collection:
         if not digits:
             return np.zeros((0, 28, 28), np.uint8), np.zeros((0,), np.uint8)
         return np.stack(digits).astype(np.uint8), np.asarray(labels, dtype=np.uint8)
+
+    def as_dataset(self) -> datasets.Dataset:
+        """The collection through the catalog's interface: every sample for training (the caller holds some out),
+        no test set; its classes are MNIST's ten digits."""
+        images, labels = self.arrays()
+        info = replace(datasets.MNIST, name=f"collection:{self.name}", label=f"your collection '{self.name}'",
+                       file="", train_size=len(labels), test_size=0, reference_accuracies=(), fallback_paths=())
+        return datasets.Dataset(images, labels, images[:0], labels[:0], info=info)
 
     def zip_bytes(self) -> bytes:
         """The whole collection as a zip: both images of every sample and a labels.csv."""

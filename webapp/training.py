@@ -101,9 +101,9 @@ def training_split(config: TrainConfig, dataset: Dataset) -> Split:
     if not config.validation:  # every chosen image trains, as in the seed tutorial; the test set still judges at the end
         return all_for_training(as_model_input(dataset.x_train), dataset.y_train, config.subset, config.seed)
     if config.collection:
-        from webapp.own_digits import held_out_split
+        from webapp.own_digits import Collection, held_out_split
 
-        collection = datasets.from_collection(config.collection)
+        collection = Collection(config.collection).as_dataset()
         return held_out_split(as_model_input(collection.x_train), collection.y_train, seed=config.seed)
     return split_training_set(as_model_input(dataset.x_train), dataset.y_train, subset=config.subset or None,
                               validation_fraction=config.validation_fraction, seed=config.seed)
