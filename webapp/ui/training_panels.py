@@ -13,7 +13,7 @@ from webapp.errors import describe_error
 from webapp.history import progress
 from webapp.config import TrainConfig
 from webapp.jobs import FAILED, QUEUED, RUNNING, STOPPED, Job, QueueFullError
-from webapp.networks_info import short_name
+from webapp.network_catalog import short_name
 from webapp.presets import comparison_rows, matching_preset, reference_points
 from webapp.store import RunInfo, history_csv
 from webapp.ui import cached, identity, state
