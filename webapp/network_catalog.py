@@ -4,6 +4,12 @@ Pages, pickers, the CLI's choices, the store's default names and the "has convol
 table, so adding a network is one entry here plus its builder. The module imports no Keras: builders are named
 by a dotted path ("module:function") and imported only when a network is really built, so the Home page and
 `python -m webapp --help` can show labels without loading TensorFlow.
+
+To add a network: one `Network(...)` entry below, plus its builder (a trainable one in `webapp/networks.py`, taking
+`(options, dtype=...)` like `build_cnn`; one only inspected on the Architectures page in `webapp/architectures.py`,
+taking no arguments). tests/unit/test_network_catalog.py then checks the new entry's shape, parameter count and
+convolutions against the built model; "show code" writes it from its layers (webapp/codegen.py lists the layer
+types it can write).
 """
 from __future__ import annotations
 
