@@ -46,13 +46,14 @@ def test_every_entry_is_named_and_points_at_a_builder(entry):
     assert callable(load_builder(entry.name))
 
 
-def test_the_lab_trains_the_three_mnist_networks_and_shows_six_more():
-    assert TRAINABLE_NAMES == ("dnn", "cnn", "lenet")
-    assert set(ALL_NAMES) - set(TRAINABLE_NAMES) == {"lenet32"} | IMAGENET
-    assert [name for name in TRAINABLE_NAMES if has_convolutions(name)] == ["cnn", "lenet"]
-    assert [name for name in TRAINABLE_NAMES if not takes_activation_choice(name)] == ["lenet"]
+def test_the_lab_trains_the_mnist_networks_and_only_shows_the_others():
+    assert TRAINABLE_NAMES[:3] == ("dnn", "cnn", "lenet") and ALL_NAMES[:3] == TRAINABLE_NAMES[:3]
+    assert {"lenet32"} | IMAGENET <= set(ALL_NAMES) - set(TRAINABLE_NAMES)
+    assert (has_convolutions("dnn"), has_convolutions("cnn"), has_convolutions("lenet")) == (False, True, True)
+    assert (takes_activation_choice("dnn"), takes_activation_choice("cnn"), takes_activation_choice("lenet")) == \
+        (True, True, False)
     assert not has_convolutions("unknown")
-    with pytest.raises(ValueError, match="Unknown network 'resnet'; choose from dnn, cnn, lenet"):
+    with pytest.raises(ValueError, match="Unknown network 'resnet'; choose from dnn, cnn, lenet, "):
         network("resnet")
 
 
