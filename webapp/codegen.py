@@ -5,8 +5,9 @@ so the script can never describe a different network from the one trained.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 
 from webapp.config import TrainConfig
 from webapp.network_catalog import short_name

@@ -14,8 +14,9 @@ types it can write).
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 # The hidden units' functions a learner can pick for the networks that take the choice (relu first: the
 # tutorial's, and the default).
