@@ -2,7 +2,7 @@
 import streamlit as st
 
 from webapp.data import find_mnist
-from webapp.networks_info import short_name
+from webapp.network_catalog import short_name
 from webapp.paths import MNIST_PATH
 from webapp.store import RunStore
 from webapp.ui.navigation import PAGES, ensure_app_navigation

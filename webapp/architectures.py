@@ -9,11 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from webapp.networks_info import ARCHITECTURE_LABELS
+from webapp.network_catalog import ALL_NAMES, load_builder
 
-APPLICATIONS = {"vgg16": "VGG16", "resnet50": "ResNet50", "inceptionv3": "InceptionV3", "mobilenetv2": "MobileNetV2"}
-MNIST_NETWORKS = ("dnn", "cnn", "lenet")
-ARCHITECTURE_NAMES = tuple(ARCHITECTURE_LABELS)
+ARCHITECTURE_NAMES = ALL_NAMES
 
 # Limits for the designer: the seed notes' usual ranges (0 <= N <= 3, M >= 0, 0 <= K < 3), a little wider.
 MAX_CONVS_PER_BLOCK, MAX_BLOCKS, MAX_DENSE_LAYERS = 4, 6, 3
@@ -181,32 +179,36 @@ def build_spec(spec: NetworkSpec, input_shape: tuple[int, int, int] | None = Non
     return keras.Sequential(stack + [makers[layer.kind](layer) for layer in spec.layers], name=name)
 
 
-def _application(name: str) -> Callable[[], Any]:
-    def build() -> Any:
-        import keras
-
-        return getattr(keras.applications, APPLICATIONS[name])(weights=None)  # weights=None: nothing downloaded
-
-    return build
+def build_lenet32() -> Any:
+    """Seed 004's small network, from its spec."""
+    return build_spec(SPEC_NETWORKS["lenet32"], name="lenet32")
 
 
-def _mnist_network(name: str) -> Callable[[], Any]:
-    def build() -> Any:
-        from webapp.networks import build as build_network
+def _application(class_name: str) -> Any:
+    """One of Keras's ImageNet applications, untrained (weights=None: nothing downloaded)."""
+    import keras
 
-        return build_network(name)
+    return getattr(keras.applications, class_name)(weights=None)
 
-    return build
+
+def build_vgg16() -> Any:
+    return _application("VGG16")
+
+
+def build_resnet50() -> Any:
+    return _application("ResNet50")
+
+
+def build_inceptionv3() -> Any:
+    return _application("InceptionV3")
+
+
+def build_mobilenetv2() -> Any:
+    return _application("MobileNetV2")
 
 
 def builder(name: str) -> Callable[[], Any]:
-    """A function that builds the named network (untrained)."""
+    """A function that builds the named network (untrained), from the network catalog."""
     if name not in ARCHITECTURE_NAMES:
         raise ValueError(f"Unknown network {name!r}; choose from {', '.join(ARCHITECTURE_NAMES)}.")
-    if name in MNIST_NETWORKS:
-        return _mnist_network(name)
-    if name == "alexnet":
-        return build_alexnet
-    if name in SPEC_NETWORKS:
-        return lambda: build_spec(SPEC_NETWORKS[name], name=name)
-    return _application(name)
+    return load_builder(name)

@@ -79,7 +79,7 @@ def add_train_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--preset", choices=PRESET_NAMES,
                         help="start from a named settings preset (tutorial: seed 003's rmsprop, batch 128, 5 epochs, "
                              "all 60,000 images, no validation split)")
-    parser.add_argument("--model", type=model_list, help=f"dnn, cnn, lenet, or a comma list (a race); default {','.join(defaults.models)}")
+    parser.add_argument("--model", type=model_list, help=f"{', '.join(MODEL_NAMES)}, or a comma list (a race); default {','.join(defaults.models)}")
     parser.add_argument("--epochs", type=int, help=f"default {defaults.epochs}")
     parser.add_argument("--batch-size", type=int, help=f"default {defaults.batch_size}")
     parser.add_argument("--subset", type=int, help="training images to use (0: all 60,000, the default)")
@@ -261,7 +261,7 @@ def add_predict_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("predict", help="read digits from image files with one or more models",
                                  description="Each image is prepared the way MNIST was made (20x20 box, centre of mass).")
     parser.add_argument("files", nargs="+", metavar="FILE", help="images of one handwritten digit each")
-    parser.add_argument("--models", default="dnn,cnn", help="comma list of dnn, cnn, lenet or run ids (default dnn,cnn)")
+    parser.add_argument("--models", default="dnn,cnn", help=f"comma list of {', '.join(MODEL_NAMES)} or run ids (default dnn,cnn)")
     add_max_bytes(parser)
     parser.add_argument("--json", action="store_true", help="JSON Lines on stdout")
     parser.set_defaults(handler=run_predict, parser=parser)
@@ -534,7 +534,7 @@ def add_bench_parser(commands: argparse._SubParsersAction) -> None:
     read = benches.add_parser("read", help="reading accuracy per model and per variant on a folder of labelled pictures",
                               description="DIR holds the pictures and a labels.csv with lines file,label[,variant].")
     read.add_argument("folder", metavar="DIR", help="a folder of digit pictures with a labels.csv")
-    read.add_argument("--models", default="dnn,cnn", help="comma list of dnn, cnn, lenet or run ids (default dnn,cnn)")
+    read.add_argument("--models", default="dnn,cnn", help=f"comma list of {', '.join(MODEL_NAMES)} or run ids (default dnn,cnn)")
     read.add_argument("--steps", metavar="OUT.png", help="write each misread picture's preparation steps side by side")
     read.add_argument("--json", action="store_true", help="one JSON line, with every failure's file name")
     read.set_defaults(handler=run_bench_read, parser=read)

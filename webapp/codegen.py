@@ -1,35 +1,72 @@
-""""Show code": a short, runnable Keras script that reproduces a run, written from its config."""
+""""Show code": a short, runnable Keras script that reproduces a run, written from its config.
+
+The network's lines are read off the model the lab really builds for that config (each layer's `get_config()`),
+so the script can never describe a different network from the one trained.
+"""
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from webapp.config import TrainConfig
-from webapp.networks_info import short_name
+from webapp.network_catalog import short_name
 
-_LAYERS = {
-    "dnn": ["layers.Flatten()", ("Dense(128)", "relu")],
-    "cnn": [("Conv2D(32, 3)", "relu"), "layers.MaxPooling2D(2)", ("Conv2D(64, 3)", "relu"),
-            "layers.MaxPooling2D(2)", "layers.Flatten()", ("Dense(128)", "relu")],
-    "lenet": [("Conv2D(6, 5, padding='same')", "tanh"), "layers.AveragePooling2D(2)", ("Conv2D(16, 5)", "tanh"),
-              "layers.AveragePooling2D(2)", "layers.Flatten()", ("Dense(120)", "tanh"), ("Dense(84)", "tanh")],
+
+def _side(value: Any) -> Any:
+    """A square window or stride as one number (3 for (3, 3)), as one would write it by hand."""
+    value = tuple(value)
+    return value[0] if len(set(value)) == 1 else value
+
+
+def _keywords(config: dict[str, Any], **defaults: Any) -> list[str]:
+    """`key=value` for each setting that differs from Keras's default, so the line shows only what was chosen."""
+    return [f"{key}={_side(config[key]) if isinstance(config[key], (tuple, list)) else config[key]!r}"
+            for key, default in defaults.items() if config[key] != default]
+
+
+def _scale(value: float) -> str:
+    """1 / 255 rather than 0.00392156862745098."""
+    inverse = round(1 / value) if value else 0
+    return f"1 / {inverse}" if inverse and 1 / inverse == value else repr(value)
+
+
+def _pooling(config: dict[str, Any]) -> list[str]:
+    return [repr(_side(config["pool_size"])), *_keywords(config, strides=tuple(config["pool_size"]), padding="valid")]
+
+
+# For each layer type the lab's networks use: its arguments, written from the layer's config.
+_ARGUMENTS: dict[str, Callable[[dict[str, Any]], list[str]]] = {
+    "Rescaling": lambda config: [_scale(config["scale"]), *_keywords(config, offset=0.0)],
+    "Conv2D": lambda config: [repr(config["filters"]), repr(_side(config["kernel_size"])),
+                              *_keywords(config, strides=(1, 1), padding="valid", activation="linear")],
+    "MaxPooling2D": _pooling,
+    "AveragePooling2D": _pooling,
+    "Flatten": lambda config: [],
+    "Dense": lambda config: [repr(config["units"]), *_keywords(config, activation="linear")],
+    "Dropout": lambda config: [repr(config["rate"])],
+    "BatchNormalization": lambda config: _keywords(config, momentum=0.99, epsilon=0.001),
+    "Activation": lambda config: [repr(config["activation"])],
 }
 
 
-def _layer_lines(model: str, config: TrainConfig) -> list[str]:
-    lines = []
-    for layer in _LAYERS[model]:
-        if isinstance(layer, str):
-            lines.append(layer)
-            continue
-        weights, activation = layer
-        activation = config.activation if model != "lenet" else activation  # LeNet keeps its own tanh
-        if config.batch_norm:
-            lines += [f"layers.{weights}", "layers.BatchNormalization()", f"layers.Activation('{activation}')"]
-        else:
-            lines.append(f"layers.{weights[:-1]}, activation='{activation}')")
-        if config.dropout and weights.startswith("Dense"):
-            lines.append(f"layers.Dropout({config.dropout})")
-    return lines
+def layer_line(layer: Any) -> str:
+    """The Keras call that makes `layer` again, e.g. `layers.Conv2D(32, 3, activation='relu')`."""
+    kind = type(layer).__name__
+    if kind not in _ARGUMENTS:
+        raise ValueError(f"Show code cannot write a {kind} layer yet.")
+    return f"layers.{kind}({', '.join(_ARGUMENTS[kind](layer.get_config()))})"
+
+
+@lru_cache(maxsize=64)
+def model_lines(model: str, dropout: float = 0.0, batch_norm: bool = False, activation: str = "relu") -> tuple[str, ...]:
+    """The lines of the `keras.Sequential([...])` list for the network the lab builds with these options:
+    its input, then one line per layer (cached: the Train page asks again on every rerun)."""
+    from webapp.networks import build, options_for
+
+    network = build(model, options_for(model, dropout, batch_norm, activation))
+    shape = tuple(network.inputs[0].shape[1:])
+    return (f"keras.Input(shape={shape!r})", *(layer_line(layer) for layer in network.layers))
 
 
 def _augmentation_lines(config: TrainConfig) -> tuple[str, str]:
@@ -89,7 +126,7 @@ def _split_lines(config: TrainConfig) -> tuple[str, str]:
 def reproduce_script(model: str, train_config: dict[str, Any]) -> str:
     """A standalone script: same network, optimizer, data split, batch order seed, epochs and augmentation."""
     config = TrainConfig.from_dict(train_config)
-    body = ",\n    ".join(_layer_lines(model, config))
+    body = ",\n    ".join(model_lines(model, config.dropout, config.batch_norm, config.activation))
     augmentation, training_data = _augmentation_lines(config)
     split, validation = _split_lines(config)
     return f'''"""Reproduce a ConvNet Lab run: {short_name(model)} on MNIST ({config.epochs} epoch{"s" if config.epochs != 1 else ""}, seed {config.seed})."""
@@ -109,10 +146,7 @@ with np.load(path) as mnist:
 {split}
 keras.utils.set_random_seed({config.seed})
 model = keras.Sequential([
-    keras.Input(shape=(28, 28, 1)),
-    layers.Rescaling(1 / 255),
     {body},
-    layers.Dense(10, activation="softmax"),
 ])
 {_rate_lines(config)}model.compile(
     optimizer=keras.optimizers.get({{"class_name": "{config.optimizer}", "config": {{"learning_rate": learning_rate}}}}),

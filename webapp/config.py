@@ -5,12 +5,13 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from webapp import datasets
-from webapp.networks_info import HIDDEN_ACTIVATIONS as ACTIVATIONS  # dnn and cnn; LeNet keeps its own tanh
+from webapp.network_catalog import HIDDEN_ACTIVATIONS as ACTIVATIONS  # dnn and cnn; LeNet keeps its own tanh
+from webapp.network_catalog import TRAINABLE_NAMES, takes_activation_choice
 
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 PRECISIONS = ("auto", "float32", "mixed_bfloat16", "mixed_float16")
 SCHEDULES = ("constant", "cosine")
-MODEL_NAMES = ("dnn", "cnn", "lenet")
+MODEL_NAMES = TRAINABLE_NAMES  # the networks the lab trains: dnn, cnn, lenet
 FULL_TRAINING_SET = datasets.MNIST.train_size  # the default dataset's
 
 
@@ -67,7 +68,7 @@ class TrainConfig:
             (not 0 < self.validation_fraction < 0.5, "The validation fraction must be between 0 and 0.5."),
             (self.activation not in ACTIVATIONS,
              f"Unknown activation {self.activation}; choose from {', '.join(ACTIVATIONS)}."),
-            (self.activation != "relu" and "lenet" in self.models,
+            (self.activation != "relu" and not all(map(takes_activation_choice, set(self.models) & set(MODEL_NAMES))),
              "LeNet keeps its own tanh units: the activation choice is for dnn and cnn only."),
             (not self.validation and bool(self.collection), "Fine-tuning always holds out part of the collection."),
             (not 1 <= self.validations_per_epoch <= 1000, "Validations per epoch must be between 1 and 1000."),

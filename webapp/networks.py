@@ -14,7 +14,7 @@ from typing import Callable
 import keras
 from keras import layers
 
-from webapp.networks_info import HIDDEN_ACTIVATIONS
+from webapp.network_catalog import HIDDEN_ACTIVATIONS, TRAINABLE_NAMES, load_builder, takes_activation_choice
 
 INPUT_SHAPE = (28, 28, 1)
 NUM_CLASSES = 10
@@ -37,6 +37,12 @@ class NetworkOptions:
             raise ValueError(f"Dropout must be at least 0 and below 1, not {self.dropout}.")
         if self.activation not in HIDDEN_ACTIVATIONS:
             raise ValueError(f"Unknown activation {self.activation!r}; choose from {', '.join(HIDDEN_ACTIVATIONS)}.")
+
+
+def options_for(name: str, dropout: float = 0.0, batch_norm: bool = False, activation: str = "relu") -> NetworkOptions:
+    """The options `name` is built with: a network with units of its own (LeNet's tanh) leaves the activation
+    choice at its default, which it ignores anyway."""
+    return NetworkOptions(dropout, batch_norm, activation if takes_activation_choice(name) else "relu")
 
 
 def _hidden(make: Callable[..., layers.Layer], activation: str, options: NetworkOptions, dtype: str) -> list[layers.Layer]:
@@ -100,16 +106,9 @@ def build_lenet(options: NetworkOptions = NetworkOptions(), dtype: str = "float3
     return _sequential("lenet", body, dtype)
 
 
-# Each builder takes the options and `dtype`, a Keras dtype policy name ("float32", "mixed_bfloat16"...).
-BUILDERS: dict[str, Callable[..., keras.Model]] = {
-    "dnn": build_dnn,
-    "cnn": build_cnn,
-    "lenet": build_lenet,
-}
-
-
 def build(name: str, options: NetworkOptions = NetworkOptions(), precision: str = "float32") -> keras.Model:
-    """Build a network by its short name (`dnn`, `cnn`, `lenet`); the softmax always computes in float32."""
-    if name not in BUILDERS:
-        raise ValueError(f"Unknown network {name!r}; choose from {', '.join(BUILDERS)}.")
-    return BUILDERS[name](options, dtype=precision)
+    """Build a trainable network by its short name (`dnn`, `cnn`, `lenet`: the catalog's trainable entries, whose
+    builders take the options and `dtype`, a Keras dtype policy name); the softmax always computes in float32."""
+    if name not in TRAINABLE_NAMES:
+        raise ValueError(f"Unknown network {name!r}; choose from {', '.join(TRAINABLE_NAMES)}.")
+    return load_builder(name)(options, dtype=precision)

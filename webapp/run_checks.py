@@ -19,7 +19,9 @@ from typing import Any
 
 import numpy as np
 
-MODEL_NAMES = ("dnn", "cnn", "lenet")
+from webapp.network_catalog import TRAINABLE_NAMES
+
+MODEL_NAMES = TRAINABLE_NAMES
 STATUSES = ("done", "stopped")
 CONFIG_LIMIT = 1_000_000  # bytes of config.json; ours are about 1 KB
 HISTORY_LIMIT = 64_000_000  # bytes of history.json: about 300,000 batches

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from webapp import run_checks
-from webapp.networks_info import short_name
+from webapp.network_catalog import TRAINABLE_NAMES, short_name
 from webapp.paths import DEFAULT_MODELS_DIR, runs_dir
 
 MODEL_FILE = "model.keras"
@@ -180,8 +180,8 @@ class RunStore:
         raise UnknownRunError(f"No saved run is called {run_id!r}; `python -m webapp runs` lists them.")
 
     def resolve(self, name: str) -> RunInfo:
-        """`dnn`, `cnn` or `lenet` mean the shipped default of that network; anything else is a run id."""
-        return self.get(DEFAULT_PREFIX + name if name in ("dnn", "cnn", "lenet") else name)
+        """A trainable network's name (`dnn`, `cnn`, `lenet`) means its shipped default; anything else is a run id."""
+        return self.get(DEFAULT_PREFIX + name if name in TRAINABLE_NAMES else name)
 
     def load_model(self, run_id: str) -> Any:
         """Load a listed run's model; safe mode refuses Lambda layers and other code in the file."""

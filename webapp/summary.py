@@ -14,7 +14,7 @@ from typing import Any, Callable, Sequence
 
 from webapp.architectures import SPEC_NETWORKS, Design, build_design, builder
 from webapp.formulas import format_bytes, format_shape
-from webapp.networks_info import ARCHITECTURE_LABELS
+from webapp.network_catalog import ARCHITECTURE_LABELS
 
 DTYPE_BYTES = {"float32": 4, "float16": 2}
 # Numbers an optimizer keeps per trainable weight (its slot variables in Keras): plain SGD none, SGD with

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from webapp.networks_info import HIDDEN_ACTIVATIONS
+from webapp.network_catalog import HIDDEN_ACTIVATIONS
 
 TRAIN_CONCEPTS = {
     "relu": "Why ReLU: the gradient that reaches the first layer",

@@ -20,7 +20,7 @@ from webapp import datasets
 from webapp.data import Split, as_model_input, split_training_set
 from webapp.datasets import Dataset
 from webapp.history import HistoryRecorder, TrainingRecord
-from webapp.networks_info import short_name
+from webapp.network_catalog import short_name
 
 TURN_BATCHES = 25  # batches one model of a race trains before handing over to the next
 EVALUATION_BATCH_SIZE = 1000
@@ -74,7 +74,7 @@ def compile_model(name: str, config: TrainConfig, precision: str = "float32", st
                   total_steps: int = 1) -> Any:
     """Build and compile one network, or load the saved run it fine-tunes (the caller puts it in the
     multi-GPU scope when there is one)."""
-    from webapp.networks import NetworkOptions, build
+    from webapp.networks import build, options_for
 
     if config.is_fine_tuning:
         from webapp.store import RunStore
@@ -84,9 +84,7 @@ def compile_model(name: str, config: TrainConfig, precision: str = "float32", st
             raise ValueError(f"The run {config.base_run} is not a {short_name(name)} model.")
         model = store.load_model(config.base_run)
     else:
-        options = NetworkOptions(dropout=config.dropout, batch_norm=config.batch_norm,
-                                 activation=config.activation if name != "lenet" else "relu")  # LeNet: its own tanh
-        model = build(name, options, precision)
+        model = build(name, options_for(name, config.dropout, config.batch_norm, config.activation), precision)
     model.compile(
         optimizer=make_optimizer(config.optimizer, config.learning_rate, config.schedule, total_steps),
         loss="sparse_categorical_crossentropy",

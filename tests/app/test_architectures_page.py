@@ -1,6 +1,6 @@
 from tests.app.conftest import open_page
 from webapp.architectures import ARCHITECTURE_NAMES
-from webapp.networks_info import PUBLISHED_PARAMS
+from webapp.network_catalog import PUBLISHED_PARAMS
 
 PAGE = "pages/architectures.py"
 

@@ -2,14 +2,16 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from tests.conftest import synthetic_digits
-from webapp.codegen import reproduce_script
-from webapp.config import TrainConfig
+from webapp.codegen import layer_line, reproduce_script
+from webapp.config import MODEL_NAMES, TrainConfig
+from webapp.networks import build, options_for
 
 
 def test_every_network_gets_a_script_that_compiles():
-    for model in ("dnn", "cnn", "lenet"):
+    for model in MODEL_NAMES:
         config = TrainConfig(models=(model,), dropout=0.2, batch_norm=True, subset=2000).to_dict()
         compile(reproduce_script(model, config), f"{model}.py", "exec")
 
@@ -42,3 +44,39 @@ def test_an_augmented_run_gets_a_script_that_augments_its_training_batches(tmp_p
     result = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-1500:]
     assert "test accuracy" in result.stdout
+
+
+@pytest.mark.parametrize("model", MODEL_NAMES)
+@pytest.mark.parametrize("options", [{}, {"dropout": 0.3}, {"batch_norm": True}, {"activation": "tanh"},
+                                     {"dropout": 0.2, "batch_norm": True, "activation": "sigmoid"}],
+                         ids=["plain", "dropout", "batch-norm", "tanh", "all-three"])
+def test_the_written_network_is_the_built_one(model, options):
+    import keras
+    from keras import layers
+
+    if model == "lenet":
+        options = {**options, "activation": "relu"}  # LeNet keeps its own tanh; the choice is refused for it
+    config = TrainConfig(models=(model,), **options)
+    built = build(model, options_for(model, config.dropout, config.batch_norm, config.activation))
+    scope = {"keras": keras, "layers": layers}
+    exec(model_script(model, config), scope)
+    written = scope["model"]
+    assert written.count_params() == built.count_params()
+    assert [type(layer).__name__ for layer in written.layers] == [type(layer).__name__ for layer in built.layers]
+    assert [layer.get_config().get("activation") for layer in written.layers] == \
+        [layer.get_config().get("activation") for layer in built.layers]
+    assert written.inputs[0].shape == built.inputs[0].shape
+
+
+def model_script(model: str, config: TrainConfig) -> str:
+    """Just the script's `model = keras.Sequential([...])` statement."""
+    script = reproduce_script(model, config.to_dict())
+    start = script.index("model = keras.Sequential([")
+    return script[start:script.index("\n])\n", start) + 3]
+
+
+def test_a_layer_show_code_cannot_write_is_named_not_guessed():
+    from keras import layers
+
+    with pytest.raises(ValueError, match="cannot write a LSTM layer"):
+        layer_line(layers.LSTM(4))

@@ -7,7 +7,7 @@ import pytest
 
 from webapp.architectures import ARCHITECTURE_NAMES, Design, builder
 from webapp.formulas import conv_multiply_adds, filter_params, format_bytes
-from webapp.networks_info import PUBLISHED_PARAMS
+from webapp.network_catalog import PUBLISHED_PARAMS
 from webapp.summary import (OPTIMIZER_SLOTS, LayerRow, MemorySettings, NetworkTable, count_layers, design_table,
                             format_count, memory_report, network_table, peak_alive, summary_record,
                             where_weights_and_memory)

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from webapp.architectures import ARCHITECTURE_NAMES, Design
-from webapp.networks_info import ARCHITECTURE_LABELS, PUBLISHED_PARAMS
+from webapp.network_catalog import ARCHITECTURE_LABELS, PUBLISHED_PARAMS
 from webapp.formulas import format_bytes, format_shape
 from webapp.summary import (DTYPE_BYTES, OPTIMIZER_SLOTS, MemoryReport, MemorySettings, NetworkTable, format_count,
                             memory_report, where_weights_and_memory)

@@ -7,7 +7,7 @@ import streamlit as st
 
 from webapp import concepts as core
 from webapp.formulas import filter_params, format_exact, format_shape
-from webapp.networks_info import ARCHITECTURE_LABELS
+from webapp.network_catalog import ARCHITECTURE_LABELS
 from webapp.summary import NetworkTable, annotated_spec_code
 from webapp.ui import cached
 from webapp.ui.state import preset

@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 
 from webapp import misreads as core
-from webapp.networks_info import short_name
+from webapp.network_catalog import short_name
 from webapp.store import RunInfo
 from webapp.ui import cached
 from webapp.ui.predictions import show_predictions

@@ -12,7 +12,7 @@ from typing import Any
 
 import altair as alt
 
-from webapp.networks_info import SHORT_NAMES
+from webapp.network_catalog import SHORT_NAMES
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from webapp.config import TrainConfig
 from webapp.digits import Preprocessed
 from webapp.errors import describe_error
 from webapp.job import JobStatus
-from webapp.networks_info import short_name
+from webapp.network_catalog import short_name
 from webapp.own_digits import (MAX_NAME_LENGTH, Collection, Sample, fine_tuning_problem, new_collection_name,
                                personal_collection_name, sanitise_name)
 from webapp.ownership import NotOwnerError

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from webapp.digits import Preprocessed
-from webapp.networks_info import short_name
+from webapp.network_catalog import has_convolutions, short_name
 from webapp.predict import Prediction, classify, not_a_digit_note
 from webapp.store import RunInfo
 from webapp.ui import cached
@@ -25,7 +25,7 @@ def model_pickers() -> dict[str, RunInfo]:
     chosen = {}
     with st.sidebar:
         for kind, label in (("dnn", "Dense model"), ("cnn", "Convolutional model")):
-            options = [info for info in runs if info.model_name in ((kind,) if kind == "dnn" else ("cnn", "lenet"))]
+            options = [info for info in runs if has_convolutions(info.model_name) == (kind == "cnn")]
             if not options:
                 continue
             picked = st.selectbox(label, options, format_func=lambda info: info.label, key=f"pick_{kind}",

@@ -12,6 +12,7 @@ from webapp import stages as core
 from webapp.formulas import format_bytes, format_exact, format_measured, format_shape
 from webapp.images import ImageError
 from webapp.memory import release_freed_memory
+from webapp.network_catalog import has_convolutions
 from webapp.stages.stage_images import StagesView, Tile, view_of
 from webapp.ui import cached
 from webapp.ui.numbers import memory_metric
@@ -94,7 +95,7 @@ def _kernel_choice() -> core.KernelChoice:
 
 
 def model_kernel_controls() -> core.KernelChoice:
-    runs = [info for info in cached.store().list().runs if info.model_name in ("cnn", "lenet")]
+    runs = [info for info in cached.store().list().runs if has_convolutions(info.model_name)]
     if not runs:
         st.warning("No trained CNN found; train one on the Train page.")
         return core.KernelChoice()

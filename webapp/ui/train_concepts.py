@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from webapp import train_concepts as core
-from webapp.networks_info import short_name
+from webapp.network_catalog import short_name
 from webapp.presets import PRESETS
 from webapp.ui import cached
 from webapp.ui.state import preset, settings_preset

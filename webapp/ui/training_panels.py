@@ -14,7 +14,7 @@ from webapp.history import progress
 from webapp.config import TrainConfig
 from webapp.job import Job, JobStatus
 from webapp.jobs import QueueFullError
-from webapp.networks_info import short_name
+from webapp.network_catalog import short_name
 from webapp.presets import comparison_rows, matching_preset, reference_points
 from webapp.store import RunInfo, history_csv
 from webapp.ui import cached, identity, state

@@ -6,7 +6,7 @@ from typing import Any
 import streamlit as st
 
 from webapp.config import ACTIVATIONS, FULL_TRAINING_SET, MODEL_NAMES, OPTIMIZERS, PRECISIONS, TrainConfig
-from webapp.networks_info import MODEL_LABELS
+from webapp.network_catalog import MODEL_LABELS
 from webapp.presets import preset_config
 from webapp.ui.state import AUGMENT_PIPELINE_KEY, preset, settings_preset
 
