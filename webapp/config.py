@@ -6,7 +6,7 @@ from typing import Any
 
 from webapp import datasets
 from webapp.network_catalog import HIDDEN_ACTIVATIONS as ACTIVATIONS  # dnn and cnn; LeNet keeps its own tanh
-from webapp.network_catalog import TRAINABLE_NAMES, takes_activation_choice
+from webapp.network_catalog import TRAINABLE_NAMES, takes_activation_choice, trainable_names
 
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 PRECISIONS = ("auto", "float32", "mixed_bfloat16", "mixed_float16")
@@ -50,13 +50,14 @@ class TrainConfig:
 
     def problem(self) -> str | None:
         """The first impossible setting, as one sentence, or None when the config can run."""
-        unknown = [name for name in self.models if name not in MODEL_NAMES]
+        trainable = trainable_names()
+        unknown = [name for name in self.models if name not in trainable]
         known_dataset = self.dataset in datasets.CATALOG
         train_size = datasets.CATALOG[self.dataset].train_size if known_dataset else FULL_TRAINING_SET
         checks = [
             (not known_dataset, f"Unknown dataset {self.dataset}; choose from {', '.join(datasets.CATALOG)}."),
             (not self.models, "Choose at least one model."),
-            (bool(unknown), f"Unknown model {', '.join(unknown)}; choose from {', '.join(MODEL_NAMES)}."),
+            (bool(unknown), f"Unknown model {', '.join(unknown)}; choose from {', '.join(trainable)}."),
             (len(set(self.models)) != len(self.models), "Each model can run only once in a race."),
             (not 1 <= self.epochs <= 200, "Epochs must be between 1 and 200."),
             (not 1 <= self.batch_size <= 8192, "Batch size must be between 1 and 8192."),
@@ -68,7 +69,7 @@ class TrainConfig:
             (not 0 < self.validation_fraction < 0.5, "The validation fraction must be between 0 and 0.5."),
             (self.activation not in ACTIVATIONS,
              f"Unknown activation {self.activation}; choose from {', '.join(ACTIVATIONS)}."),
-            (self.activation != "relu" and not all(map(takes_activation_choice, set(self.models) & set(MODEL_NAMES))),
+            (self.activation != "relu" and not all(map(takes_activation_choice, set(self.models) & set(trainable))),
              "LeNet keeps its own tanh units: the activation choice is for dnn and cnn only."),
             (not self.validation and bool(self.collection), "Fine-tuning always holds out part of the collection."),
             (not 1 <= self.validations_per_epoch <= 1000, "Validations per epoch must be between 1 and 1000."),

@@ -85,9 +85,14 @@ def network(name: str) -> Network:
     return CATALOG[name]
 
 
+def trainable_names() -> tuple[str, ...]:
+    """The trainable networks as the table stands now (an entry added at run time, as a test does, counts)."""
+    return tuple(network.name for network in CATALOG.values() if network.trainable)
+
+
 def short_name(model: str) -> str:
     """How charts, tables and metrics name a network: DNN, CNN, LeNet-5 (an unknown name in capitals)."""
-    return SHORT_NAMES.get(model, model.upper())
+    return CATALOG[model].short_name if model in CATALOG else model.upper()
 
 
 def has_convolutions(name: str) -> bool:

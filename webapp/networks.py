@@ -14,9 +14,9 @@ from typing import Callable
 import keras
 from keras import layers
 
-from webapp.network_catalog import HIDDEN_ACTIVATIONS, TRAINABLE_NAMES, load_builder, takes_activation_choice
+from webapp.network_catalog import HIDDEN_ACTIVATIONS, load_builder, takes_activation_choice, trainable_names
 
-INPUT_SHAPE = (28, 28, 1)
+INPUT_SHAPE = (28, 28, 1)  # MNIST's; a dataset of another shape or class count says so in the options
 NUM_CLASSES = 10
 
 
@@ -31,6 +31,9 @@ class NetworkOptions:
     dropout: float = 0.0
     batch_norm: bool = False
     activation: str = "relu"
+    # What the dataset hands in and asks for (webapp.datasets: image_shape, num_classes); MNIST by default.
+    input_shape: tuple[int, int, int] = INPUT_SHAPE
+    num_classes: int = NUM_CLASSES
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.dropout < 1.0:
@@ -39,10 +42,12 @@ class NetworkOptions:
             raise ValueError(f"Unknown activation {self.activation!r}; choose from {', '.join(HIDDEN_ACTIVATIONS)}.")
 
 
-def options_for(name: str, dropout: float = 0.0, batch_norm: bool = False, activation: str = "relu") -> NetworkOptions:
+def options_for(name: str, dropout: float = 0.0, batch_norm: bool = False, activation: str = "relu",
+                input_shape: tuple[int, int, int] = INPUT_SHAPE, num_classes: int = NUM_CLASSES) -> NetworkOptions:
     """The options `name` is built with: a network with units of its own (LeNet's tanh) leaves the activation
     choice at its default, which it ignores anyway."""
-    return NetworkOptions(dropout, batch_norm, activation if takes_activation_choice(name) else "relu")
+    return NetworkOptions(dropout, batch_norm, activation if takes_activation_choice(name) else "relu",
+                          input_shape, num_classes)
 
 
 def _hidden(make: Callable[..., layers.Layer], activation: str, options: NetworkOptions, dtype: str) -> list[layers.Layer]:
@@ -61,14 +66,14 @@ def _dense_head(options: NetworkOptions, widths: tuple[int, ...], activation: st
         head += _hidden(partial(layers.Dense, width, name=f"dense_{index}"), activation, options, dtype)
         if options.dropout:
             head.append(layers.Dropout(options.dropout, name=f"dropout_{index}", dtype=dtype))
-    head.append(layers.Dense(NUM_CLASSES, activation="softmax", name="probabilities", dtype="float32"))
+    head.append(layers.Dense(options.num_classes, activation="softmax", name="probabilities", dtype="float32"))
     return head
 
 
-def _sequential(name: str, body: list[layers.Layer], dtype: str) -> keras.Model:
+def _sequential(name: str, body: list[layers.Layer], options: NetworkOptions, dtype: str) -> keras.Model:
     """The model around the layers; it carries the policy too (Keras wraps a mixed_float16 model's optimizer
     for loss scaling), set after construction since `Sequential` takes no `dtype`."""
-    stem = [keras.Input(shape=INPUT_SHAPE, name="pixels"), layers.Rescaling(1.0 / 255, name="scale_to_unit", dtype=dtype)]
+    stem = [keras.Input(shape=options.input_shape, name="pixels"), layers.Rescaling(1.0 / 255, name="scale_to_unit", dtype=dtype)]
     model = keras.Sequential(stem + body, name=name)
     model.dtype_policy = dtype
     return model
@@ -78,7 +83,7 @@ def build_dnn(options: NetworkOptions = NetworkOptions(), dtype: str = "float32"
     """The seed tutorial's dense network: Flatten, Dense 128 relu, Dense 10 softmax (101,770 weights)."""
     return _sequential("dnn", [layers.Flatten(name="flatten", dtype=dtype)]
                        + _dense_head(options, (128,), options.activation, dtype),
-                       dtype)
+                       options, dtype)
 
 
 def build_cnn(options: NetworkOptions = NetworkOptions(), dtype: str = "float32") -> keras.Model:
@@ -90,7 +95,7 @@ def build_cnn(options: NetworkOptions = NetworkOptions(), dtype: str = "float32"
         + [layers.MaxPooling2D(2, name="pool_2", dtype=dtype), layers.Flatten(name="flatten", dtype=dtype)]
         + _dense_head(options, (128,), options.activation, dtype)
     )
-    return _sequential("cnn", body, dtype)
+    return _sequential("cnn", body, options, dtype)
 
 
 def build_lenet(options: NetworkOptions = NetworkOptions(), dtype: str = "float32") -> keras.Model:
@@ -103,12 +108,12 @@ def build_lenet(options: NetworkOptions = NetworkOptions(), dtype: str = "float3
         + [layers.AveragePooling2D(2, name="pool_2", dtype=dtype), layers.Flatten(name="flatten", dtype=dtype)]
         + _dense_head(options, (120, 84), "tanh", dtype)
     )
-    return _sequential("lenet", body, dtype)
+    return _sequential("lenet", body, options, dtype)
 
 
 def build(name: str, options: NetworkOptions = NetworkOptions(), precision: str = "float32") -> keras.Model:
     """Build a trainable network by its short name (`dnn`, `cnn`, `lenet`: the catalog's trainable entries, whose
     builders take the options and `dtype`, a Keras dtype policy name); the softmax always computes in float32."""
-    if name not in TRAINABLE_NAMES:
-        raise ValueError(f"Unknown network {name!r}; choose from {', '.join(TRAINABLE_NAMES)}.")
+    if name not in trainable_names():
+        raise ValueError(f"Unknown network {name!r}; choose from {', '.join(trainable_names())}.")
     return load_builder(name)(options, dtype=precision)

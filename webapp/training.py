@@ -84,7 +84,9 @@ def compile_model(name: str, config: TrainConfig, precision: str = "float32", st
             raise ValueError(f"The run {config.base_run} is not a {short_name(name)} model.")
         model = store.load_model(config.base_run)
     else:
-        model = build(name, options_for(name, config.dropout, config.batch_norm, config.activation), precision)
+        data = datasets.get(config.dataset)  # the network takes its images and answers its classes
+        model = build(name, options_for(name, config.dropout, config.batch_norm, config.activation,
+                                        data.image_shape, data.num_classes), precision)
     model.compile(
         optimizer=make_optimizer(config.optimizer, config.learning_rate, config.schedule, total_steps),
         loss="sparse_categorical_crossentropy",
