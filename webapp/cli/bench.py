@@ -58,7 +58,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def add_pages_parser(benches: argparse._SubParsersAction) -> None:
-    from webapp.bench_pages import PAGE_NAMES
+    from webapp.bench.pages import PAGE_NAMES
 
     pages = benches.add_parser("pages", help="ms in Chromium from a typical action on each page to its updated result")
     pages.add_argument("--runs", type=positive_int, default=5, help="timed runs per action (median reported)")
@@ -84,20 +84,20 @@ def run_train(args: argparse.Namespace) -> int:
     from webapp.device import import_backend_quietly
 
     import_backend_quietly()
-    from webapp import bench
+    from webapp.bench import train
 
-    report = bench.train_benchmark(target=args.target, seeds=args.seeds, check_every=args.check_every,
+    report = train.train_benchmark(target=args.target, seeds=args.seeds, check_every=args.check_every,
                                    max_epochs=args.max_epochs, subset=args.subset, log=say)
-    return show_report(args, report, bench.format_train_report)
+    return show_report(args, report, train.format_train_report)
 
 
 def run_predict(args: argparse.Namespace) -> int:
     from webapp.device import import_backend_quietly
 
     import_backend_quietly()
-    from webapp import bench
+    from webapp.bench import predict
 
-    return show_report(args, bench.predict_benchmark(runs=max(20, args.runs), log=say), lambda report: (
+    return show_report(args, predict.predict_benchmark(runs=max(20, args.runs), log=say), lambda report: (
         f"canvas to both models' probabilities: {report['predict_median_ms']:.1f} ms (median); "
         f"PNG decoding: {report['decode_median_ms']:.1f} ms"))
 
@@ -106,11 +106,11 @@ def run_stages(args: argparse.Namespace) -> int:
     from webapp.device import import_backend_quietly
 
     import_backend_quietly()
-    from webapp import bench
+    from webapp.bench import stages
 
-    report = bench.stages_benchmark(runs=max(3, args.runs), log=say)
+    report = stages.stages_benchmark(runs=max(3, args.runs), log=say)
     if args.memory:
-        report.update(bench.stages_memory_benchmark(log=say))
+        report.update(stages.stages_memory_benchmark(log=say))
     return show_report(args, report, lambda report: (
         f"{report['megapixels']:.0f} MP photo through conv + ReLU + pool on {report['device']}: "
         f"{report['stages_median_seconds']:.2f} s (median of {report['runs']}; goal {report['goal_seconds']:.0f} s); "
@@ -130,28 +130,28 @@ def show_report(args: argparse.Namespace, report: dict[str, Any], as_text: Calla
 
 
 def run_read(args: argparse.Namespace) -> int:
-    from webapp import bench
+    from webapp.bench import read
 
     try:
-        bench.read_labels(args.folder)  # a missing folder or labels file: one sentence before loading any model
+        read.read_labels(args.folder)  # a missing folder or labels file: one sentence before loading any model
     except ValueError as problem:
         say(str(problem))
         return EXIT_FAILED
-    report = bench.read_benchmark(args.folder, load_named_models(args.models), log=say)
+    report = read.read_benchmark(args.folder, load_named_models(args.models), log=say)
     if args.steps:
-        bench.save_png(bench.failure_sheet(args.folder, report["failures"]), args.steps)
+        read.save_png(read.failure_sheet(args.folder, report["failures"]), args.steps)
         say(f"wrote the steps of {len({failure['file'] for failure in report['failures']})} misread pictures to {args.steps}")
     if args.json:
         emit(report)
     else:
-        print(bench.format_read_report(report))
+        print(read.format_read_report(report))
     return EXIT_OK
 
 
 def run_startup(args: argparse.Namespace) -> int:
-    from webapp import bench
+    from webapp.bench import startup
 
-    return show_report(args, bench.startup_benchmark(repeats=args.repeats, log=say), lambda report: (
+    return show_report(args, startup.startup_benchmark(repeats=args.repeats, log=say), lambda report: (
         f"Home page shown {report['median_seconds']:.2f} s after server start (median of {len(report['seconds'])})."))
 
 
@@ -159,20 +159,20 @@ def run_summary(args: argparse.Namespace) -> int:
     from webapp.device import import_backend_quietly
 
     import_backend_quietly()
-    from webapp import bench
+    from webapp.bench import summary
 
-    report = bench.summary_benchmark(args.networks, repeats=max(1, args.repeats), log=say)
+    report = summary.summary_benchmark(args.networks, repeats=max(1, args.repeats), log=say)
     return show_report(args, report, lambda report: (
         f"slowest first build: {report['max_first_seconds']:.2f} s; slowest cached look-up: "
         f"{report['max_cached_ms']:.3f} ms"))
 
 
 def run_augment(args: argparse.Namespace) -> int:
-    from webapp import bench
+    from webapp.bench import augment
 
-    report = bench.augment_benchmark(runs=max(1, args.runs), images=max(256, args.images), log=say)
+    report = augment.augment_benchmark(runs=max(1, args.runs), images=max(256, args.images), log=say)
     if args.epoch_images > 0:
-        report.update(bench.augmented_epoch_benchmark(images=args.epoch_images, log=say))
+        report.update(augment.augmented_epoch_benchmark(images=args.epoch_images, log=say))
     return show_report(args, report, lambda report: (
         f"digits preset ({report['pipeline']}) on one CPU core: {report['median_images_per_second']:,.0f} images/s "
         f"(median of {report['runs']}; goal {report['goal_images_per_second']:,}); building a seeded pipeline: "
@@ -183,7 +183,7 @@ def run_augment(args: argparse.Namespace) -> int:
 
 def run_pages(args: argparse.Namespace) -> int:
     """One line per (page, action) as soon as it is measured: JSON with --json, else a readable row."""
-    from webapp.bench_pages import format_line, pages_benchmark
+    from webapp.bench.pages import format_line, pages_benchmark
 
     for report in pages_benchmark(args.pages, runs=args.runs, url=args.url, log=say):
         if args.json:
