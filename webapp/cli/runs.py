@@ -20,8 +20,8 @@ def run(args: argparse.Namespace) -> int:
         say(f"warning: {warning}")
     for info in listing.runs:
         row = {"run_id": info.run_id, "model": info.model_name, "default": info.is_default,
-               "status": info.config.get("status"), "test_accuracy": info.config.get("test_accuracy"),
-               "created": info.config.get("created"), "run_dir": str(info.path)}
+               "status": info.record.status, "test_accuracy": info.record.test_accuracy,
+               "created": info.record.created, "run_dir": str(info.path)}
         if args.json:
             emit(row)
         else:

@@ -111,13 +111,14 @@ def report_saved_run(args: argparse.Namespace, store: Any, info: Any) -> None:
 
     if args.save_default:
         promote_to_default(store, info.run_id)
+    record = info.record
     report = {
-        "run_id": info.run_id, "model": info.model_name, "status": info.config["status"],
-        "test_accuracy": info.config["test_accuracy"], "test_loss": info.config["test_loss"],
-        "epoch_seconds": info.config["epoch_seconds"], "compute_seconds": info.config["compute_seconds"],
-        "warmup_seconds": info.config["warmup_seconds"],  # the first batch's tracing, not in compute_seconds
-        "device": info.config["device"], "precision": info.config["precision"],
-        "params": info.config["params"], "augmentation": info.config.get("augmentation"),
+        "run_id": info.run_id, "model": info.model_name, "status": record.status,
+        "test_accuracy": record.test_accuracy, "test_loss": record.test_loss,
+        "epoch_seconds": list(record.epoch_seconds), "compute_seconds": record.compute_seconds,
+        "warmup_seconds": record.warmup_seconds,  # the first batch's tracing, not in compute_seconds
+        "device": record.device, "precision": record.precision,
+        "params": record.params, "augmentation": record.augmentation,
         # each epoch's training accuracy as Keras' fit log reports it (what the seed tutorials quote)
         "epoch_train_accuracy": [point["accuracy"] for point in store.load_history(info.run_id).get("epochs", [])],
         "run_dir": str(info.path),
