@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 
+from webapp import cli
 from webapp.networks import build
 from webapp.run_record import RunRecord
 from webapp.store import RunStore, new_run_id
@@ -208,3 +209,15 @@ def test_runs_saved_in_the_old_format_or_with_unknown_keys_are_listed_and_load(t
         assert "test 99.18%" in info.label and "augmented" in info.label
         assert store.load_model(info.run_id).output_shape == (None, 10)
 
+
+def test_training_writes_the_same_keys_as_before_plus_the_dataset(monkeypatch, capsys, tiny_mnist):
+    monkeypatch.setattr("webapp.training.load_mnist", lambda path=None: tiny_mnist)
+    assert cli.main(["train", "--model", "dnn", "--subset", "600", "--epochs", "1", "--json"]) == 0
+    line = json.loads(capsys.readouterr().out)
+    written = json.loads((RunStore().get(line["run_id"]).path / "config.json").read_text())
+    assert set(written) == {"model", "status", "job_id", "raced_with", "train_config", "seed", "device", "precision",
+                            "params", "train_images", "validation_images", "steps", "epoch_seconds", "compute_seconds",
+                            "warmup_seconds", "epochs_trained", "wall_seconds", "test_accuracy", "test_loss", "created",
+                            "run_id", "dataset"}
+    assert written["dataset"] == "mnist" and written["raced_with"] == [] and isinstance(written["epoch_seconds"], list)
+    assert RunRecord.from_dict(written).to_dict() == written
