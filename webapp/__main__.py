@@ -1,4 +1,4 @@
-"""`python -m webapp COMMAND ...`: the lab's command line (see `webapp/cli.py`)."""
+"""`python -m webapp COMMAND ...`: the lab's command line (see `webapp/cli/`)."""
 import sys
 
 from webapp.cli import main

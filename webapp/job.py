@@ -16,6 +16,7 @@ from webapp import device
 from webapp.config import TrainConfig
 from webapp.errors import describe_error
 from webapp.history import TrainingRecord
+from webapp.run_record import RunRecord
 from webapp.store import RunInfo, RunStore, new_run_id
 
 
@@ -80,34 +81,36 @@ def execute(job: Job, store: RunStore, *, device_type: str = "GPU",
     saved = []
     for result in results:
         curves = snapshot["curves"][result.name]
-        config = {
-            "model": result.name,
-            "status": (JobStatus.STOPPED if result.stopped else JobStatus.DONE).value,  # a plain string on disk
-            "job_id": job.job_id,
-            "raced_with": [name for name in job.config.models if name != result.name],
-            "train_config": job.config.to_dict(),
-            "seed": job.config.seed,
-            "device": where,
-            "precision": device.resolve_precision(job.config.precision),
-            "params": int(result.model.count_params()),
-            "train_images": snapshot["train_images"],
-            "validation_images": snapshot["validation_images"],
-            "steps": len(curves["batches"]),
-            "epoch_seconds": curves["epoch_seconds"],
-            "compute_seconds": curves["compute_seconds"],
-            "warmup_seconds": curves["warmup_seconds"],  # the first batch's tracing, left out of compute_seconds
-            "epochs_trained": len(curves["batches"]) / snapshot["steps_per_epoch"],
-            "wall_seconds": time.time() - started,
-            "test_accuracy": result.test_accuracy,
-            "test_loss": result.test_loss,
-            "created": time.strftime("%Y-%m-%d %H:%M:%S"),
-        }
-        if result.fine_tuning:
-            config["fine_tuning"] = result.fine_tuning
+        augmentation = None
         if job.config.pipeline:
             from webapp.augment import describe_pipeline
 
-            config["augmentation"] = describe_pipeline(job.config.pipeline)
+            augmentation = describe_pipeline(job.config.pipeline)
+        config = RunRecord(  # written as config.json
+            model=result.name,
+            dataset=job.config.dataset,  # what the run's results, labels and galleries are shown with
+            status=(JobStatus.STOPPED if result.stopped else JobStatus.DONE).value,  # a plain string on disk
+            job_id=job.job_id,
+            raced_with=tuple(name for name in job.config.models if name != result.name),
+            train_config=job.config.to_dict(),
+            seed=job.config.seed,
+            device=where,
+            precision=device.resolve_precision(job.config.precision),
+            params=int(result.model.count_params()),
+            train_images=snapshot["train_images"],
+            validation_images=snapshot["validation_images"],
+            steps=len(curves["batches"]),
+            epoch_seconds=tuple(curves["epoch_seconds"]),
+            compute_seconds=curves["compute_seconds"],
+            warmup_seconds=curves["warmup_seconds"],  # the first batch's tracing, left out of compute_seconds
+            epochs_trained=len(curves["batches"]) / snapshot["steps_per_epoch"],
+            wall_seconds=time.time() - started,
+            test_accuracy=result.test_accuracy,
+            test_loss=result.test_loss,
+            created=time.strftime("%Y-%m-%d %H:%M:%S"),
+            fine_tuning=result.fine_tuning or None,  # only a fine-tuning run has its before/after scores
+            augmentation=augmentation,
+        )
         history = {key: curves.get(key, []) for key in ("batches", "validations", "epochs", "epoch_seconds")}
         history["test"] = {"accuracy": result.test_accuracy, "loss": result.test_loss}
         try:

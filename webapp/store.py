@@ -24,6 +24,7 @@ import numpy as np
 from webapp import run_checks
 from webapp.network_catalog import TRAINABLE_NAMES, short_name
 from webapp.paths import DEFAULT_MODELS_DIR, runs_dir
+from webapp.run_record import RunRecord
 
 MODEL_FILE = "model.keras"
 CONFIG_FILE = "config.json"
@@ -44,26 +45,31 @@ class UnreadableRunError(LookupError):
 
 @dataclass(frozen=True)
 class RunInfo:
-    """A run as listed: its id, folder, and the config written with it."""
+    """A run as listed: its id, folder, and the record written with it (`config.json`)."""
 
     run_id: str
     path: Path
-    config: dict[str, Any]
+    record: RunRecord
     is_default: bool
 
     @property
+    def config(self) -> dict[str, Any]:
+        """The record as `config.json` holds it, for code written before `record` existed; read `record`."""
+        return self.record.to_dict()
+
+    @property
     def model_name(self) -> str:
-        return self.config.get("model", "?")
+        return self.record.model
 
     @property
     def label(self) -> str:
         """A short human label for pickers: model, accuracy, when."""
-        accuracy = self.config.get("test_accuracy")
+        accuracy = self.record.test_accuracy
         shown = f"{accuracy:.2%}" if isinstance(accuracy, (int, float)) else "n/a"
-        status = " (stopped)" if self.config.get("status") == "stopped" else ""
-        tuned = self.config.get("fine_tuning") or {}
+        status = " (stopped)" if self.record.status == "stopped" else ""
+        tuned = self.record.fine_tuning or {}
         origin = f" · tuned on {tuned['collection']}" if tuned.get("collection") else ""
-        origin += " · augmented" if self.config.get("augmentation") else ""
+        origin += " · augmented" if self.record.augmentation else ""
         return f"{self.run_id} · {short_name(self.model_name)} · test {shown}{origin}{status}"
 
 
@@ -90,9 +96,11 @@ class RunStore:
         self.defaults_root = Path(defaults_root)
 
     # -- writing -------------------------------------------------------------------------------
-    def save(self, run_id: str, model: Any, config: dict[str, Any], history: dict[str, Any],
+    def save(self, run_id: str, model: Any, config: RunRecord | dict[str, Any], history: dict[str, Any],
              test_predictions: np.ndarray | None = None) -> RunInfo:
         """Write every file into a temporary folder, then move it into place in one step."""
+        if isinstance(config, RunRecord):
+            config = config.to_dict()
         if not RUN_ID_PATTERN.match(run_id):
             raise ValueError(f"{run_id!r} is not a valid run id.")
         self.root.mkdir(parents=True, exist_ok=True)
@@ -164,7 +172,7 @@ class RunStore:
                                                           "history": HISTORY_FILE, "predictions": PREDICTIONS_FILE})
         if problem:
             return None, problem
-        return RunInfo(run_id, folder, config, is_default), None
+        return RunInfo(run_id, folder, RunRecord.from_dict(config), is_default), None
 
     def get(self, run_id: str) -> RunInfo:
         """The run's own folder, read and checked as `list` does (no other run is read)."""

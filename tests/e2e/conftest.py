@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from webapp.bench import CHROMIUM_ARGS, chromium_path, free_port, start_server, stop_server, wait_until_healthy
+from webapp.lab_server import CHROMIUM_ARGS, chromium_path, free_port, start_server, stop_server, wait_until_healthy
 
 
 @pytest.fixture(scope="module")

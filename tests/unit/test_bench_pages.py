@@ -1,7 +1,8 @@
 """`bench pages`: its report lines and its arguments (the browser part runs in tests/e2e/test_bench_pages.py)."""
 import pytest
 
-from webapp import bench_pages, cli
+from webapp import cli
+from webapp.bench import pages as bench_pages
 
 
 def test_summary_reports_the_median_and_every_run_in_milliseconds():

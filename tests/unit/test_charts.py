@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from webapp.curves import chart_rows
+from webapp.run_record import RunRecord
 from webapp.store import RunInfo
 from webapp.ui.charts import LABEL_CHAR_PIXELS, LABEL_GAP_PIXELS, PLOT_HEIGHT_AT_LEAST, race_chart, spread
 from webapp.ui.model_style import KIND_STYLES, series_styles
@@ -96,7 +97,7 @@ def test_a_model_has_the_same_colour_dash_and_marker_on_the_train_and_draw_pages
     histories = LIVE_SHAPES["both validated"]
     race = race_chart(chart_rows(histories), kinds=KINDS).to_dict()
     # the Draw page lists the convolutional model first, the Train page the dense one: order must not matter
-    chosen = {kind: RunInfo(f"run-{kind}", Path("."), {"model": kind}, False) for kind in ("cnn", "dnn")}
+    chosen = {kind: RunInfo(f"run-{kind}", Path("."), RunRecord(model=kind), False) for kind in ("cnn", "dnn")}
     sweep = shift_sweep_chart({kind: ConfidentModel() for kind in chosen}, chosen, np.zeros((28, 28), np.uint8)).to_dict()
     for channel in ("color", "strokeDash"):
         assert scale_of(race["layer"][0], channel) == scale_of(sweep["layer"][0], channel)

@@ -6,7 +6,8 @@ import pytest
 from PIL import Image
 
 from tests.conftest import PROJECT_ROOT
-from webapp import augment, bench, cli
+from webapp import augment, cli
+from webapp.bench.augment import augment_benchmark
 
 CAT = str(PROJECT_ROOT / "data" / "samples" / "chelsea.jpg")
 
@@ -66,6 +67,6 @@ def test_a_sample_count_out_of_range_is_a_usage_error(seed_yaml):
 
 
 def test_bench_augment_reports_images_per_second_on_one_core():
-    report = bench.augment_benchmark(runs=1, images=512, log=lambda _: None)
+    report = augment_benchmark(runs=1, images=512, log=lambda _: None)
     assert report["median_images_per_second"] > 0 and report["pipeline_build_ms"] > 0
     assert report["preset"] == "digits" and "Affine" in report["pipeline"]

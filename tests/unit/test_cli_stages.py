@@ -6,7 +6,8 @@ import pytest
 from PIL import Image
 
 from tests.conftest import PROJECT_ROOT
-from webapp import bench, cli
+from webapp import cli
+from webapp.bench.stages import stages_benchmark
 
 CAT = str(PROJECT_ROOT / "data" / "samples" / "chelsea.jpg")
 
@@ -99,7 +100,7 @@ def test_bad_flags_exit_2(flags, capsys):
 
 
 def test_the_stages_benchmark_times_decoding_and_the_stages_apart():
-    report = bench.stages_benchmark(runs=3, width=400, height=300, log=lambda _: None)
+    report = stages_benchmark(runs=3, width=400, height=300, log=lambda _: None)
     assert report["megapixels"] == pytest.approx(0.12)
     assert report["decode_median_seconds"] > 0 and report["stages_median_seconds"] > 0
     assert len(report["stages_seconds"]) == 3 and report["goal_seconds"] == 1.0

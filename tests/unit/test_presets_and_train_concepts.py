@@ -7,6 +7,7 @@ import pytest
 
 from tests.conftest import synthetic_digits
 from webapp import cli
+from webapp.cli.train import train_config_from
 from webapp.config import TrainConfig
 from webapp.presets import PRESETS, comparison_rows, matching_preset, preset_config, reference_points
 
@@ -195,7 +196,7 @@ def test_show_code_reproduces_the_preset_and_the_activation():
 
 
 def parsed_train_config(*args):
-    return cli.train_config_from(cli.build_parser().parse_args(["train", *args]))
+    return train_config_from(cli.build_parser().parse_args(["train", *args]))
 
 
 def test_train_preset_tutorial_gives_the_tutorials_settings_and_flags_override_it():

@@ -128,6 +128,7 @@ def skipped(store, info):
     ({"test_accuracy": "high"}, "test accuracy is not a number"),
     ({"compute_seconds": None}, "compute seconds is not a number"),
     ({"status": ["done"]}, "status is neither"),
+    ({"dataset": 7}, "dataset is not text"),
 ])
 def test_a_run_with_a_malformed_config_is_skipped_with_one_sentence_naming_it(store, changes, reason):
     good, bad = save_dnn(store), save_dnn(store)

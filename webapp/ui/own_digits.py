@@ -205,7 +205,7 @@ def fine_tuning_outcome(job: Any) -> None:
         st.warning("The fine-tuning job was taken off the queue before it started.")
         return
     info = job.runs[0]
-    report = info.config.get("fine_tuning")
+    report = info.record.fine_tuning
     if not report:
         st.info(f"Saved as {info.run_id}, but without before/after scores.")
         return

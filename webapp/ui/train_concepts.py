@@ -118,7 +118,7 @@ def compared_runs(concept: str) -> None:
     for info in store.list().runs:
         if info.model_name != "dnn" or info.is_default:
             continue
-        row = core.gap_row(info.run_id, info.model_name, info.config.get("train_config", {}),
+        row = core.gap_row(info.run_id, info.model_name, info.record.train_config,
                            store.load_history(info.run_id))
         if row:
             rows.append(row)

@@ -16,6 +16,7 @@ from webapp.job import Job, JobStatus
 from webapp.jobs import QueueFullError
 from webapp.network_catalog import short_name
 from webapp.presets import comparison_rows, matching_preset, reference_points
+from webapp.run_record import RunRecord
 from webapp.store import RunInfo, history_csv
 from webapp.ui import cached, identity, state
 from webapp.ui.charts import confusion_chart, race_chart
@@ -190,18 +191,18 @@ def results(runs: list[RunInfo]) -> None:
         return
     st.subheader("Results on the 10,000 test images")
     for column, info in zip(st.columns(len(runs)), runs):
-        column.metric(f"{short_name(info.model_name)} test accuracy", f"{info.config['test_accuracy']:.2%}",
-                      help=f"{info.config['params']:,} parameters, trained on {info.config['device']}.")
-        warm_up = info.config.get("warmup_seconds")
+        column.metric(f"{short_name(info.model_name)} test accuracy", f"{info.record.test_accuracy:.2%}",
+                      help=f"{info.record.params:,} parameters, trained on {info.record.device}.")
+        warm_up = info.record.warmup_seconds
         warm_up_text = f" (+{warm_up:.1f} s warm-up)" if warm_up is not None else ""
-        column.caption(f"Test loss {info.config['test_loss']:.4f} · {info.config['compute_seconds']:.1f} s of compute"
+        column.caption(f"Test loss {info.record.test_loss:.4f} · {info.record.compute_seconds:.1f} s of compute"
                        f"{warm_up_text} · saved as {info.run_id}")
-        if info.config.get("augmentation"):
-            column.caption(f"Trained on augmented images: {info.config['augmentation']}")
+        if info.record.augmentation:
+            column.caption(f"Trained on augmented images: {info.record.augmentation}")
     histories = {info.model_name: cached.store().load_history(info.run_id) for info in runs}
     draw_curves({short_name(name): history for name, history in histories.items()}, key="final",
                 kinds={short_name(info.model_name): info.model_name for info in runs},
-                configs={short_name(info.model_name): info.config.get("train_config", {}) for info in runs})
+                configs={short_name(info.model_name): info.record.train_config for info in runs})
     reported_beside_measured(runs, histories)
     mnist = cached.mnist()
     tabs = st.tabs([f"{short_name(info.model_name)} mistakes" for info in runs])
@@ -213,7 +214,7 @@ def results(runs: list[RunInfo]) -> None:
 def reported_beside_measured(runs: list[RunInfo], histories: dict[str, dict[str, Any]]) -> None:
     """For runs trained with a settings preset's values: each epoch's training accuracy its source reported, next
     to the lab's own (Keras' epoch log, the number the source's log shows too)."""
-    named = matching_preset(runs[0].config.get("train_config", {}), runs[0].model_name) if runs else None
+    named = matching_preset(runs[0].record.train_config, runs[0].model_name) if runs else None
     if named is None or not named.reference_train_accuracy:
         return
     measured = {name: history for name, history in histories.items() if name in named.reference_train_accuracy}
@@ -271,7 +272,7 @@ def runs_browser() -> None:
     if chosen:
         draw_curves({_short(by_id[run_id]): cached.store().load_history(run_id) for run_id in chosen}, key="overlay",
                     kinds={_short(by_id[run_id]): by_id[run_id].model_name for run_id in chosen},
-                    configs={_short(by_id[run_id]): by_id[run_id].config.get("train_config", {}) for run_id in chosen})
+                    configs={_short(by_id[run_id]): by_id[run_id].record.train_config for run_id in chosen})
     selected = st.selectbox("Run", list(by_id), format_func=lambda run_id: by_id[run_id].label, key="selected_run",
                             help="Download a run, see the code that reproduces it, or delete it.")
     run_actions(by_id[selected])
@@ -280,7 +281,7 @@ def runs_browser() -> None:
 def _short(info: RunInfo) -> str:
     """A legend name: the model, the run's last characters, and whether it trained on augmented images."""
     name = f"{short_name(info.model_name)} {'default' if info.is_default else info.run_id[-4:]}"
-    return name + (" (augmented)" if info.config.get("augmentation") else "")
+    return name + (" (augmented)" if info.record.augmentation else "")
 
 
 def recipe(train: dict[str, Any]) -> str:
@@ -292,33 +293,32 @@ def recipe(train: dict[str, Any]) -> str:
 
 
 def _run_row(info: RunInfo) -> dict[str, Any]:
-    config = info.config
-    train = config.get("train_config", {})
-    return {"run": info.run_id, "model": short_name(info.model_name), "status": config.get("status"),
-            "test accuracy": config.get("test_accuracy"), "epochs": epochs_text(config),
-            "augmentation": config.get("augmentation", ""),
-            "trained on": config.get("train_images"), "held out": config.get("validation_images"),
-            "recipe": recipe(train), "created": config.get("created"), "device": config.get("device")}
+    record = info.record
+    return {"run": info.run_id, "model": short_name(info.model_name), "status": record.status,
+            "test accuracy": record.test_accuracy, "epochs": epochs_text(record),
+            "augmentation": record.augmentation or "",
+            "trained on": record.train_images, "held out": record.validation_images,
+            "recipe": recipe(record.train_config), "created": record.created, "device": record.device}
 
 
-def epochs_text(config: dict[str, Any]) -> str:
+def epochs_text(record: RunRecord) -> str:
     """Epochs the run made: '3' for a finished run, '1.7 of 3' for one stopped on the way."""
-    planned = config.get("train_config", {}).get("epochs")
-    done = epochs_trained(config)
+    planned = record.train_config.get("epochs")
+    done = epochs_trained(record)
     if done is None or planned is None:
         return "" if planned is None else str(planned)
-    if config.get("status") == JobStatus.STOPPED and done < planned:
+    if record.status == JobStatus.STOPPED and done < planned:
         return f"{done:.2f} of {planned}" if done < 0.1 else f"{done:.1f} of {planned}"
     return f"{done:g}" if done == int(done) else f"{done:.1f}"
 
 
-def epochs_trained(config: dict[str, Any]) -> float | None:
+def epochs_trained(record: RunRecord) -> float | None:
     """Epochs actually trained, as saved with the run; for runs saved before that was recorded, from their
     batches and the batches an epoch has."""
-    if "epochs_trained" in config:
-        return float(config["epochs_trained"])
-    batch_size = config.get("train_config", {}).get("batch_size")
-    images, steps = config.get("train_images"), config.get("steps")
+    if record.epochs_trained is not None:
+        return float(record.epochs_trained)
+    batch_size = record.train_config.get("batch_size")
+    images, steps = record.train_images, record.steps
     if not (batch_size and images and steps is not None) or images < batch_size:
         return None
     return steps / (images // batch_size)
@@ -340,14 +340,14 @@ def run_actions(info: RunInfo) -> None:
             st.error(describe_error(error, "Deleting the run"))
         else:
             st.rerun()
-    if info.config.get("train_images"):
-        held_out = info.config.get("validation_images") or 0
-        st.caption(f"{info.run_id}: {info.config['train_images'] + held_out:,} images chosen, "
-                   f"{info.config['train_images']:,} trained on, {held_out:,} held out to validate.")
-    tuned = info.config.get("fine_tuning")
+    if info.record.train_images:
+        held_out = info.record.validation_images or 0
+        st.caption(f"{info.run_id}: {info.record.train_images + held_out:,} images chosen, "
+                   f"{info.record.train_images:,} trained on, {held_out:,} held out to validate.")
+    tuned = info.record.fine_tuning
     if tuned:
         st.caption(f"This run fine-tuned {tuned['base_run']} on the collection '{tuned['collection']}' "
                    "(Draw & Predict page, where the collection can be downloaded).")
         return
     with st.expander("Show code: a Keras script that reproduces this run"):
-        st.code(reproduce_script(info.model_name, info.config.get("train_config", {})), language="python")
+        st.code(reproduce_script(info.model_name, info.record.train_config), language="python")

@@ -20,7 +20,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
-from webapp.bench import CHROMIUM_ARGS, Log, chromium_path, free_port, start_server, stop_server, wait_until_healthy
+from webapp.bench.common import Log
+from webapp.lab_server import CHROMIUM_ARGS, chromium_path, free_port, start_server, stop_server, wait_until_healthy
 
 VIEWPORT = {"width": 1400, "height": 1600}
 TIMEOUT_MS = 120_000

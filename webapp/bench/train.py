@@ -1,0 +1,150 @@
+"""`bench train`: seconds for the CNN to reach a test accuracy, the lab's defaults against the seed tutorial's."""
+from __future__ import annotations
+
+import statistics
+import threading
+import time
+from typing import Any, Callable
+
+import numpy as np
+
+from webapp.bench.common import Log
+
+
+def test_accuracy(model: Any, x: np.ndarray, y: np.ndarray) -> float:
+    """Accuracy from direct model calls (no `evaluate`, which would touch the training loop's state)."""
+    from webapp.training import predict_probabilities, scores
+
+    return scores(predict_probabilities(model, x), y)[1]
+
+
+def make_probe(x_test: np.ndarray, y_test: np.ndarray, target: float, check_every: int,
+               excluded_seconds: Callable[[], float], on_reached: Callable[[], None]) -> Any:
+    """A Keras callback that checks test accuracy every `check_every` batches and notes when `target` is met.
+
+    Its clock leaves out its own checks and `excluded_seconds()` (the trainer's own validation passes).
+    """
+    import keras
+
+    class TimeToAccuracy(keras.callbacks.Callback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.started: float | None = None
+            self.checking_seconds = 0.0
+            self.batches = 0
+            self.reached_seconds: float | None = None
+            self.reached_batches: int | None = None
+            self.checks: list[tuple[int, float, float]] = []
+
+        def on_train_begin(self, logs: dict | None = None) -> None:
+            if self.started is None:
+                self.started = time.perf_counter()
+
+        def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+            self.batches += 1
+            if self.reached_seconds is not None or self.batches % check_every:
+                return
+            now = time.perf_counter()
+            elapsed = now - self.started - self.checking_seconds - excluded_seconds()
+            accuracy = test_accuracy(self.model, x_test, y_test)
+            self.checking_seconds += time.perf_counter() - now
+            self.checks.append((self.batches, elapsed, accuracy))
+            if accuracy >= target:
+                self.reached_seconds, self.reached_batches = elapsed, self.batches
+                self.model.stop_training = True
+                on_reached()
+
+    return TimeToAccuracy()
+
+
+def time_lab_defaults(seed: int, target: float, check_every: int, max_epochs: int, subset: int, mnist: Any) -> Any:
+    """The lab's own trainer with its default settings (only the seed, epochs and subset set here)."""
+    from webapp.config import TrainConfig
+    from webapp.data import as_model_input
+    from webapp.training import run_training
+
+    stop = threading.Event()
+    holder: dict[str, Any] = {}
+    probe = make_probe(as_model_input(mnist.x_test), mnist.y_test, target, check_every,
+                       lambda: holder["record"].evaluation_seconds() if "record" in holder else 0.0, stop.set)
+    config = TrainConfig(models=("cnn",), epochs=max_epochs, seed=seed, subset=subset)
+    run_training(config, stop, data=mnist, on_record=lambda record: holder.setdefault("record", record),
+                 extra_callbacks=lambda name: [probe])
+    return probe
+
+
+def time_seed_tutorial(seed: int, target: float, check_every: int, max_epochs: int, subset: int, mnist: Any) -> Any:
+    """The seed tutorial's recipe on the same network (the `tutorial` settings preset: rmsprop, batch 128), one
+    plain `model.fit`."""
+    import keras
+
+    from webapp.data import as_model_input
+    from webapp.networks import build_cnn
+    from webapp.presets import preset_config
+    from webapp.training import make_optimizer
+
+    tutorial = preset_config("tutorial")
+    keras.utils.set_random_seed(seed)
+    model = build_cnn()
+    model.compile(optimizer=make_optimizer(tutorial.optimizer, tutorial.learning_rate),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    probe = make_probe(as_model_input(mnist.x_test), mnist.y_test, target, check_every, lambda: 0.0, lambda: None)
+    x, y = as_model_input(mnist.x_train), mnist.y_train
+    if subset:
+        x, y = x[:subset], y[:subset]
+    model.fit(x, y, epochs=max_epochs, batch_size=tutorial.batch_size, callbacks=[probe], verbose=0)
+    return probe
+
+
+def _median_or_none(values: list[float | None]) -> float | None:
+    reached = [value for value in values if value is not None]
+    if len(reached) < len(values):
+        # an unreached target counts as slower than any reached one
+        padded = sorted(reached) + [float("inf")] * (len(values) - len(reached))
+        middle = statistics.median(padded)
+        return None if middle == float("inf") else middle
+    return statistics.median(reached)
+
+
+def train_benchmark(target: float = 0.985, seeds: int = 3, check_every: int = 100, max_epochs: int = 5,
+                    subset: int = 0, log: Log = print) -> dict[str, Any]:
+    """Time to `target` test accuracy for the CNN: lab defaults vs the seed tutorial, median over seeds."""
+    from webapp import device
+    from webapp.config import TrainConfig
+    from webapp.data import load_mnist
+
+    from webapp.presets import preset_config
+
+    mnist = load_mnist()
+    lab, tutorial = TrainConfig(), preset_config("tutorial")
+    report: dict[str, Any] = {
+        "benchmark": "train", "target": target, "device": device.describe(), "check_every_batches": check_every,
+        "lab_settings": {"optimizer": lab.optimizer, "learning_rate": lab.learning_rate, "batch_size": lab.batch_size,
+                         "precision": device.resolve_precision(lab.precision)},
+        "seed_settings": {key: getattr(tutorial, key) for key in ("optimizer", "learning_rate", "batch_size", "precision")},
+    }
+    for label, timer in (("lab", time_lab_defaults), ("seed", time_seed_tutorial)):
+        seconds, batches = [], []
+        for seed in range(seeds):
+            probe = timer(seed, target, check_every, max_epochs, subset, mnist)
+            seconds.append(probe.reached_seconds)
+            batches.append(probe.reached_batches)
+            shown = f"{probe.reached_seconds:.1f} s after {probe.reached_batches} batches" if probe.reached_seconds else "not reached"
+            log(f"{label} settings, seed {seed}: {target:.1%} {shown}; checks {[(b, round(t, 1), round(a, 4)) for b, t, a in probe.checks]}")
+        report[f"{label}_seconds"] = seconds
+        report[f"{label}_batches"] = batches
+        report[f"{label}_median_seconds"] = _median_or_none(seconds)
+    lab, seed_median = report["lab_median_seconds"], report["seed_median_seconds"]
+    report["ratio"] = lab / seed_median if lab and seed_median else None
+    return report
+
+
+def format_train_report(report: dict[str, Any]) -> str:
+    def shown(value: float | None) -> str:
+        return f"{value:.1f} s" if value else "not reached"
+
+    ratio = f"{report['ratio']:.2f}" if report["ratio"] else "n/a"
+    return (f"CNN to {report['target']:.1%} test accuracy on {report['device']} (median of {len(report['lab_seconds'])} seeds)\n"
+            f"  lab defaults  {report['lab_settings']}: {shown(report['lab_median_seconds'])}\n"
+            f"  seed tutorial {report['seed_settings']}: {shown(report['seed_median_seconds'])}\n"
+            f"  ratio lab/seed: {ratio}")
