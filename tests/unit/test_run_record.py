@@ -211,7 +211,7 @@ def test_runs_saved_in_the_old_format_or_with_unknown_keys_are_listed_and_load(t
 
 
 def test_training_writes_the_same_keys_as_before_plus_the_dataset(monkeypatch, capsys, tiny_mnist):
-    monkeypatch.setattr("webapp.training.load_mnist", lambda path=None: tiny_mnist)
+    monkeypatch.setattr("webapp.datasets.load", lambda name="mnist", path=None: tiny_mnist)
     assert cli.main(["train", "--model", "dnn", "--subset", "600", "--epochs", "1", "--json"]) == 0
     line = json.loads(capsys.readouterr().out)
     written = json.loads((RunStore().get(line["run_id"]).path / "config.json").read_text())
