@@ -19,16 +19,15 @@ from typing import Any
 
 import numpy as np
 
-from webapp.network_catalog import TRAINABLE_NAMES
+from webapp import datasets
+from webapp.datasets import DatasetInfo
+from webapp.network_catalog import trainable_names
 
-MODEL_NAMES = TRAINABLE_NAMES
 STATUSES = ("done", "stopped")
 CONFIG_LIMIT = 1_000_000  # bytes of config.json; ours are about 1 KB
 HISTORY_LIMIT = 64_000_000  # bytes of history.json: about 300,000 batches
 PREDICTIONS_LIMIT = 1_000_000  # bytes of test_predictions.npy: 10,000 uint8 plus a header
 MODEL_CONFIG_LIMIT = 2_000_000  # bytes of the config inside a .keras file; the lab's are under 20 KB
-INPUT_SHAPE = [None, 28, 28, 1]
-NUM_CLASSES = 10
 BATCH_KEYS = ("step", "epoch", "seconds", "loss", "accuracy")
 VALIDATION_KEYS = ("step", "epoch", "seconds", "loss", "accuracy")
 
@@ -73,8 +72,10 @@ def read_json(path: Path, limit: int) -> Any:
 # -- the parts of a run ---------------------------------------------------------------------------------
 def config_problem(config: Any) -> str | None:
     """What is wrong with a run's config.json contents (already parsed), or None."""
-    if not isinstance(config, dict) or config.get("model") not in MODEL_NAMES:
+    if not isinstance(config, dict) or config.get("model") not in trainable_names():
         return "it was not written by ConvNet Lab"
+    if isinstance(config.get("dataset"), str) and config["dataset"] not in datasets.CATALOG:
+        return f"it was trained on {config['dataset']!r}, a dataset this lab does not have"
     if "status" in config and config["status"] not in STATUSES:
         return "its status is neither done nor stopped"
     for key in ("test_accuracy", "test_loss", "params", "train_images", "validation_images", "steps", "compute_seconds",
@@ -141,8 +142,8 @@ def history_problem(path: Path) -> str | None:
     return None
 
 
-def predictions_problem(path: Path) -> str | None:
-    """Optional; if there, one class 0-9 per test image."""
+def predictions_problem(path: Path, dataset: DatasetInfo = datasets.MNIST) -> str | None:
+    """Optional; if there, one of the dataset's classes per test image."""
     if not os.path.lexists(path):
         return None
     try:
@@ -151,8 +152,8 @@ def predictions_problem(path: Path) -> str | None:
     except (OSError, ValueError, EOFError):
         return "its test predictions cannot be read"
     if predictions.ndim != 1 or not np.issubdtype(predictions.dtype, np.integer) or (
-            predictions.size and (predictions.min() < 0 or predictions.max() >= NUM_CLASSES)):
-        return "its test predictions are not classes 0 to 9"
+            predictions.size and (predictions.min() < 0 or predictions.max() >= dataset.num_classes)):
+        return f"its test predictions are not classes 0 to {dataset.num_classes - 1}"
     return None
 
 
@@ -182,8 +183,9 @@ def model_config(path: Path, limit: int = MODEL_CONFIG_LIMIT) -> dict[str, Any]:
     return config
 
 
-def model_problem(path: Path) -> str | None:
-    """The model must read 28x28x1 digits and answer 10 classes, as every page feeds and reads it."""
+def model_problem(path: Path, dataset: DatasetInfo = datasets.MNIST) -> str | None:
+    """The model must take the images of the dataset it was trained on and answer its classes, as every page
+    that shows the run feeds and reads it."""
     try:
         config = model_config(path)
     except ValueError as error:
@@ -192,11 +194,13 @@ def model_problem(path: Path) -> str | None:
     if not isinstance(layers, list) or not layers or not all(isinstance(layer, dict) for layer in layers):
         return "its model's architecture lists no layers"
     inputs = [layer.get("config", {}).get("batch_shape") for layer in layers if layer.get("class_name") == "InputLayer"]
-    if inputs != [INPUT_SHAPE]:
-        return "its model does not take 28x28 grey digits"
+    if inputs != [[None, *dataset.image_shape]]:
+        height, width, channels = dataset.image_shape
+        return (f"its model does not take {height}x{width} {'grey' if channels == 1 else 'colour'} "
+                f"{dataset.item}s")
     last = layers[-1].get("config")
-    if not isinstance(last, dict) or last.get("units") != NUM_CLASSES:
-        return f"its model does not answer {NUM_CLASSES} classes"
+    if not isinstance(last, dict) or last.get("units") != dataset.num_classes:
+        return f"its model does not answer {dataset.num_classes} classes"
     return None
 
 
@@ -213,15 +217,20 @@ def _signature(folder: Path, names: tuple[str, ...]) -> tuple:
 
 
 def run_problem(folder: Path, config: dict[str, Any], files: dict[str, str]) -> str | None:
-    """Everything a page will read of the run, checked once per version of its files (cached)."""
+    """Everything a page will read of the run: the parsed config each time (cheap, and it names the dataset the
+    rest is checked against), the files once per version of them and of the dataset's entry (cached)."""
+    problem = config_problem(config)
+    if problem:
+        return problem
+    dataset = datasets.get(config.get("dataset", datasets.DEFAULT_DATASET))
     names = tuple(files.values())
-    key, signature = str(folder), _signature(folder, names)
+    key, signature = str(folder), (_signature(folder, names), dataset)
     with _cache_lock:
         cached = _cache.get(key)
     if cached and cached[0] == signature:
         return cached[1]
-    problem = (config_problem(config) or model_problem(folder / files["model"])
-               or history_problem(folder / files["history"]) or predictions_problem(folder / files["predictions"]))
+    problem = (model_problem(folder / files["model"], dataset) or history_problem(folder / files["history"])
+               or predictions_problem(folder / files["predictions"], dataset))
     with _cache_lock:
         if len(_cache) >= _CACHE_SIZE:
             _cache.clear()

@@ -64,6 +64,33 @@ def test_a_dataset_and_a_network_added_to_the_catalogs_train_and_evaluate(throwa
         assert result.model.count_params() == network_catalog.CATALOG["tiny"].published_params
 
 
+def test_a_run_on_the_added_dataset_is_saved_with_it_listed_and_loaded(throwaway_catalogs, lab_home):
+    from webapp.job import Job, execute
+    from webapp.store import RunStore
+
+    store = RunStore()
+    job = Job(TrainConfig(models=("tiny", "dnn"), dataset="shapes", epochs=1, batch_size=32), owner="a" * 64)
+    saved = execute(job, store, device_type="CPU")
+    assert job.error is None and [run.record.dataset for run in saved] == ["shapes", "shapes"]
+    listing = store.list()
+    assert not listing.warnings and {run.run_id for run in saved} <= {run.run_id for run in listing.runs}
+    model = store.load_model(saved[0].run_id)
+    assert model.output_shape == (None, 3) and len(store.load_predictions(saved[0].run_id)) == 120
+
+
+def test_a_run_whose_dataset_left_the_catalog_is_skipped_with_a_sentence(throwaway_catalogs, lab_home, monkeypatch):
+    from webapp.job import Job, execute
+    from webapp.store import RunStore
+
+    store = RunStore()
+    (run,) = execute(Job(TrainConfig(models=("tiny",), dataset="shapes", epochs=1, batch_size=32), owner="a" * 64),
+                     store, device_type="CPU")
+    monkeypatch.delitem(datasets.CATALOG, "shapes")
+    listing = store.list()
+    assert run.run_id not in {listed.run_id for listed in listing.runs}
+    assert any("'shapes', a dataset this lab does not have" in warning for warning in listing.warnings)
+
+
 def test_the_added_network_is_offered_where_trainable_networks_are(throwaway_catalogs):
     assert "tiny" in network_catalog.trainable_names()
     assert network_catalog.short_name("tiny") == "Tiny" and network_catalog.has_convolutions("tiny")
