@@ -9,6 +9,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
+from webapp import datasets
 from webapp.config import TrainConfig
 from webapp.network_catalog import short_name
 
@@ -59,12 +60,15 @@ def layer_line(layer: Any) -> str:
 
 
 @lru_cache(maxsize=64)
-def model_lines(model: str, dropout: float = 0.0, batch_norm: bool = False, activation: str = "relu") -> tuple[str, ...]:
-    """The lines of the `keras.Sequential([...])` list for the network the lab builds with these options:
-    its input, then one line per layer (cached: the Train page asks again on every rerun)."""
+def model_lines(model: str, dropout: float = 0.0, batch_norm: bool = False, activation: str = "relu",
+                dataset: str = datasets.DEFAULT_DATASET) -> tuple[str, ...]:
+    """The lines of the `keras.Sequential([...])` list for the network the lab builds with these options for
+    the dataset's images and classes: its input, then one line per layer (cached: the Train page asks again on
+    every rerun)."""
     from webapp.networks import build, options_for
 
-    network = build(model, options_for(model, dropout, batch_norm, activation))
+    data = datasets.get(dataset)
+    network = build(model, options_for(model, dropout, batch_norm, activation, data.image_shape, data.num_classes))
     shape = tuple(network.inputs[0].shape[1:])
     return (f"keras.Input(shape={shape!r})", *(layer_line(layer) for layer in network.layers))
 
@@ -123,26 +127,49 @@ def _split_lines(config: TrainConfig) -> tuple[str, str]:
             "x_train, y_train = x_train[order[n_val:]], y_train[order[n_val:]]\n"), ", validation_data=(x_val, y_val)"
 
 
+def _data_lines(dataset: datasets.DatasetInfo) -> str:
+    """Reading the run's dataset as the lab does: its file in Keras's layout, and a view's classes picked out and
+    numbered from 0 in the view's order."""
+    base = datasets.get(dataset.parent) if dataset.is_view else dataset
+    path = f"data/{base.file}"
+    if base.name == "mnist":
+        source = (f"# MNIST in Keras's layout; the lab ships it as {path}, Keras can also download it.\n"
+                  f'path = "{path}" if os.path.exists("{path}") else keras.utils.get_file(\n'
+                  '    "mnist.npz", "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz")\n')
+    else:
+        source = f'# {base.label} in Keras\'s layout, as the lab ships it ({base.licence}).\npath = "{path}"\n'
+    lines = (source + "with np.load(path) as data:\n"
+             '    x_train, y_train = data["x_train"][..., None], data["y_train"]\n'
+             '    x_test, y_test = data["x_test"][..., None], data["y_test"]\n')
+    if base.image_shape[-1] != 1:
+        lines = lines.replace("[..., None]", "")
+    if dataset.is_view:
+        classes = list(dataset.parent_classes)
+        lines += (f"\n# {dataset.label}: only these classes of {base.label}, numbered 0 to {len(classes) - 1} in "
+                  f"this order.\nclasses = {classes!r}\n\n\n"
+                  "def select(x, y):\n"
+                  "    keep = np.isin(y, classes)\n"
+                  "    return x[keep], np.array([classes.index(label) for label in y[keep]], dtype=y.dtype)\n\n\n"
+                  "x_train, y_train = select(x_train, y_train)\nx_test, y_test = select(x_test, y_test)\n")
+    return lines
+
+
 def reproduce_script(model: str, train_config: dict[str, Any]) -> str:
-    """A standalone script: same network, optimizer, data split, batch order seed, epochs and augmentation."""
+    """A standalone script: same dataset, network, optimizer, data split, batch order seed, epochs and
+    augmentation."""
     config = TrainConfig.from_dict(train_config)
-    body = ",\n    ".join(model_lines(model, config.dropout, config.batch_norm, config.activation))
+    dataset = datasets.get(config.dataset)
+    body = ",\n    ".join(model_lines(model, config.dropout, config.batch_norm, config.activation, config.dataset))
     augmentation, training_data = _augmentation_lines(config)
     split, validation = _split_lines(config)
-    return f'''"""Reproduce a ConvNet Lab run: {short_name(model)} on MNIST ({config.epochs} epoch{"s" if config.epochs != 1 else ""}, seed {config.seed})."""
+    return f'''"""Reproduce a ConvNet Lab run: {short_name(model)} on {dataset.label} ({config.epochs} epoch{"s" if config.epochs != 1 else ""}, seed {config.seed})."""
 import os
 
 import keras
 import numpy as np
 from keras import layers
 
-# MNIST in Keras's layout; the lab ships it as data/mnist.npz, Keras can also download it.
-path = "data/mnist.npz" if os.path.exists("data/mnist.npz") else keras.utils.get_file(
-    "mnist.npz", "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz")
-with np.load(path) as mnist:
-    x_train, y_train = mnist["x_train"][..., None], mnist["y_train"]
-    x_test, y_test = mnist["x_test"][..., None], mnist["y_test"]
-
+{_data_lines(dataset)}
 {split}
 keras.utils.set_random_seed({config.seed})
 model = keras.Sequential([

@@ -63,17 +63,6 @@ class DatasetInfo:
         return DATA_DIR / self.file
 
 
-@dataclass(frozen=True)
-class Dataset:
-    """A dataset's arrays: uint8 images (N, H, W) or (N, H, W, C) and integer labels (N,)."""
-
-    x_train: np.ndarray
-    y_train: np.ndarray
-    x_test: np.ndarray
-    y_test: np.ndarray
-    info: DatasetInfo | None = field(default=None, compare=False)
-
-
 def subset_view(parent: DatasetInfo, classes: tuple[int, ...], name: str, label: str) -> DatasetInfo:
     """An entry showing only `classes` of `parent`, relabelled 0..len(classes)-1 in that order. The sizes are
     those of the published class counts where the catalog knows them, else left to be counted at load time."""
@@ -110,6 +99,17 @@ MNIST = DatasetInfo(
     fallback_paths=(Path("~/.keras/datasets/mnist.npz").expanduser(),),
     item="digit",
 )
+
+@dataclass(frozen=True)
+class Dataset:
+    """A dataset's arrays: uint8 images (N, H, W) or (N, H, W, C) and integer labels (N,)."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    info: DatasetInfo = field(default=MNIST, compare=False)  # arrays handed in without an entry are MNIST-like
+
 
 CATALOG: dict[str, DatasetInfo] = {info.name: info for info in (
     MNIST,

@@ -42,7 +42,7 @@ def race_expectation(config: TrainConfig | None) -> str:
         return (f"{INTRO} These settings hold no image out, as seed 003 did: the chart shows each epoch's training "
                 "accuracy (Keras' epoch log) and, at the end, the test accuracy, but no validation curve. "
                 f"{SECONDS}")
-    if config is None or not {"dnn", "cnn"} <= set(config.models) or config.collection:
+    if config is None or not {"dnn", "cnn"} <= set(config.models) or config.collection or config.dataset != "mnist":
         return f"{INTRO} {SECONDS}"
     images = config.subset or FULL_TRAINING_SET
     measured = MEASURED.get(images)

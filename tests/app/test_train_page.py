@@ -264,3 +264,19 @@ def test_the_saved_runs_table_shows_each_runs_recipe():
     assert default_cnn["recipe"].startswith(f"{train['optimizer']} {train['learning_rate']}")
     assert default_cnn["recipe"].endswith(f"batch {train['batch_size']}")
     assert ("cosine" in default_cnn["recipe"]) == (train.get("schedule") == "cosine")
+
+
+def test_a_race_on_another_dataset_is_shown_with_that_datasets_test_set_and_classes():
+    at = open_page(TRAIN)
+    next(box for box in at.selectbox if box.label == "Dataset").set_value("mnist-5-9").run()
+    slider = next(widget for widget in at.select_slider if widget.label == "Training images")
+    assert slider.options[-1] == "29,404", "the sizes follow the dataset: 5421 + 5918 + 6265 + 5851 + 5949 digits"
+    job = configure(at)
+    assert job.config.dataset == "mnist-5-9"
+    assert machine_queue().wait(job, 120)
+    at.run()
+    assert not at.exception, at.exception
+    assert any(header.value == "Results on the 4,861 test digits of MNIST digits 5-9" for header in at.subheader)
+    assert all(run.record.dataset == "mnist-5-9" for run in job.runs)
+    true_picker = next(box for box in at.selectbox if box.label == "True digit")
+    assert true_picker.options == ["any", "5", "6", "7", "8", "9"], "labels 0-4 of the view are named 5-9"

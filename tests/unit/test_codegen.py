@@ -16,13 +16,17 @@ def test_every_network_gets_a_script_that_compiles():
         compile(reproduce_script(model, config), f"{model}.py", "exec")
 
 
-def test_the_script_runs_and_reports_test_accuracy(tmp_path):
+@pytest.mark.parametrize("dataset, classes", [("mnist", 10), ("mnist-5-9", 5)])
+def test_the_script_runs_on_the_runs_dataset_and_reports_test_accuracy(tmp_path, dataset, classes):
     (tmp_path / "data").mkdir()
     x, y = synthetic_digits(300)
     np.savez(tmp_path / "data" / "mnist.npz", x_train=x, y_train=y, x_test=x[:50], y_test=y[:50])
-    config = TrainConfig(models=("cnn",), epochs=1, batch_size=32, subset=0).to_dict()
+    config = TrainConfig(models=("cnn",), epochs=1, batch_size=32, subset=0, dataset=dataset).to_dict()
+    code = reproduce_script("cnn", config)
+    assert f"layers.Dense({classes}, activation='softmax')" in code
+    assert ("classes = [5, 6, 7, 8, 9]" in code) == (dataset == "mnist-5-9")
     script = tmp_path / "reproduce.py"
-    script.write_text(reproduce_script("cnn", config))
+    script.write_text(code)
     result = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-1500:]
     assert "test accuracy" in result.stdout

@@ -1,6 +1,7 @@
 """Charts that read without colour alone: each model has its own dash and marker as well as its colour."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import altair as alt
@@ -146,13 +147,17 @@ def spread(values: list[float], gap: float, low: float, high: float) -> list[flo
     return result
 
 
-def confusion_chart(matrix: np.ndarray, title: str) -> alt.LayerChart:
-    """Counts[true, predicted] as a heat map with the numbers written in each cell."""
-    frame = pd.DataFrame([{"true": t, "predicted": p, "count": int(matrix[t, p])}
+def confusion_chart(matrix: np.ndarray, title: str, class_names: Sequence[str] = tuple("0123456789"),
+                    item: str = "digit") -> alt.LayerChart:
+    """Counts[true, predicted] as a heat map with the numbers written in each cell, the classes named and kept in
+    the dataset's label order."""
+    frame = pd.DataFrame([{"true": class_names[t], "predicted": class_names[p], "count": int(matrix[t, p])}
                           for t in range(matrix.shape[0]) for p in range(matrix.shape[1])])
     frame["mistake"] = frame["true"] != frame["predicted"]
+    order = list(class_names)
     base = alt.Chart(frame, title=title).encode(
-        x=alt.X("predicted:O", title="Predicted digit"), y=alt.Y("true:O", title="True digit"))
+        x=alt.X("predicted:O", title=f"Predicted {item}", sort=order),
+        y=alt.Y("true:O", title=f"True {item}", sort=order))
     cells = base.mark_rect().encode(
         color=alt.Color("count:Q", scale=alt.Scale(type="symlog", scheme="blues"), legend=None),
         tooltip=["true:O", "predicted:O", "count:Q"])

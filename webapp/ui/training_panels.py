@@ -6,8 +6,9 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from webapp import evaluation, housekeeping
+from webapp import datasets, evaluation, housekeeping
 from webapp.codegen import reproduce_script
+from webapp.datasets import Dataset
 from webapp.curves import METRICS, X_AXES, chart_rows, plotted_summary
 from webapp.errors import describe_error
 from webapp.history import progress
@@ -186,10 +187,12 @@ def job_outcome(job: Job) -> None:
 
 
 def results(runs: list[RunInfo]) -> None:
-    """Test scores side by side, then each model's confusion matrix and misclassified digits."""
+    """Test scores side by side, then each model's confusion matrix and misclassified images, all on the test
+    set of the dataset the runs were trained on (a race trains every model on one dataset)."""
     if not runs:
         return
-    st.subheader("Results on the 10,000 test images")
+    dataset = datasets.get(runs[0].record.dataset)
+    st.subheader(f"Results on the {dataset.test_size:,} test {dataset.item}s of {dataset.label}")
     for column, info in zip(st.columns(len(runs)), runs):
         column.metric(f"{short_name(info.model_name)} test accuracy", f"{info.record.test_accuracy:.2%}",
                       help=f"{info.record.params:,} parameters, trained on {info.record.device}.")
@@ -204,11 +207,11 @@ def results(runs: list[RunInfo]) -> None:
                 kinds={short_name(info.model_name): info.model_name for info in runs},
                 configs={short_name(info.model_name): info.record.train_config for info in runs})
     reported_beside_measured(runs, histories)
-    mnist = cached.mnist()
+    test_set = cached.dataset(dataset.name)
     tabs = st.tabs([f"{short_name(info.model_name)} mistakes" for info in runs])
     for tab, info in zip(tabs, runs):
         with tab:
-            mistakes(info, mnist.x_test, mnist.y_test)
+            mistakes(info, test_set)
 
 
 def reported_beside_measured(runs: list[RunInfo], histories: dict[str, dict[str, Any]]) -> None:
@@ -227,30 +230,34 @@ def reported_beside_measured(runs: list[RunInfo], histories: dict[str, dict[str,
                "of 128, where the tutorial's log counts 469).")
 
 
-def mistakes(info: RunInfo, x_test: np.ndarray, y_test: np.ndarray) -> None:
+def mistakes(info: RunInfo, test_set: Dataset) -> None:
+    """The run's confusion matrix and a gallery of its mistakes, named with its dataset's classes."""
+    x_test, y_test = test_set.x_test, test_set.y_test
+    names, item = test_set.info.class_names, test_set.info.item
     predictions = cached.store().load_predictions(info.run_id)
     if predictions is None or len(predictions) != len(y_test):
         st.info("This run has no saved test predictions.")
         return
-    matrix = evaluation.confusion_matrix(y_test, predictions)
+    matrix = evaluation.confusion_matrix(y_test, predictions, len(names))
     left, right = st.columns([1, 1])
-    left.altair_chart(confusion_chart(matrix, f"{short_name(info.model_name)}: true vs predicted"), width="stretch")
+    left.altair_chart(confusion_chart(matrix, f"{short_name(info.model_name)}: true vs predicted", names, item),
+                      width="stretch")
     worst = evaluation.most_confused(matrix)
     if worst:
-        left.caption("Most confused: " + "; ".join(f"{t} read as {p} ({n}x)" for t, p, n in worst) + ".")
-    any_label = [None] + list(range(10))
-    label = lambda value: "any" if value is None else str(value)  # noqa: E731
+        left.caption("Most confused: " + "; ".join(f"{names[t]} read as {names[p]} ({n}x)" for t, p, n in worst) + ".")
+    any_label = [None, *range(len(names))]
+    label = lambda value: "any" if value is None else names[value]  # noqa: E731
     pick_true, pick_pred = right.columns(2)
-    true_label = pick_true.selectbox("True digit", any_label, format_func=label, key=f"true_{info.run_id}",
-                                     help="Show only mistakes on this digit.")
+    true_label = pick_true.selectbox(f"True {item}", any_label, format_func=label, key=f"true_{info.run_id}",
+                                     help=f"Show only mistakes on this {item}.")
     predicted_label = pick_pred.selectbox("Predicted as", any_label, format_func=label, key=f"pred_{info.run_id}",
-                                          help="Show only mistakes where the model answered this digit.")
+                                          help=f"Show only mistakes where the model answered this {item}.")
     wrong = evaluation.misclassified(y_test, predictions, true_label, predicted_label)
-    right.caption(f"{len(wrong)} misclassified test digits match; the first 40 are shown.")
+    right.caption(f"{len(wrong)} misclassified test {item}s match; the first 40 are shown.")
     if len(wrong):
         shown = wrong[:40]
         right.image([x_test[index] for index in shown], width=56,
-                    caption=[f"{y_test[index]}→{predictions[index]}" for index in shown])
+                    caption=[f"{names[y_test[index]]}→{names[predictions[index]]}" for index in shown])
 
 
 def runs_browser() -> None:

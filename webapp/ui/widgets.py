@@ -5,12 +5,13 @@ from typing import Any
 
 import streamlit as st
 
-from webapp.config import ACTIVATIONS, FULL_TRAINING_SET, MODEL_NAMES, OPTIMIZERS, PRECISIONS, TrainConfig
+from webapp import datasets
+from webapp.config import ACTIVATIONS, MODEL_NAMES, OPTIMIZERS, PRECISIONS, TrainConfig
 from webapp.network_catalog import MODEL_LABELS
 from webapp.presets import preset_config
 from webapp.ui.state import AUGMENT_PIPELINE_KEY, preset, settings_preset
 
-SUBSET_CHOICES = [1_000, 3_000, 6_000, 12_000, 30_000, 60_000]
+SUBSET_STEPS = [1_000, 3_000, 6_000, 12_000, 30_000]  # then the whole training set
 EPOCH_CHOICES = list(range(1, 21))
 BATCH_CHOICES = [16, 32, 64, 128, 256, 512]
 RATE_CHOICES = [0.0001, 0.0003, 0.001, 0.002, 0.003, 0.01, 0.03, 0.1]
@@ -80,8 +81,26 @@ def augmentation_picker(initial: TrainConfig | None = None) -> tuple[dict[str, A
     return pipeline, None
 
 
+def subset_choices(dataset: datasets.DatasetInfo) -> list[int]:
+    """The training-set sizes offered for a dataset: round steps below its size, then all of it."""
+    return [size for size in SUBSET_STEPS if size < dataset.train_size * 0.9] + [dataset.train_size]
+
+
+def dataset_picker(initial: TrainConfig | None = None) -> str:
+    """Which catalog dataset the networks learn (outside the form, so the form's sizes follow the choice):
+    the followed job's, else the URL's `?dataset=`, else MNIST."""
+    names = list(datasets.CATALOG)
+    start = initial.dataset if initial is not None and initial.dataset in names else preset(
+        "dataset", names, datasets.DEFAULT_DATASET)
+    return st.selectbox(
+        "Dataset", names, index=names.index(start), format_func=lambda name: datasets.get(name).label,
+        help="What the networks learn to tell apart. The MNIST halves (digits 0-4, digits 5-9) are for transfer "
+             "learning: train on one half, then reuse what was learnt on the other.")
+
+
 def train_controls(key: str = "train", pipeline: dict[str, Any] | None = None,
-                   initial: TrainConfig | None = None) -> tuple[TrainConfig | None, str | None, bool]:
+                   initial: TrainConfig | None = None,
+                   dataset: str = datasets.DEFAULT_DATASET) -> tuple[TrainConfig | None, str | None, bool]:
     """The training form: (config or None, problem sentence or None, submitted).
 
     The form starts from `initial` (the job shown on the page, so a reopened job link shows its settings),
@@ -90,6 +109,8 @@ def train_controls(key: str = "train", pipeline: dict[str, Any] | None = None,
     named = settings_preset()
     lab = preset_config(named) if named else TrainConfig()
     defaults = initial or lab
+    data = datasets.get(dataset)
+    sizes = subset_choices(data)
 
     def start(name: str, allowed: list[Any], job_value: Any, lab_value: Any) -> Any:
         """The job's value where the form offers it, else the URL's preset, else the lab's default."""
@@ -103,10 +124,10 @@ def train_controls(key: str = "train", pipeline: dict[str, Any] | None = None,
             format_func=lambda name: MODEL_LABELS[name],
             help="Pick two or more to race them: they see the same batches in the same order.")
         subset = left.select_slider(
-            "Training images", SUBSET_CHOICES,
-            value=start("images", SUBSET_CHOICES, defaults.subset or FULL_TRAINING_SET, FULL_TRAINING_SET),
-            help="How many of the 60,000 MNIST training images to use (1/12 of them is held out for validation). "
-                 "Fewer images train faster on a CPU but generalise less.")
+            "Training images", sizes, format_func=lambda size: f"{size:,}",
+            value=start("images", sizes, defaults.subset or data.train_size, data.train_size),
+            help=f"How many of the {data.train_size:,} training {data.item}s of {data.label} to use (1/12 of them "
+                 "is held out for validation). Fewer images train faster on a CPU but generalise less.")
         epochs = middle.slider("Epochs", 1, 20, start("epochs", EPOCH_CHOICES, defaults.epochs, lab.epochs),
                                help="Passes over the training images.")
         batch_size = middle.select_slider(
@@ -145,9 +166,10 @@ def train_controls(key: str = "train", pipeline: dict[str, Any] | None = None,
                                           help="Queue the job; it starts as soon as the machine is free.")
     try:
         config = TrainConfig(models=tuple(models), epochs=epochs, batch_size=batch_size,
-                             subset=0 if subset == FULL_TRAINING_SET else subset, seed=int(seed), optimizer=optimizer,
+                             subset=0 if subset == data.train_size else subset, seed=int(seed), optimizer=optimizer,
                              learning_rate=learning_rate, dropout=dropout, batch_norm=batch_norm,
-                             precision=precision, pipeline=pipeline, activation=activation, validation=validation)
+                             precision=precision, pipeline=pipeline, activation=activation, validation=validation,
+                             dataset=dataset)
     except ValueError as problem:
         return None, str(problem), submitted
     return config, None, submitted
