@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from webapp import run_checks
+from webapp.datasets import DEFAULT_DATASET
 from webapp.network_catalog import TRAINABLE_NAMES, short_name
 from webapp.paths import DEFAULT_MODELS_DIR, runs_dir
 from webapp.run_record import RunRecord
@@ -63,14 +64,15 @@ class RunInfo:
 
     @property
     def label(self) -> str:
-        """A short human label for pickers: model, accuracy, when."""
+        """A short human label for pickers: model, dataset (when not MNIST), accuracy, origin."""
         accuracy = self.record.test_accuracy
         shown = f"{accuracy:.2%}" if isinstance(accuracy, (int, float)) else "n/a"
         status = " (stopped)" if self.record.status == "stopped" else ""
         tuned = self.record.fine_tuning or {}
         origin = f" · tuned on {tuned['collection']}" if tuned.get("collection") else ""
         origin += " · augmented" if self.record.augmentation else ""
-        return f"{self.run_id} · {short_name(self.model_name)} · test {shown}{origin}{status}"
+        on = f" on {self.record.dataset}" if self.record.dataset != DEFAULT_DATASET else ""
+        return f"{self.run_id} · {short_name(self.model_name)}{on} · test {shown}{origin}{status}"
 
 
 @dataclass(frozen=True)
@@ -230,6 +232,8 @@ def history_csv(history: dict[str, Any]) -> str:
 def promote_to_default(store: RunStore, run_id: str) -> Path:
     """Copy a user run into the shipped defaults as `models/defaults/<model>` (maintainers only)."""
     info = store.get(run_id)
+    if info.record.dataset != DEFAULT_DATASET:
+        raise ValueError(f"Only MNIST runs can be the shipped defaults: {run_id} was trained on {info.record.dataset}.")
     target = store.defaults_root / info.model_name
     store.defaults_root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".tmp-{info.model_name}-", dir=store.defaults_root))

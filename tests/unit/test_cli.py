@@ -126,3 +126,18 @@ def test_train_with_holes_larger_than_a_digit_exits_1_before_training(tmp_path, 
     captured = capsys.readouterr()
     assert captured.out == "" and len(captured.err.strip().splitlines()) == 1
     assert "at least 30 pixels; these images are 28 pixels high" in captured.err
+
+
+def test_train_on_a_catalog_view_records_it_and_reading_digits_refuses_the_run(lab_home, tmp_path):
+    result = run_cli("train", "--model", "dnn", "--dataset", "mnist-0-4", "--subset", "1200", "--epochs", "1",
+                     "--json", env_home=lab_home)
+    assert result.returncode == 0, result.stderr
+    line = json.loads(result.stdout)
+    assert line["dataset"] == "mnist-0-4" and line["params"] == 784 * 128 + 128 + 128 * 5 + 5
+    listed = [json.loads(row) for row in run_cli("runs", "--json", env_home=lab_home).stdout.splitlines()]
+    assert {row["run_id"]: row["dataset"] for row in listed}[line["run_id"]] == "mnist-0-4"
+    assert {row["dataset"] for row in listed if row["default"]} == {"mnist"}
+    refused = run_cli("predict", "--models", line["run_id"], str(PROJECT_ROOT / "data" / "samples" / "README.md"),
+                      env_home=lab_home)
+    assert refused.returncode == 2 and "reading digits needs a model of all ten MNIST digits" in refused.stderr
+    assert run_cli("train", "--dataset", "cifar", env_home=lab_home).returncode == 2

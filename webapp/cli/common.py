@@ -59,6 +59,7 @@ def add_max_bytes(parser: argparse.ArgumentParser) -> None:
 
 def load_named_models(names_text: str) -> dict[str, Any]:
     """The models a `--models` list names (dnn, cnn, lenet or run ids), loaded; unknown names are usage errors."""
+    from webapp.datasets import DEFAULT_DATASET
     from webapp.store import RunStore, UnknownRunError
 
     store = RunStore()
@@ -69,6 +70,10 @@ def load_named_models(names_text: str) -> dict[str, Any]:
         raise UsageError(str(error)) from None
     if not runs:
         raise UsageError("name at least one model with --models")
+    for name, info in runs.items():
+        if info.record.dataset != DEFAULT_DATASET:
+            raise UsageError(f"The run {name} was trained on {info.record.dataset}: reading digits needs a model of "
+                             "all ten MNIST digits.")
     from webapp.device import import_backend_quietly
 
     import_backend_quietly()

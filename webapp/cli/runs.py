@@ -19,7 +19,8 @@ def run(args: argparse.Namespace) -> int:
     for warning in listing.warnings:
         say(f"warning: {warning}")
     for info in listing.runs:
-        row = {"run_id": info.run_id, "model": info.model_name, "default": info.is_default,
+        row = {"run_id": info.run_id, "model": info.model_name, "dataset": info.record.dataset,
+               "default": info.is_default,
                "status": info.record.status, "test_accuracy": info.record.test_accuracy,
                "created": info.record.created, "run_dir": str(info.path)}
         if args.json:

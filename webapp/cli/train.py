@@ -7,6 +7,7 @@ import sys
 import threading
 from typing import Any
 
+from webapp import datasets
 from webapp.cli.common import EXIT_FAILED, EXIT_OK, UsageError, emit, name_list, say
 from webapp.config import ACTIVATIONS, MODEL_NAMES, OPTIMIZERS, PRECISIONS, SCHEDULES, TrainConfig
 from webapp.network_catalog import short_name
@@ -19,16 +20,20 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
     defaults = TrainConfig()
     parser = commands.add_parser("train", help="train one model, or race several on the same data",
-                                 description="Train on MNIST. Two or more models race: same batches, same order. "
+                                 description="Train on a dataset of the catalog (MNIST by default). Two or more "
+                                             "models race: same batches, same order. "
                                              "Flags given override a --preset's settings, which override the lab's.")
     # None: not given, so the preset's value (or the lab's default, shown in the help) applies
     parser.add_argument("--preset", choices=PRESET_NAMES,
                         help="start from a named settings preset (tutorial: seed 003's rmsprop, batch 128, 5 epochs, "
                              "all 60,000 images, no validation split)")
     parser.add_argument("--model", type=model_list, help=f"{', '.join(MODEL_NAMES)}, or a comma list (a race); default {','.join(defaults.models)}")
+    parser.add_argument("--dataset", choices=list(datasets.CATALOG),
+                        help="what to learn: " + "; ".join(f"{name}: {info.label}" for name, info in datasets.CATALOG.items())
+                             + f"; default {defaults.dataset}")
     parser.add_argument("--epochs", type=int, help=f"default {defaults.epochs}")
     parser.add_argument("--batch-size", type=int, help=f"default {defaults.batch_size}")
-    parser.add_argument("--subset", type=int, help="training images to use (0: all 60,000, the default)")
+    parser.add_argument("--subset", type=int, help="training images to use (0: all of the dataset's, the default)")
     parser.add_argument("--seed", type=int, help=f"default {defaults.seed}")
     parser.add_argument("--optimizer", choices=OPTIMIZERS, help=f"default {defaults.optimizer}")
     parser.add_argument("--lr", type=float, help=f"learning rate; default {defaults.learning_rate}")
@@ -56,7 +61,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 TRAIN_FLAGS = {"model": "models", "epochs": "epochs", "batch_size": "batch_size", "subset": "subset", "seed": "seed",
                "optimizer": "optimizer", "lr": "learning_rate", "dropout": "dropout", "batch_norm": "batch_norm",
                "activation": "activation", "validation": "validation", "precision": "precision",
-               "schedule": "schedule"}
+               "schedule": "schedule", "dataset": "dataset"}
 
 
 def train_config_from(args: argparse.Namespace) -> TrainConfig:
@@ -72,6 +77,8 @@ def train_config_from(args: argparse.Namespace) -> TrainConfig:
 
 def run(args: argparse.Namespace) -> int:
     config = train_config_from(args)
+    if args.save_default and config.dataset != datasets.DEFAULT_DATASET:
+        raise UsageError("--save-default installs MNIST models only: the pages read digits with the defaults.")
     if args.pipeline:  # a bad file is input failing at run time: one sentence, exit 1
         from webapp.augment import DIGIT_SHAPE, read_pipeline_file, sized_for
 
@@ -113,7 +120,7 @@ def report_saved_run(args: argparse.Namespace, store: Any, info: Any) -> None:
         promote_to_default(store, info.run_id)
     record = info.record
     report = {
-        "run_id": info.run_id, "model": info.model_name, "status": record.status,
+        "run_id": info.run_id, "model": info.model_name, "dataset": record.dataset, "status": record.status,
         "test_accuracy": record.test_accuracy, "test_loss": record.test_loss,
         "epoch_seconds": list(record.epoch_seconds), "compute_seconds": record.compute_seconds,
         "warmup_seconds": record.warmup_seconds,  # the first batch's tracing, not in compute_seconds

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from webapp.datasets import DEFAULT_DATASET
 from webapp.digits import Preprocessed
 from webapp.network_catalog import has_convolutions, short_name
 from webapp.predict import Prediction, classify, not_a_digit_note
@@ -20,8 +21,9 @@ STEP_CAPTIONS = {"ink": "ink", "lines removed": "ruled lines removed", "cropped"
 
 
 def model_pickers() -> dict[str, RunInfo]:
-    """Sidebar choice of the dense and the convolutional model (shipped defaults or any saved run)."""
-    runs = cached.store().list().runs
+    """Sidebar choice of the dense and the convolutional model (shipped defaults or any saved run that reads all
+    ten MNIST digits: a run on another dataset answers other classes)."""
+    runs = [info for info in cached.store().list().runs if info.record.dataset == DEFAULT_DATASET]
     chosen = {}
     with st.sidebar:
         for kind, label in (("dnn", "Dense model"), ("cnn", "Convolutional model")):
@@ -29,7 +31,7 @@ def model_pickers() -> dict[str, RunInfo]:
             if not options:
                 continue
             picked = st.selectbox(label, options, format_func=lambda info: info.label, key=f"pick_{kind}",
-                                  help="The shipped default or any run you trained on the Train page.")
+                                  help="The shipped default or any run you trained on MNIST on the Train page.")
             chosen[kind] = picked
     return chosen
 
