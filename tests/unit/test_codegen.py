@@ -2,6 +2,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from tests.conftest import synthetic_digits
 from webapp.codegen import reproduce_script
@@ -14,6 +15,7 @@ def test_every_network_gets_a_script_that_compiles():
         compile(reproduce_script(model, config), f"{model}.py", "exec")
 
 
+@pytest.mark.slow
 def test_the_script_runs_and_reports_test_accuracy(tmp_path):
     (tmp_path / "data").mkdir()
     x, y = synthetic_digits(300)
@@ -26,6 +28,7 @@ def test_the_script_runs_and_reports_test_accuracy(tmp_path):
     assert "test accuracy" in result.stdout
 
 
+@pytest.mark.slow
 def test_an_augmented_run_gets_a_script_that_augments_its_training_batches(tmp_path):
     from webapp.augment import pipeline_to_dict, preset_pipeline
 
