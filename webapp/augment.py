@@ -6,8 +6,9 @@ transform and parameter against the registry (webapp/augment_registry.py) and bu
 `A.Compose(..., strict=True, seed=seed)`. A parameter may come in any form Albumentations accepts (a single
 number, whole numbers or fractions, pixels for CoarseDropout's holes); the lab refuses only nonsense types
 (`true` or text for a number) before Albumentations sees them, and values past the registry's safety limits
-after Albumentations has normalised them (`limit: 30` becomes [-30, 30]). Building is cheap (well under a millisecond per transform),
-so a trainer can build a freshly seeded pipeline for every batch instead of sharing one random state.
+after Albumentations has normalised them (`limit: 30` becomes [-30, 30]). Building is cheap (well under a
+millisecond per transform), so a trainer can build a freshly seeded pipeline for every batch instead of sharing
+one random state.
 Files are parsed with `json` or `yaml.safe_load` only (plain data, never Python objects), and each transform is
 built by its registry name: `A.from_dict` is not used, since it builds any class Albumentations knows.
 """
@@ -78,8 +79,9 @@ def step(name: str, p: float | None = None, **values: Any) -> Step:
 
 
 PRESETS: dict[str, Preset] = {
-    "seed": Preset("The tutorial's (rotate, blur)", "Rotate within 30 degrees, then a box blur of 3 or 5 pixels, each half "
-                   "of the time.", (step("Rotate", 0.5, limit=(-30.0, 30.0)), step("Blur", 0.5, blur_limit=(3, 5)))),
+    "seed": Preset("The tutorial's (rotate, blur)",
+                   "Rotate within 30 degrees, then a box blur of 3 or 5 pixels, each half of the time.",
+                   (step("Rotate", 0.5, limit=(-30.0, 30.0)), step("Blur", 0.5, blur_limit=(3, 5)))),
     "digits": Preset("Digits", "Small changes in how a digit is written: a little rotation, shift and zoom, an "
                      "elastic wobble and sometimes a missing piece. Never a flip: a flipped 6 is a 9.", (
         step("Affine", 0.7, rotate=(-15.0, 15.0), translate_percent=(-0.1, 0.1), scale=(0.9, 1.1)),
@@ -187,7 +189,8 @@ def _check_types(spec: TransformSpec, arguments: dict) -> None:
             allowed = isinstance(value, str) or (control.numbers is not None and _is_number(value))
         else:
             axes = list(value.values()) if isinstance(value, dict) else [value]
-            allowed = all(_is_number(axis) or (isinstance(axis, (list, tuple)) and all(map(_is_number, axis))) for axis in axes)
+            allowed = all(_is_number(axis) or (isinstance(axis, (list, tuple)) and all(map(_is_number, axis)))
+                          for axis in axes)
         if not allowed:
             raise PipelineError(f"{spec.name}'s {control.name} must be {_expected(control)}; the file has "
                                 f"{_shown(value)}.")
@@ -316,8 +319,10 @@ def _check_size(data: Any) -> None:
 def _check_odd(spec: TransformSpec, arguments: dict) -> None:
     """Before Albumentations sees them: it would round an even kernel size up, with a warning."""
     for control in spec.controls:
-        if control.odd and any(_is_number(number) and number % 2 == 0 for number in _leaves(arguments.get(control.name))):
-            raise PipelineError(f"{spec.name}'s {control.name} must be odd; the file has {_shown(arguments[control.name])}.")
+        if control.odd and any(_is_number(number) and number % 2 == 0
+                               for number in _leaves(arguments.get(control.name))):
+            raise PipelineError(f"{spec.name}'s {control.name} must be odd; "
+                                f"the file has {_shown(arguments[control.name])}.")
 
 
 def _check_finite(name: str, arguments: dict) -> None:
@@ -365,7 +370,8 @@ def _first_line(error: BaseException, name: str | None = None) -> str:
 
 
 def _kind_of(value: Any) -> str:
-    kinds = {list: "a list", str: "text", type(None): "nothing", int: "a number", float: "a number", bool: "true or false"}
+    kinds = {list: "a list", str: "text", type(None): "nothing", int: "a number", float: "a number",
+             bool: "true or false"}
     return kinds.get(type(value), f"a {type(value).__name__}")
 
 
@@ -454,7 +460,8 @@ def steps_to_dict(steps: Sequence[Step], image_shape: tuple[int, ...] | None = D
         if image_shape is not None or not set(spec.size_params) <= set(arguments):
             arguments.update(spec.sized(image_shape or DIGIT_SHAPE))
         entries.append({"__class_fullname__": item.name, "p": item.p, **arguments})
-    data = {"__version__": A.__version__, "transform": {"__class_fullname__": "Compose", "p": 1.0, "transforms": entries}}
+    data = {"__version__": A.__version__,
+            "transform": {"__class_fullname__": "Compose", "p": 1.0, "transforms": entries}}
     checked = pipeline_to_dict(pipeline_from_dict(data))
     if image_shape is not None:
         fits_image(checked, image_shape)

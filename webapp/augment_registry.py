@@ -140,7 +140,8 @@ TRANSFORMS: tuple[TransformSpec, ...] = (
                 "gently. 4 suits 28x28 digits.", limits=(None, 100)),
     ), default_p=0.3),
     TransformSpec("GridDistortion", GEOMETRIC, "Stretch and squeeze the cells of a grid laid over the image.", (
-        Control("num_steps", INT, 1, 15, 5, 1, "Grid cells along each side.", limits=(None, 20)),  # more cells than pixels fail
+        # more cells than pixels fail
+        Control("num_steps", INT, 1, 15, 5, 1, "Grid cells along each side.", limits=(None, 20)),
         _range("distort_limit", -1.0, 1.0, (-0.3, 0.3), 0.05, "How much each cell grows or shrinks."),
     ), default_p=0.3),
     TransformSpec("OpticalDistortion", GEOMETRIC, "Barrel or pincushion distortion, as through a cheap lens.", (

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import partial
 from typing import Sequence
 
 from webapp.architectures import SPEC_NETWORKS, build_spec
@@ -119,7 +120,7 @@ def flatten_growth(name: str = "lenet32", sides: Sequence[int] = (32, 64, 128)) 
     found = []
     for side in sides:
         shape = (side, side, spec.input_shape[2])
-        table = count_layers(lambda shape=shape: build_spec(spec, shape), name, f"{name} at {side}x{side}")
+        table = count_layers(partial(build_spec, spec, shape), name, f"{name} at {side}x{side}")
         rows = {row.name: row for row in table.rows}
         before = table.rows[[row.name for row in table.rows].index(spec.layers[flatten].name) - 1]
         found.append(FlattenSize(side, rows[spec.layers[flatten].name].output_shape, before.output_shape,

@@ -102,8 +102,8 @@ def _fit_coefficients(grey: np.ndarray, paper: np.ndarray, scale: np.ndarray, fa
     usable_blocks = np.array(usable)
     if usable_blocks.sum() < 6:
         return fallback
-    centre_y, centre_x = np.meshgrid((rows[:-1] + rows[1:] - 1) / 2 * scale[0], (cols[:-1] + cols[1:] - 1) / 2 * scale[1],
-                                     indexing="ij")
+    centre_y, centre_x = np.meshgrid((rows[:-1] + rows[1:] - 1) / 2 * scale[0],
+                                     (cols[:-1] + cols[1:] - 1) / 2 * scale[1], indexing="ij")
     design = _quadratic_terms(centre_y.ravel(), centre_x.ravel())
     return np.linalg.lstsq(design[usable_blocks], np.array(medians)[usable_blocks], rcond=None)[0]
 
@@ -280,5 +280,6 @@ def transform(digit: np.ndarray, shift_x: int = 0, shift_y: int = 0, angle: floa
     rotated = np.asarray(image)
     shifted = np.zeros_like(rotated)
     source = rotated[max(0, -shift_y):FIELD - max(0, shift_y), max(0, -shift_x):FIELD - max(0, shift_x)]
-    shifted[max(0, shift_y):max(0, shift_y) + source.shape[0], max(0, shift_x):max(0, shift_x) + source.shape[1]] = source
+    top, left = max(0, shift_y), max(0, shift_x)
+    shifted[top:top + source.shape[0], left:left + source.shape[1]] = source
     return shifted

@@ -10,7 +10,7 @@ DISK_ERRORS = {errno.ENOSPC: DISK_FULL, errno.EDQUOT: DISK_FULL, errno.EROFS: DI
                errno.EACCES: NO_PERMISSION, errno.EPERM: NO_PERMISSION}
 
 
-def disk_problem(error: BaseException) -> str | None:
+def disk_problem(error: BaseException | None) -> str | None:
     """The sentence for a full, read-only or forbidden disk, found also where a library wrapped the OSError."""
     seen: set[int] = set()
     while error is not None and id(error) not in seen:

@@ -32,7 +32,7 @@ def read_file_capped(path: str | Path, max_bytes: int = MAX_FILE_BYTES, what: st
         if stat.S_ISDIR(status.st_mode):
             raise FileLimitError(f"That is a folder, not a {what}.")
         if not stat.S_ISREG(status.st_mode):
-            raise FileLimitError(f"That is not a regular file (a device or a pipe, say): name a file on disk.")
+            raise FileLimitError("That is not a regular file (a device or a pipe, say): name a file on disk.")
         if status.st_size > max_bytes:
             raise FileLimitError(too_large(max_bytes, what, status.st_size))
     except BaseException:

@@ -29,8 +29,8 @@ class TrainingRecord:
             **copy.deepcopy(self._header),  # total_steps: batches per model for the whole run
             "started_at": None,
             "finished_at": None,
-            "curves": {name: {"batches": [], "validations": [], "epochs": [], "epoch_seconds": [], "compute_seconds": 0.0,
-                              "warmup_seconds": 0.0} for name in models},
+            "curves": {name: {"batches": [], "validations": [], "epochs": [], "epoch_seconds": [],
+                              "compute_seconds": 0.0, "warmup_seconds": 0.0} for name in models},
             "evaluation_seconds": 0.0,
             "results": {},
         }
@@ -46,8 +46,8 @@ class TrainingRecord:
 
     def apply(self, event: tuple) -> None:
         """Apply one change: ("started"|"finished", time), ("batch", model, point), ("validation", model, point,
-        seconds), ("epoch", model, point), ("epoch_seconds", model, seconds), ("warmup_seconds", model, seconds), ("evaluation_seconds",
-        seconds), ("result", model, dict)."""
+        seconds), ("epoch", model, point), ("epoch_seconds", model, seconds), ("warmup_seconds", model, seconds),
+        ("evaluation_seconds", seconds), ("result", model, dict)."""
         kind, *args = event
         with self._lock:
             data = self._data

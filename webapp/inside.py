@@ -18,7 +18,8 @@ def feature_maps(model: Any, digit: np.ndarray) -> list[tuple[str, np.ndarray]]:
     probe = keras.Model(model.inputs[0], [layer.output for layer in wanted])
     outputs = probe(digit.reshape(1, 28, 28, 1).astype(np.float32), training=False)
     outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
-    return [(layer.name, keras.ops.convert_to_numpy(output)[0].astype(np.float32)) for layer, output in zip(wanted, outputs)]
+    return [(layer.name, keras.ops.convert_to_numpy(output)[0].astype(np.float32))
+            for layer, output in zip(wanted, outputs)]
 
 
 def first_dense_weights(model: Any) -> np.ndarray | None:

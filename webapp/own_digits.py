@@ -143,7 +143,8 @@ class Collection:
         folder = self.path / str(int(label))
         folder.mkdir(parents=True, exist_ok=True)
         now = time.time()
-        sample_id = f"{time.strftime('%Y%m%d-%H%M%S', time.localtime(now))}-{int(now % 1 * 1e6):06d}-{secrets.token_hex(2)}"
+        stamp = time.strftime('%Y%m%d-%H%M%S', time.localtime(now))
+        sample_id = f"{stamp}-{int(now % 1 * 1e6):06d}-{secrets.token_hex(2)}"
         sample = Sample(sample_id, int(label), folder / f"{sample_id}.png")
         _write_png(sample.drawing_path, np.asarray(drawing))
         try:

@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from typing import TypeGuard
 
 SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32,128}$")
 OWNER_KEY_PATTERN = re.compile(r"^[0-9a-f]{64}$")
@@ -28,7 +29,7 @@ def new_secret() -> str:
     return secrets.token_urlsafe(24)
 
 
-def is_valid_secret(text: object) -> bool:
+def is_valid_secret(text: object) -> TypeGuard[str]:
     """True for a string that looks like a secret this module made (anything else is ignored, never trusted)."""
     return isinstance(text, str) and bool(SECRET_PATTERN.match(text))
 

@@ -123,7 +123,8 @@ def peak_alive(rows: Sequence[LayerRow], sizes: Sequence[int]) -> tuple[int, tup
     """
     last_reader = {source: index for index, row in enumerate(rows) for source in row.inputs}
     alive: dict[str, int] = {}
-    peak, peak_alive_names = 0, ()
+    peak = 0
+    peak_alive_names: tuple[str, ...] = ()
     for index, (row, size) in enumerate(zip(rows, sizes)):
         alive[row.name] = size
         if sum(alive.values()) > peak:
@@ -317,7 +318,8 @@ def format_report(table: NetworkTable, report: MemoryReport) -> str:
     lines += [
         "-" * len(header),
         f"Batch of {settings.batch_size}, {settings.dtype}:",
-        f"  inference {format_bytes(report.inference_bytes)} (outputs alive at the peak: {' + '.join(report.inference_alive)})",
+        f"  inference {format_bytes(report.inference_bytes)} "
+        f"(outputs alive at the peak: {' + '.join(report.inference_alive)})",
         f"  training  {format_bytes(report.training_bytes)} = activations {format_bytes(report.activations_bytes)} "
         f"+ weights {format_bytes(report.weights_bytes)} + gradients {format_bytes(report.gradients_bytes)} "
         f"+ {settings.optimizer} state {format_bytes(report.optimizer_bytes)}",

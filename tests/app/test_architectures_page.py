@@ -72,7 +72,8 @@ def test_calculators_open_on_the_seed_examples():
     at = open_page(PAGE, network="dnn")
     assert any("4.5" in warning.value and "Strides that fit: 1, 7" in warning.value for warning in at.warning)
     shown = metrics(at)
-    assert shown["Dense: every neuron sees every pixel"] == "10¹²" and shown["Local: each neuron sees its patch"] == "10⁸"
+    assert shown["Dense: every neuron sees every pixel"] == "10¹²"
+    assert shown["Local: each neuron sees its patch"] == "10⁸"
     assert shown["Shared: one patch of weights for all"] == "100"
     assert any("122,880 weights" in text.value and "10 biases" in text.value for text in at.markdown)
     assert any("5x5x3 + 1 = 76" in caption.value and "3x3x20 + 1 = 181" in caption.value for caption in at.caption)
@@ -87,14 +88,16 @@ def test_calculators_open_on_the_seed_examples():
     next(box for box in at.number_input if box.label == "S: stride").set_value(2)
     at.run()
     assert any(text.value == "(4,000 - 3 + 2x0) / 2 + 1 = **1,999.5**" for text in at.markdown)
-    assert any("(1,999.5 positions)" in warning.value and "ceil(W/S) = 2,000" in warning.value for warning in at.warning)
+    assert any("(1,999.5 positions)" in warning.value and "ceil(W/S) = 2,000" in warning.value
+               for warning in at.warning)
 
 
 def test_seed_004s_network_by_its_link_shows_84107_and_its_shapes_beside_the_code():
     at = open_page(PAGE, network="lenet32")
     assert metrics(at)["Parameters"] == "84,107"
     table = at.dataframe[0].value.set_index("Layer")
-    assert list(table["Output shape"]) == ["32x32x3", "30x30x6", "15x15x6", "13x13x16", "6x6x16", "576", "120", "84", "43"]
+    assert list(table["Output shape"]) == ["32x32x3", "30x30x6", "15x15x6", "13x13x16", "6x6x16",
+                                           "576", "120", "84", "43"]
     code = next(code.value for code in at.code if "keras.Sequential" in code.value)
     assert "# 13x13x16, (3x3x6+1)x16 = 880 parameters" in code and code.endswith("# 84,107 parameters in all")
 

@@ -100,7 +100,8 @@ def test_photos_preview_at_their_size_and_a_broken_upload_gets_one_sentence():
     at.file_uploader(key="augment_photo").set_value(("mine.png", encoded.getvalue(), "image/png")).run()
     assert not at.error and len(sample_captions(at)) == 16
     at.file_uploader(key="augment_photo").set_value(("broken.png", b"not an image", "image/png")).run()
-    assert [error.value for error in at.error] == ["This file is not an image that can be read; use PNG, JPEG, WebP, BMP or GIF."]
+    assert [error.value for error in at.error] == [
+        "This file is not an image that can be read; use PNG, JPEG, WebP, BMP or GIF."]
 
 
 def test_a_coarse_dropout_file_saved_by_albumentations_with_pixel_sizes_imports_and_keeps_them(tmp_path):

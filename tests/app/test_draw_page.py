@@ -1,6 +1,7 @@
 import io
 import zipfile
 
+import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
@@ -58,7 +59,8 @@ def test_a_broken_upload_gets_one_sentence():
     at.file_uploader[0].set_value(("broken.png", b"not an image", "image/png"))
     at.run()
     assert not at.exception
-    assert [error.value for error in at.error] == ["This file is not an image that can be read; use PNG, JPEG, WebP, BMP or GIF."]
+    assert [error.value for error in at.error] == [
+        "This file is not an image that can be read; use PNG, JPEG, WebP, BMP or GIF."]
     assert not any("Upload a photo" in info.value for info in at.info), "the sentence is not followed by the prompt"
 
 
@@ -110,6 +112,7 @@ def test_the_owner_removes_the_latest_sample():
     assert any("1 sample;" in caption.value for caption in at.caption)
 
 
+@pytest.mark.slow
 def test_fine_tuning_on_a_collection_reports_accuracy_before_and_after():
     import time
 
@@ -228,8 +231,8 @@ def test_next_misread_one_opens_an_image_a_chosen_model_reads_wrongly():
     truth = int(mnist.y_test[index])
     answers = {kind: p.label for kind, p in classify(models, mnist.x_test[index]).items()}
     assert any(label != truth for label in answers.values()), "the model itself misreads it"
-    assert all(p.label == mnist.y_test[i] for i in range(1, index) for p in classify(models, mnist.x_test[i]).values()), \
-        "no misread image skipped"
+    assert all(p.label == mnist.y_test[i]
+               for i in range(1, index) for p in classify(models, mnist.x_test[i]).values()), "no misread image skipped"
     assert readings_of(at)["True label"] == str(truth)
     assert any(text.value.startswith("Misread: ") for text in at.markdown)
     assert not any("Seed 003" in info.value for info in at.info), "the seed's figure is about image 0 only"

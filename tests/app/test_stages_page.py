@@ -17,7 +17,8 @@ def test_the_default_sample_photo_shows_every_stage_and_stride_two_explains_the_
     at = open_page(STAGES)
     assert at.title[0].value == "CNN Stages"
     assert not at.error
-    assert {"1 · Input: 300x451x3", "2 · Convolution: 300x451x4", "3 · ReLU: 300x451x4", "4 · Pooling: 150x225x4"} <= set(subheaders(at))
+    assert {"1 · Input: 300x451x3", "2 · Convolution: 300x451x4", "3 · ReLU: 300x451x4",
+            "4 · Pooling: 150x225x4"} <= set(subheaders(at))
     assert any("225.5" in info.value and "rounds down" in info.value for info in at.info)
     assert any("matches the computed result" in text.value for text in at.markdown)
     metrics = {metric.label: metric.value for metric in reversed(at.metric)}  # the photo's layer comes first
@@ -50,7 +51,8 @@ def test_an_upload_replaces_the_sample_and_bad_input_gets_one_sentence():
     assert {"1 · Input: 40x50x1", "4 · Pooling: 20x25x4"} <= set(subheaders(at))
 
     at.file_uploader[0].set_value(("broken.png", b"not an image", "image/png")).run()
-    assert [error.value for error in at.error] == ["This file is not an image that can be read; use PNG, JPEG, WebP, BMP or GIF."]
+    assert [error.value for error in at.error] == [
+        "This file is not an image that can be read; use PNG, JPEG, WebP, BMP or GIF."]
     at.multiselect(key="stages_kernels").set_value([]).run()
     assert not at.exception
     assert [error.value for error in at.error] == ["Choose at least one kernel."]
@@ -76,8 +78,9 @@ def test_the_worked_examples_step_and_the_calculator_reproduces_the_seeds_number
     at.slider(key="padded_step").set_value(18)
     at.selectbox(key="calc_preset").set_value(LAYER_PRESETS[1]).run()
     assert not at.exception
-    assert any(text.value.startswith("Step 2:") and text.value.endswith("= **3**, written at row 0, column 1 of the 3x3 "
-                                                                        "result ((5 − 3)/1 + 1 = 3).") for text in at.markdown)
+    assert any(text.value.startswith("Step 2:")
+               and text.value.endswith("= **3**, written at row 0, column 1 of the 3x3 result ((5 − 3)/1 + 1 = 3).")
+               for text in at.markdown)
     assert any("Filter W1 at output row 2, column 2" in text.value for text in at.markdown)
     assert any("4.5" in info.value and "Row 9" in info.value for info in at.info)
 
@@ -89,7 +92,8 @@ def test_seed_000s_rgba_icon_by_its_link_gives_3x3x4x4_filters_and_46x74x4():
     assert {"1 · Input: 698x1113x4", "2 · Convolution: 140x223x4", "4 · Pooling: 46x74x4"} <= set(subheaders(at))
     metrics = {metric.label: metric.value for metric in at.metric}
     assert metrics["Filter bank (F x F x C x K)"] == "3x3x4x4"
-    assert metrics["Weights (tf.nn.conv2d, no bias)"] == "144" and metrics["With a bias per filter (Keras Conv2D)"] == "148"
+    assert metrics["Weights (tf.nn.conv2d, no bias)"] == "144"
+    assert metrics["With a bias per filter (Keras Conv2D)"] == "148"
     assert any("74.33…" in info.value for info in at.info)  # 223 / 3: the last partial window dropped
     assert [success.value for success in at.success] == ["Convolution 140x223x4, pooled to 46x74x4: the seed's shapes."]
 
@@ -122,7 +126,8 @@ def test_the_pool_worked_by_hand_steps_through_max_average_and_sum():
     assert any(text.value.startswith("Step 1: max(3, 1, 2, 8) = **8**") for text in at.markdown)
     assert any("max pooling: rows [8, 6] and [5, 9]." in caption.value for caption in at.caption)
     at.slider(key="pool_hand_step").set_value(4).run()
-    assert any(text.value.startswith("Step 4: max(7, 2, 3, 9) = **9**, written at row 1, column 1") for text in at.markdown)
+    assert any(text.value.startswith("Step 4: max(7, 2, 3, 9) = **9**, written at row 1, column 1")
+               for text in at.markdown)
     at.radio(key="pool_hand_kind").set_value("avg").run()
     assert any(text.value.startswith("Step 4: (7 + 2 + 3 + 9) / 4 = **5.25**") for text in at.markdown)
     at.radio(key="pool_hand_kind").set_value("sum").run()

@@ -1,5 +1,7 @@
 import time
 
+import pytest
+
 from tests.app.conftest import open_page
 from webapp.jobs import machine_queue
 
@@ -27,6 +29,7 @@ def wait_for_steps(job, steps, timeout=60):
     raise AssertionError("the job did not train")
 
 
+@pytest.mark.slow
 def test_a_short_race_ends_with_scores_confusion_matrices_and_mistakes():
     at = open_page(TRAIN)
     job = configure(at)
@@ -47,6 +50,7 @@ def test_a_short_race_ends_with_scores_confusion_matrices_and_mistakes():
                for caption in at.caption)
 
 
+@pytest.mark.slow
 def test_reloading_the_page_reconnects_to_the_running_job():
     at = open_page(TRAIN)
     job = configure(at, images=12_000, epochs=3)
@@ -58,6 +62,7 @@ def test_reloading_the_page_reconnects_to_the_running_job():
     assert machine_queue().wait(job, 60)
 
 
+@pytest.mark.slow
 def test_someone_elses_job_link_shows_the_job_without_a_stop_button():
     at = open_page(TRAIN)
     job = configure(at, images=12_000, epochs=3)
@@ -70,6 +75,7 @@ def test_someone_elses_job_link_shows_the_job_without_a_stop_button():
     assert machine_queue().wait(job, 60)
 
 
+@pytest.mark.slow
 def test_stop_ends_the_run_within_a_batch_and_saves_it_marked_stopped():
     at = open_page(TRAIN)
     job = configure(at, images=12_000, epochs=5)
@@ -87,6 +93,7 @@ def test_stop_ends_the_run_within_a_batch_and_saves_it_marked_stopped():
         assert planned == "5" and 0 < float(done) < 5
 
 
+@pytest.mark.slow
 def test_a_second_learner_sees_queued_with_a_position():
     first = open_page(TRAIN)
     running = configure(first, images=12_000, epochs=5)
@@ -106,6 +113,7 @@ def test_an_impossible_setting_gets_one_sentence():
     assert [error.value for error in at.error] == ["Choose at least one model."]
 
 
+@pytest.mark.slow
 def test_training_with_the_augment_pages_pipeline_records_it_on_the_run():
     from webapp.augment import pipeline_to_dict, preset_pipeline
     from webapp.ui.state import AUGMENT_PIPELINE_KEY
@@ -150,6 +158,7 @@ def test_a_pipeline_file_with_holes_larger_than_a_digit_gets_its_sentence_before
     assert "job" not in at.query_params
 
 
+@pytest.mark.slow
 def test_a_followed_job_comes_first_and_the_form_waits_folded_below_it():
     at = open_page(TRAIN)
     folded = [node for node in at.main if node.type == "expander" and node.label.startswith("Train another run")]
@@ -167,6 +176,7 @@ def test_a_followed_job_comes_first_and_the_form_waits_folded_below_it():
     assert machine_queue().wait(job, 60)
 
 
+@pytest.mark.slow
 def test_a_reopened_job_link_fills_the_form_with_the_jobs_settings():
     at = open_page(TRAIN)
     job = configure(at, images=3_000, epochs=2, models=("cnn",))
@@ -186,6 +196,7 @@ def test_the_intro_promises_only_what_the_chosen_images_can_show():
     assert "within an epoch" not in intro
 
 
+@pytest.mark.slow
 def test_the_first_job_starts_its_training_process_without_running_a_page_in_it(capfd):
     """The spawned training process must not re-run the page script (Streamlit's __main__): outside a session
     every streamlit call there logs 'missing ScriptRunContext'."""

@@ -18,8 +18,10 @@ def form_values(at):
 def assert_tutorial_settings(at):
     values = form_values(at)
     assert values["Models"] == ["dnn", "cnn"]
-    assert (values["Optimizer"], values["Learning rate"], values["Batch size"], values["Epochs"]) == ("rmsprop", 0.001, 128, 5)
-    assert (values["Training images"], values["Hold out validation images"], values["Precision"]) == (60_000, False, "float32")
+    assert (values["Optimizer"], values["Learning rate"], values["Batch size"], values["Epochs"]) == \
+        ("rmsprop", 0.001, 128, 5)
+    assert (values["Training images"], values["Hold out validation images"], values["Precision"]) == \
+        (60_000, False, "float32")
 
 
 def test_the_tutorial_link_fills_the_form_with_seed_003s_settings_and_names_its_numbers():
@@ -41,8 +43,8 @@ def test_one_click_on_the_preset_picker_fills_the_form_and_the_url():
 
 def synthetic_history(accuracies, test):
     """What a run with the tutorial's settings records: batches, Keras' epoch log, a test score; no validation."""
-    batches = [{"step": step, "epoch": step / 4, "seconds": step * 0.1, "loss": 0.2, "accuracy": accuracies[(step - 1) // 4],
-                "samples_per_second": 1000.0} for step in range(1, 21)]
+    batches = [{"step": step, "epoch": step / 4, "seconds": step * 0.1, "loss": 0.2,
+                "accuracy": accuracies[(step - 1) // 4], "samples_per_second": 1000.0} for step in range(1, 21)]
     epochs = [{"step": 4 * epoch, "epoch": float(epoch), "seconds": epoch * 0.4, "loss": 0.2, "accuracy": value}
               for epoch, value in enumerate(accuracies, start=1)]
     return {"batches": batches, "validations": [], "epochs": epochs, "epoch_seconds": [0.4] * 5,
@@ -95,7 +97,8 @@ def test_a_tutorial_run_shows_the_seeds_numbers_as_reference_marks_beside_the_la
 
 def test_the_relu_concept_measures_the_first_layers_gradient_and_links_the_race():
     at = open_page(TRAIN, concept="relu")
-    frame = next(frame.value for frame in at.dataframe if "hidden units" in frame.value.columns).set_index("hidden units")
+    frame = next(frame.value for frame in at.dataframe if "hidden units" in frame.value.columns)
+    frame = frame.set_index("hidden units")
     assert list(frame.index) == ["relu", "sigmoid", "tanh"]
     assert frame.loc["sigmoid", "mean slope of the hidden units"] <= 0.25
     assert any("larger with ReLU than with sigmoid" in caption.value for caption in at.caption)

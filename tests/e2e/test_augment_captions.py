@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # a real server and a real browser: seconds per test
+
 # Every place where a caption's text wraps inside a word: two letters or digits side by side in the text that
 # the browser laid out on different lines.
 MID_WORD_BREAKS_JS = """() => {

@@ -4,9 +4,12 @@ import os
 import time
 from pathlib import Path
 
+import pytest
 import yaml
 
 from webapp import augment
+
+pytestmark = pytest.mark.slow  # a real server and a real browser: seconds per test
 
 # the captions put zero-width spaces between the words of a name (break opportunities): read them without
 CAPTIONS_JS = ("() => [...document.querySelectorAll('[data-testid=stImageCaption]')]"
@@ -50,7 +53,8 @@ def test_adding_a_transform_changes_the_grid_and_the_yaml_downloads(server, brow
     saved = tmp_path / "pipeline.yaml"
     download.save_as(saved)
     data = yaml.safe_load(saved.read_text())
-    assert [entry["__class_fullname__"] for entry in data["transform"]["transforms"]] == ["Rotate", "Blur", "VerticalFlip"]
+    assert [entry["__class_fullname__"] for entry in data["transform"]["transforms"]] == \
+        ["Rotate", "Blur", "VerticalFlip"]
     assert augment.read_pipeline_file(saved) == data, "the download is a valid pipeline for the lab's own loader"
     shots = os.environ.get("SCREENSHOT_DIR")
     if shots:

@@ -4,7 +4,11 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import PROJECT_ROOT
+
+pytestmark = pytest.mark.slow  # a real server and a real browser: seconds per test
 
 
 def test_bench_pages_reports_a_line_per_page_and_action(server, browser):  # browser: skips where no Chromium

@@ -4,7 +4,11 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.digit_strokes import PLACEMENTS, placed
+
+pytestmark = pytest.mark.slow  # a real server and a real browser: seconds per test
 
 PROMPT = "Draw a digit on the canvas"
 INK_PIXELS_JS = """canvases => canvases.reduce((total, canvas) => {

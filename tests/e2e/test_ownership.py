@@ -2,6 +2,10 @@
 owner cookie) can stop it; a new tab of that browser is the same learner, so it cannot queue a second job."""
 from urllib.parse import parse_qs, urlparse
 
+import pytest
+
+pytestmark = pytest.mark.slow  # a real server and a real browser: seconds per test
+
 JOB_STOP = "[class*='st-key-stop_job-'] button"  # the job's Stop (Streamlit's own toolbar has a 'Stop' too)
 
 

@@ -1,5 +1,8 @@
 """Seed links in Chromium: `?preset=` and `?concept=` open the right tab with the figure visible, not hidden in a
 tab the learner has to find."""
+import pytest
+
+pytestmark = pytest.mark.slow  # a real server and a real browser: seconds per test
 
 
 def test_a_stages_preset_opens_its_tab_with_the_figure_shown(server, browser):

@@ -3,7 +3,10 @@ import os
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
+
+pytestmark = pytest.mark.slow  # a real server and a real browser: seconds per test
 
 
 def test_an_uploaded_photo_goes_through_conv_relu_and_pool(server, browser, tmp_path):

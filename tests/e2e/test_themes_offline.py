@@ -15,6 +15,8 @@ from PIL import Image
 
 from webapp.ui.navigation import PAGES
 
+pytestmark = pytest.mark.slow  # a real server and a real browser: seconds per test
+
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 TITLES = {entry.url_path: entry.title for entry in PAGES}
 TITLES["home"] = "Welcome to ConvNet Lab"
@@ -31,7 +33,8 @@ def wait_until_shown(page, title: str, timeout: float = 120.0) -> None:
     page.get_by_role("heading", name=title, level=1).first.wait_for(timeout=timeout * 1000)
     deadline, quiet_since = time.time() + timeout, None
     while time.time() < deadline:
-        if page.locator("[data-testid=stStatusWidget]").count() == 0 and page.locator("[data-testid=stSkeleton]").count() == 0:
+        if (page.locator("[data-testid=stStatusWidget]").count() == 0
+                and page.locator("[data-testid=stSkeleton]").count() == 0):
             quiet_since = quiet_since or time.time()
             if time.time() - quiet_since > 1.5:
                 return
@@ -66,7 +69,8 @@ def test_every_page_is_served_by_the_lab_alone_and_reads_in_both_themes(server, 
             page.goto(f"{server}/{entry.url_path}")
             wait_until_shown(page, TITLES[entry.url_path])
             assert page.locator("[data-testid=stException]").count() == 0, f"{entry.title} shows an exception"
-            background = page.evaluate("getComputedStyle(document.querySelector('[data-testid=stApp]')).backgroundColor")
+            background = page.evaluate(
+                "getComputedStyle(document.querySelector('[data-testid=stApp]')).backgroundColor")
             if scheme == "dark":
                 assert luminance(background) < 80, f"{entry.title} is not dark: {background}"
             else:

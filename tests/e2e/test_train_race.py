@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # a real server and a real browser: seconds per test
+
 PLOTTED = re.compile(r"(DNN|CNN): (\d+) batches")
 VALIDATED = re.compile(r"(DNN|CNN): \d+ batches, (\d+) validation points")
 ERROR_BOX = '[data-testid="stException"]'
@@ -60,7 +62,6 @@ def screenshot(page, name: str) -> None:
         page.screenshot(path=str(Path(shots) / name))
 
 
-@pytest.mark.slow
 def test_a_race_at_the_default_settings_shows_no_error_box_from_start_to_stop(server, browser):
     """What a learner gets without touching the form: 60,000 images, the default epochs and models. The first
     seconds have training rows but no validation point yet, the shape tiny test races skip past."""

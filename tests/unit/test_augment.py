@@ -63,7 +63,8 @@ def test_saved_files_round_trip_to_the_same_images(tmp_path, form):
     assert augment.read_pipeline_file(path.read_bytes()) == data  # an upload: bytes, format from the content
     loaded = augment.load_pipeline_file(str(path), seed=5)
     assert loaded.strict
-    assert all(np.array_equal(a, b) for a, b in zip(outputs(data, PHOTO, 5), [loaded(image=PHOTO)["image"] for _ in range(4)]))
+    reloaded = [loaded(image=PHOTO)["image"] for _ in range(4)]
+    assert all(np.array_equal(a, b) for a, b in zip(outputs(data, PHOTO, 5), reloaded))
     # Albumentations' own loader reads our files too (the lab checks everything itself and builds by registry name)
     assert A.to_dict(A.load(str(path), data_format=form)) == A.to_dict(loaded)
 
@@ -103,7 +104,8 @@ def test_no_preset_flips_digits_and_the_seed_preset_is_the_tutorials():
 REFUSED = {
     "unknown transform": (compose({"__class_fullname__": "Lambda"}), "Unknown transform 'Lambda'"),
     "misspelt parameter": (compose({"__class_fullname__": "Rotate", "limt": 3}), "Rotate has no parameter 'limt'"),
-    "kernel above the cap": (compose({"__class_fullname__": "Blur", "blur_limit": [3, 99]}), "blur_limit must be at most 31"),
+    "kernel above the cap": (compose({"__class_fullname__": "Blur", "blur_limit": [3, 99]}),
+                             "blur_limit must be at most 31"),
     "negative hole size": (compose({"__class_fullname__": "CoarseDropout", "hole_height_range": [-4, 12]}),
                            "hole_height_range: all values in (-4.0, 12.0) must be >= 0"),
     "huge hole": (compose({"__class_fullname__": "CoarseDropout", "hole_height_range": [4, 5000],
@@ -117,18 +119,21 @@ REFUSED = {
     "a number as text": (compose({"__class_fullname__": "Rotate", "limit": "30"}), "must be a number or a [low, high]"),
     "a number as true": (compose({"__class_fullname__": "Rotate", "limit": True}), "must be a number or a [low, high]"),
     "true for a number": (compose({"__class_fullname__": "Rotate", "border_mode": True}), "takes no true or false"),
-    "fill per channel": (compose({"__class_fullname__": "CoarseDropout", "fill": [10, 20, 30]}), "or a number from 0 to 255"),
+    "fill per channel": (compose({"__class_fullname__": "CoarseDropout", "fill": [10, 20, 30]}),
+                         "or a number from 0 to 255"),
     "too many grid cells": (compose({"__class_fullname__": "GridDistortion", "num_steps": 200}), "at most 20"),
     "even kernel": (compose({"__class_fullname__": "Sharpen", "kernel_size": 4}), "Sharpen's kernel_size must be odd"),
     "wrong type": (compose({"__class_fullname__": "Rotate", "limit": "wide"}), "Rotate's limit must be a number"),
-    "Albumentations' own bound": (compose({"__class_fullname__": "ElasticTransform", "sigma": 0.5}), "greater than or equal to 1"),
+    "Albumentations' own bound": (compose({"__class_fullname__": "ElasticTransform", "sigma": 0.5}),
+                                  "greater than or equal to 1"),
     "not finite": (compose({"__class_fullname__": "Rotate", "fill": float("nan")}), "finite number"),
     "size-changing": (compose({"__class_fullname__": "Rotate", "crop_border": True}), "must stay at False"),
     "huge target size": (compose({"__class_fullname__": "RandomResizedCrop", "size": [100000, 5]}), "from 1 to 4096"),
     "huge resize": (compose({"__class_fullname__": "Resize", "height": 100000, "width": 5}), "from 1 to 4096"),
     "choice": (compose({"__class_fullname__": "CoarseDropout", "fill": "inpaint_telea"}), "must be one of"),
     "not a dict": ([1, 2], "not a list"),
-    "not a Compose": ({"transform": {"__class_fullname__": "OneOf", "transforms": []}}, "must be an Albumentations Compose"),
+    "not a Compose": ({"transform": {"__class_fullname__": "OneOf", "transforms": []}},
+                      "must be an Albumentations Compose"),
     "a transform that is not a mapping": (compose(5), "Transform 1 must be a mapping"),
     "too many": (compose(*[{"__class_fullname__": "Blur"}] * 40), "at most 32"),
     "a parameter named by a number": (compose({"__class_fullname__": "Blur", 1: 2, "zz": 3}), "named by text"),

@@ -146,7 +146,8 @@ def test_an_exported_crop_gives_the_stated_size_every_time_on_other_images(tmp_p
             assert shapes == {size}, f"{image.shape} gave {shapes}"
         # the lab reads its own export back, and there the sizes follow the image again
         lab = augment.read_pipeline_file(path)
-        assert augment.augment_batch(augment.pipeline_from_dict(augment.sized_for(lab, (28, 28)), 0), DIGITS).shape == DIGITS.shape
+        pipeline = augment.pipeline_from_dict(augment.sized_for(lab, (28, 28)), 0)
+        assert augment.augment_batch(pipeline, DIGITS).shape == DIGITS.shape
 
 
 def test_a_pipeline_that_keeps_sizes_is_exported_as_it_is():

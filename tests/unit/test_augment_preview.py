@@ -36,7 +36,8 @@ def test_a_transform_that_does_not_fire_is_not_listed():
     ("VerticalFlip", "VerticalFlip"),
 ])
 def test_applied_parameters_read_as_words(name, expected):
-    data = augment.steps_to_dict([augment.step(name, 1.0, **({"num_holes_range": (1, 1)} if name == "CoarseDropout" else {}))])
+    arguments = {"num_holes_range": (1, 1)} if name == "CoarseDropout" else {}
+    data = augment.steps_to_dict([augment.step(name, 1.0, **arguments)])
     sample = augment_preview.augment_samples(data, [np.full((28, 28), 90, np.uint8)], seed=1)[0]
     assert sample.applied[0].startswith(name) and expected in sample.applied[0]
 
@@ -71,7 +72,8 @@ def test_the_narrow_caption_puts_one_transform_a_line_with_break_opportunities_b
     image = np.zeros((28, 28), np.uint8)
     sample = Sample(image, ("Rotate -14°", "RandomResizedCrop crop 25x25"), 4)
     assert sample.narrow_caption == "a 4:  \nRotate -14°  \nRandom\u200bResized\u200bCrop crop 25x25"
-    assert sample.narrow_caption.replace("\u200b", "").replace("  \n", "; ").replace("a 4:; ", "a 4: ") == sample.caption
+    unwrapped = sample.narrow_caption.replace("\u200b", "").replace("  \n", "; ").replace("a 4:; ", "a 4: ")
+    assert unwrapped == sample.caption
     assert Sample(image, (), 7).narrow_caption == "a 7: unchanged"
 
 

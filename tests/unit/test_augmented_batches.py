@@ -9,7 +9,8 @@ DIGITS_PIPELINE = pipeline_to_dict(preset_pipeline("digits"))
 
 def batches(epoch: int, **kwargs) -> AugmentedBatches:
     x, y = synthetic_digits(64, seed=3)
-    return AugmentedBatches(x[..., None], y, np.arange(64), 16, DIGITS_PIPELINE, seed=0, epoch=epoch, workers=1, **kwargs)
+    return AugmentedBatches(x[..., None], y, np.arange(64), 16, DIGITS_PIPELINE, seed=0, epoch=epoch, workers=1,
+                            **kwargs)
 
 
 def test_the_same_image_looks_different_in_each_epoch_and_the_same_on_a_repeat():

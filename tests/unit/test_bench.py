@@ -23,6 +23,7 @@ def test_medians_treat_an_unreached_target_as_slowest():
     assert train._median_or_none([None, None, 1.0]) is None
 
 
+@pytest.mark.slow
 def test_train_benchmark_reports_both_settings_and_their_ratio():
     report = train.train_benchmark(target=0.0, seeds=1, check_every=1, max_epochs=1, subset=1200, log=lambda _: None)
     assert report["lab_batches"] == [1] and report["seed_batches"] == [1]

@@ -45,6 +45,7 @@ def test_good_arguments_reach_the_benchmark(monkeypatch, capsys):
         yield bench_pages.summarise(pages[0], bench_pages.FIRST_VISIT, [5.0])
 
     monkeypatch.setattr(bench_pages, "pages_benchmark", fake)
-    assert cli.main(["bench", "pages", "--runs", "3", "--pages", "Augment", "--url", "http://127.0.0.1:1", "--json"]) == 0
+    assert cli.main(["bench", "pages", "--runs", "3", "--pages", "Augment", "--url", "http://127.0.0.1:1",
+                     "--json"]) == 0
     assert seen == {"pages": ("augment",), "runs": 3, "url": "http://127.0.0.1:1"}
     assert '"median_ms": 5.0' in capsys.readouterr().out

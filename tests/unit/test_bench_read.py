@@ -1,6 +1,7 @@
 """`python -m webapp bench read DIR`: reading accuracy per model and per variant on a labelled folder."""
 import json
 
+import pytest
 from PIL import Image
 
 from tests.unit.test_cli import run_cli
@@ -23,6 +24,7 @@ def labelled_folder(folder):
     (folder / "labels.csv").write_text("\n".join(lines) + "\n")
 
 
+@pytest.mark.slow
 def test_accuracy_per_model_and_variant_with_the_failures_named(tmp_path, lab_home):
     labelled_folder(tmp_path)
     result = run_cli("bench", "read", str(tmp_path), "--models", "dnn,cnn", "--json", env_home=lab_home)

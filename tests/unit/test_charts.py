@@ -98,7 +98,8 @@ def test_a_model_has_the_same_colour_dash_and_marker_on_the_train_and_draw_pages
     race = race_chart(chart_rows(histories), kinds=KINDS).to_dict()
     # the Draw page lists the convolutional model first, the Train page the dense one: order must not matter
     chosen = {kind: RunInfo(f"run-{kind}", Path("."), RunRecord(model=kind), False) for kind in ("cnn", "dnn")}
-    sweep = shift_sweep_chart({kind: ConfidentModel() for kind in chosen}, chosen, np.zeros((28, 28), np.uint8)).to_dict()
+    models = {kind: ConfidentModel() for kind in chosen}
+    sweep = shift_sweep_chart(models, chosen, np.zeros((28, 28), np.uint8)).to_dict()
     for channel in ("color", "strokeDash"):
         assert scale_of(race["layer"][0], channel) == scale_of(sweep["layer"][0], channel)
     assert scale_of(race["layer"][1], "shape") == scale_of(sweep["layer"][0], "shape")

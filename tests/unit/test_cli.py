@@ -18,7 +18,8 @@ def run_cli(*args, env_home):
 @pytest.mark.parametrize("args", [["train", "--model", "vgg"], ["train", "--epochs", "many"], ["frobnicate"],
                                   ["train", "--subset", "5"], ["bench", "nothing"], ["summary", "resnet"],
                                   ["summary", "vgg16", "--dtype", "int8"], ["summary", "vgg16", "--batch-size", "0"],
-                                  ["summary", "dnn", "--optimizer", "lbfgs"], ["bench", "summary", "--networks", "dnn,vgg"],
+                                  ["summary", "dnn", "--optimizer", "lbfgs"],
+                                  ["bench", "summary", "--networks", "dnn,vgg"],
                                   ["train", "--schedule", "step"], ["train", "--augment-preset", "sharpen"],
                                   ["train", "--augment-preset", "digits", "--pipeline", "x.yaml"]])
 def test_usage_errors_exit_2_with_one_line_and_no_traceback(args, capsys):
@@ -44,13 +45,15 @@ def test_runtime_failure_exits_1_with_one_sentence(monkeypatch, capsys):
     assert captured.err.strip().splitlines()[-1] == "MNIST is missing: put mnist.npz at data/mnist.npz."
 
 
+@pytest.mark.slow
 def test_train_race_prints_one_json_line_per_model_and_progress_on_stderr(lab_home):
     result = run_cli("train", "--model", "dnn,cnn", "--subset", "1200", "--epochs", "1", "--json", env_home=lab_home)
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stdout.strip().splitlines()]
     assert [line["model"] for line in lines] == ["dnn", "cnn"]
     for line in lines:
-        assert {"run_id", "model", "test_accuracy", "test_loss", "epoch_seconds", "device", "params", "run_dir"} <= set(line)
+        assert {"run_id", "model", "test_accuracy", "test_loss", "epoch_seconds", "device", "params",
+                "run_dir"} <= set(line)
         assert 0 <= line["test_accuracy"] <= 1 and len(line["epoch_seconds"]) == 1
         assert line["warmup_seconds"] > 0 and line["compute_seconds"] >= sum(line["epoch_seconds"]) - 1e-9
     assert "100%" in result.stderr and "Traceback" not in result.stderr
@@ -60,13 +63,15 @@ def test_train_race_prints_one_json_line_per_model_and_progress_on_stderr(lab_ho
 
 
 def test_summary_json_gives_totals_and_one_entry_per_layer(capsys):
-    assert cli.main(["summary", "vgg16", "--batch-size", "2", "--optimizer", "sgd", "--dtype", "float16", "--json"]) == 0
+    assert cli.main(["summary", "vgg16", "--batch-size", "2", "--optimizer", "sgd", "--dtype", "float16",
+                     "--json"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 1
     record = json.loads(lines[0])
     assert record["total_params"] == record["trainable_params"] == 138_357_544
     assert record["inference_bytes"] == 2 * (224 * 224 * 64) * 2 * 2  # two 224x224x64 maps, batch 2, 2 bytes
-    assert record["training_bytes"] == record["activations_bytes"] + 2 * 2 * 138_357_544  # weights + gradients, no state
+    # weights + gradients, no state
+    assert record["training_bytes"] == record["activations_bytes"] + 2 * 2 * 138_357_544
     fc1 = next(layer for layer in record["layers"] if layer["name"] == "fc1")
     assert fc1 == {"name": "fc1", "type": "Dense", "output_shape": [None, 4096], "params": 102_764_544,
                    "multiply_adds": 25_088 * 4_096, "activation_bytes": 4_096 * 2 * 2, "inputs": ["flatten"]}
@@ -86,6 +91,7 @@ def test_summary_of_seed_004s_network(capsys):
         [None, 30, 30, 6], [None, 6, 6, 16], [None, 43]]
 
 
+@pytest.mark.slow
 def test_train_with_a_pipeline_file_records_the_augmentation(lab_home, tmp_path):
     import albumentations as A
 
@@ -98,6 +104,7 @@ def test_train_with_a_pipeline_file_records_the_augmentation(lab_home, tmp_path)
     assert "Rotate" in line["augmentation"] and "Blur" in line["augmentation"]
 
 
+@pytest.mark.slow
 def test_train_with_a_preset_and_the_cosine_schedule_records_both(lab_home):
     result = run_cli("train", "--model", "dnn", "--subset", "1200", "--epochs", "1", "--augment-preset", "digits",
                      "--schedule", "cosine", "--json", env_home=lab_home)

@@ -22,7 +22,8 @@ def seed_yaml(tmp_path):
 def test_the_same_file_and_seed_give_the_same_images(tmp_path, seed_yaml, capsys):
     first, again, other = (tmp_path / name for name in ("a.npz", "b.npz", "c.npz"))
     for out, seed in ((first, "4"), (again, "4"), (other, "5")):
-        assert cli.main(["augment", CAT, "--pipeline", seed_yaml, "-n", "5", "--seed", seed, "--save-npz", str(out)]) == 0
+        assert cli.main(["augment", CAT, "--pipeline", seed_yaml, "-n", "5", "--seed", seed,
+                         "--save-npz", str(out)]) == 0
     assert "5 samples of" in capsys.readouterr().out
     with np.load(first) as a, np.load(again) as b, np.load(other) as c:
         assert a["images"].shape == (5, 300, 451, 3) and a["images"].dtype == np.uint8

@@ -49,8 +49,10 @@ def test_kernels_from_a_file_and_from_the_default_cnn(tmp_path, capsys):
     assert summary["kernel_shape"] == [3, 3, 3, 6] and summary["params"] == (3 * 3 * 3 + 1) * 6
 
 
-@pytest.mark.parametrize("image,message", [("missing.png", "The file does not exist."),
-                                           (str(PROJECT_ROOT / "README.md"), "This file is not an image that can be read")])
+@pytest.mark.parametrize("image,message", [
+    ("missing.png", "The file does not exist."),
+    (str(PROJECT_ROOT / "README.md"), "This file is not an image that can be read"),
+])
 def test_a_bad_image_exits_1_with_one_sentence(image, message, capsys):
     assert cli.main(["stages", image, "--json"]) == 1
     captured = capsys.readouterr()
@@ -71,7 +73,8 @@ def test_pool_padding_same_pools_ceil_w_over_s_windows(capsys):
     summary = json.loads(capsys.readouterr().out)
     pool = next(stage for stage in summary["stages"] if stage["stage"] == "pool")
     assert summary["pool_padding"] == "same" and pool["shape"] == pool["formula_shape"] == [100, 151, 4]
-    assert pool["formula"]["columns"] == "ceil(W / S) = ceil(451 / 3) = 151, with 1 + 1 zeros"  # (151 − 1)·3 + 3 − 451 = 2
+    # (151 − 1)·3 + 3 − 451 = 2
+    assert pool["formula"]["columns"] == "ceil(W / S) = ceil(451 / 3) = 151, with 1 + 1 zeros"
 
 
 def test_keep_alpha_gives_four_channel_filters_as_in_seed_000(tmp_path, capsys):
@@ -89,7 +92,8 @@ def test_keep_alpha_gives_four_channel_filters_as_in_seed_000(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("flags", [["--padding", "wide"], ["--kernels", "blur"], ["--filters", "3"],
-                                   ["--stride", "0"], ["--pool", "sum"], ["--pool-size", "x"], ["--pool-padding", "full"],
+                                   ["--stride", "0"], ["--pool", "sum"], ["--pool-size", "x"],
+                                   ["--pool-padding", "full"],
                                    ["--kernels", "model:nobody"], ["--kernels", "sobel-x", "--kernel-size", "2"]])
 def test_bad_flags_exit_2(flags, capsys):
     with pytest.raises(SystemExit) as exit_info:

@@ -16,6 +16,7 @@ def test_every_network_gets_a_script_that_compiles():
         compile(reproduce_script(model, config), f"{model}.py", "exec")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dataset, classes", [("mnist", 10), ("mnist-5-9", 5)])
 def test_the_script_runs_on_the_runs_dataset_and_reports_test_accuracy(tmp_path, dataset, classes):
     (tmp_path / "data").mkdir()
@@ -32,6 +33,7 @@ def test_the_script_runs_on_the_runs_dataset_and_reports_test_accuracy(tmp_path,
     assert "test accuracy" in result.stdout
 
 
+@pytest.mark.slow
 def test_an_augmented_run_gets_a_script_that_augments_its_training_batches(tmp_path):
     from webapp.augment import pipeline_to_dict, preset_pipeline
 

@@ -35,7 +35,8 @@ def test_stacked_3x3_filters_against_keras(channels):
     assert two.receptive_field == 5 and (two.stacked_weights, 12 - 4) == weights(3, 2)  # both shrink 12 to 8
     assert (two.single_weights, 8) == weights(5, 1) and two.stacked_weights == 18 * channels**2
     three = concepts.StackedFilters(3, 3, channels)
-    assert three.receptive_field == 7 and three.stacked_weights == 27 * channels**2 and three.single_weights == 49 * channels**2
+    assert three.receptive_field == 7
+    assert three.stacked_weights == 27 * channels**2 and three.single_weights == 49 * channels**2
 
 
 def test_resnet50s_skip_connections_and_an_identity_blocks_parameters():
@@ -70,7 +71,8 @@ def test_flatten_ties_the_first_dense_layer_to_the_input_size():
 
 def test_a_10_megapixel_rgb_photo_needs_30_million_weights_for_one_neuron():
     assert concepts.dense_weights_of_photo(10, 3) == 30_000_000
-    assert set(concepts.CONCEPTS) == {"vgg-stacking", "skip-connection", "inception", "flatten-input-size", "dense-photo"}
+    assert set(concepts.CONCEPTS) == {"vgg-stacking", "skip-connection", "inception", "flatten-input-size",
+                                      "dense-photo"}
 
 
 def test_the_readme_lists_every_seed_link():
@@ -78,6 +80,7 @@ def test_the_readme_lists_every_seed_link():
     from webapp.ui.seed_figures import PRESETS
 
     readme = (PROJECT_ROOT / "README.md").read_text()
-    links = [f"/stages?preset={name}" for name in PRESETS] + [f"/architectures?concept={name}" for name in concepts.CONCEPTS]
+    links = [f"/stages?preset={name}" for name in PRESETS]
+    links += [f"/architectures?concept={name}" for name in concepts.CONCEPTS]
     assert [link for link in links if f"`{link}`" not in readme] == []
     assert "`/architectures?network=lenet32`" in readme

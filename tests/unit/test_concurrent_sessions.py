@@ -70,7 +70,8 @@ def every_page_input(shared_models: dict[str, Any]) -> dict[str, Any]:
     results["feature maps"] = feature_maps(shared_models["default-cnn"], digit)
     results["occlusion"] = occlusion_map(shared_models["default-cnn"], digit, label=1)
     for choice in (KernelChoice(source="random", count=3, seed=7), KernelChoice(source="model", run="cnn", count=4)):
-        processed = process_photo(photo_png(), choice, StageConfig(), load_model=lambda run: shared_models[f"default-{run}"])
+        processed = process_photo(photo_png(), choice, StageConfig(),
+                                  load_model=lambda run: shared_models[f"default-{run}"])
         results[f"stages {choice.source}"] = processed.result.arrays()
     streamlit_clean_up()
     images, labels = synthetic_digits(40, seed=3)
@@ -138,7 +139,8 @@ def test_eight_visitors_at_once_see_what_one_visitor_sees():
 
 
 def test_the_lab_replaces_streamlits_clean_up():
-    assert hasattr(script_runner, "_clean_problem_modules"), "Streamlit renamed its clean-up: update webapp/ui/sessions.py"
+    assert hasattr(script_runner, "_clean_problem_modules"), \
+        "Streamlit renamed its clean-up: update webapp/ui/sessions.py"
     keep_sessions_apart()
     assert script_runner._clean_problem_modules is clean_up_after_run
 
@@ -172,7 +174,8 @@ def test_keras_clear_session_resets_every_threads_state():
     ever resets only the calling thread, this fails, and webapp/ui/sessions.py may go."""
     import keras
 
-    assert keras_state_seen_from_another_thread(lambda: keras.backend.clear_session(free_memory=False)) == ("dense", False)
+    assert keras_state_seen_from_another_thread(
+        lambda: keras.backend.clear_session(free_memory=False)) == ("dense", False)
 
 
 def test_the_lab_clean_up_resets_only_its_own_thread():

@@ -7,7 +7,8 @@ from webapp.evaluation import confusion_matrix, misclassified, most_confused
 def history(batches, validations=()):
     return {"batches": [{"step": i + 1, "epoch": (i + 1) / 10, "seconds": 0.1 * (i + 1), "loss": 1.0, "accuracy": a}
                         for i, a in enumerate(batches)],
-            "validations": [{"step": s, "epoch": s / 10, "seconds": 0.1 * s, "loss": 0.5, "accuracy": a} for s, a in validations]}
+            "validations": [{"step": s, "epoch": s / 10, "seconds": 0.1 * s, "loss": 0.5, "accuracy": a}
+                            for s, a in validations]}
 
 
 def test_smoothing_starts_at_the_first_value_and_follows_the_trend():

@@ -14,6 +14,7 @@ def test_default_model_meets_its_test_accuracy(name, required):
     assert info.is_default and info.config["train_config"]["subset"] == 0  # trained on the full training set
     assert "Affine" in info.config["augmentation"]  # the "digits" preset, on the fly (models/README.md)
     mnist = load_mnist()
-    loss, accuracy = scores(predict_probabilities(store.load_model(info.run_id), as_model_input(mnist.x_test)), mnist.y_test)
+    probabilities = predict_probabilities(store.load_model(info.run_id), as_model_input(mnist.x_test))
+    loss, accuracy = scores(probabilities, mnist.y_test)
     assert accuracy >= required
     assert accuracy == pytest.approx(info.config["test_accuracy"], abs=1e-3)

@@ -3,6 +3,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from tests.conftest import PROJECT_ROOT
 
 SCRIPT = textwrap.dedent("""
@@ -24,6 +26,7 @@ SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_training_runs_data_parallel_over_two_logical_devices():
     result = subprocess.run([sys.executable, "-c", SCRIPT.format(root=str(PROJECT_ROOT))], capture_output=True,
                             text=True, timeout=300, cwd=PROJECT_ROOT)
@@ -33,6 +36,7 @@ def test_training_runs_data_parallel_over_two_logical_devices():
 
 
 def test_home_page_device_line_needs_no_tensorflow():
-    code = "import sys; from webapp.device import describe_quickly; describe_quickly(); print('tensorflow' in sys.modules)"
+    code = ("import sys; from webapp.device import describe_quickly; describe_quickly(); "
+            "print('tensorflow' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=60)
     assert result.stdout.strip() == "False"

@@ -155,7 +155,8 @@ def test_ink_spanning_the_whole_picture_is_doubted():
 
     def ring(centre_row, centre_col, half_height, half_width, thickness):
         outer = ((rows - centre_row) / half_height) ** 2 + ((cols - centre_col) / half_width) ** 2 <= 1
-        inner = ((rows - centre_row) / (half_height - thickness)) ** 2 + ((cols - centre_col) / (half_width - thickness)) ** 2 <= 1
+        inner = (((rows - centre_row) / (half_height - thickness)) ** 2
+                 + ((cols - centre_col) / (half_width - thickness)) ** 2 <= 1)
         return outer & ~inner
 
     ink = (ring(150, 170, 149, 165, 14) | ring(40, 170, 30, 150, 8) | ring(150, 345, 70, 54, 14)).astype(float)

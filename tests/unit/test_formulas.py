@@ -72,7 +72,8 @@ def test_exact_numbers_are_never_rounded_to_a_wrong_value_nor_written_in_scienti
 
 
 @pytest.mark.parametrize("value, shown", [
-    (1_234_567.8, "1,234,568"), (12.345, "12.3"), (-0.000034, "-0.000034"), (0.5, "0.5"), (0.0, "0"), (1e-9, "0.000000001"),
+    (1_234_567.8, "1,234,568"), (12.345, "12.3"), (-0.000034, "-0.000034"), (0.5, "0.5"), (0.0, "0"),
+    (1e-9, "0.000000001"),
 ])
 def test_measured_values_are_rounded_in_positional_notation(value, shown):
     assert format_measured(value) == shown
@@ -84,7 +85,8 @@ def test_the_calculator_explains_a_4000_pixel_side_at_stride_2_with_the_exact_ha
     verdict = conv.verdict()
     assert "(1,999.5 positions)" in verdict and "rounds down to 1,999" in verdict and "ceil(W/S) = 2,000" in verdict
     assert "2e+03" not in verdict and "2000" not in verdict
-    assert ConvOutput(width=4001, kernel=3, padding=0, stride=2).verdict() == "Valid: the filter fits 2,000 times along this side."
+    assert ConvOutput(width=4001, kernel=3, padding=0, stride=2).verdict() == \
+        "Valid: the filter fits 2,000 times along this side."
 
 
 def test_one_size_formatter_gives_decimal_units_then_binary_ones():

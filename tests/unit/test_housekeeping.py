@@ -52,7 +52,8 @@ def test_a_recycled_pid_is_not_killed(lab_home):
     try:
         write_state(lab_home, dead_pid(), bystander.pid)
         state = housekeeping._read_state(housekeeping.state_path(lab_home))
-        housekeeping._write_json_atomically(housekeeping.state_path(lab_home), {**state, "started": state["started"] - 1})
+        housekeeping._write_json_atomically(housekeeping.state_path(lab_home),
+                                            {**state, "started": state["started"] - 1})
         housekeeping.reap_stray_training(lab_home)
         assert bystander.poll() is None
     finally:

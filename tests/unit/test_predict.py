@@ -3,6 +3,7 @@ import io
 import json
 
 import numpy as np
+import pytest
 from PIL import Image, ImageFilter
 
 from tests.unit.test_cli import run_cli
@@ -16,6 +17,7 @@ def write_digit(path, index):
     return int(mnist.y_test[index])
 
 
+@pytest.mark.slow
 def test_good_and_bad_files_each_get_their_line(tmp_path, lab_home):
     seven = write_digit(tmp_path / "seven.png", 0)
     (tmp_path / "notes.png").write_text("not a picture")
@@ -32,6 +34,7 @@ def test_good_and_bad_files_each_get_their_line(tmp_path, lab_home):
     assert blank["error"].startswith("No digit found")
 
 
+@pytest.mark.slow
 def test_all_good_files_exit_0_and_unknown_models_are_usage_errors(tmp_path, lab_home):
     write_digit(tmp_path / "digit.png", 1)
     assert run_cli("predict", str(tmp_path / "digit.png"), "--models", "lenet", env_home=lab_home).returncode == 0

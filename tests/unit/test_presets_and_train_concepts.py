@@ -82,7 +82,8 @@ def test_dnn_and_cnn_build_with_each_activation_and_the_same_weights(activation)
         model = build(name, NetworkOptions(activation=activation))
         assert model.count_params() == params
         assert model.get_layer("dense_1").get_config()["activation"] == activation
-    assert build("cnn", NetworkOptions(activation=activation)).get_layer("conv_1").get_config()["activation"] == activation
+    convolution = build("cnn", NetworkOptions(activation=activation)).get_layer("conv_1")
+    assert convolution.get_config()["activation"] == activation
 
 
 def test_an_unknown_activation_is_refused():
@@ -141,7 +142,8 @@ def test_the_race_chart_marks_the_seeds_numbers_next_to_the_labs():
     from webapp.ui.charts import race_chart
 
     histories = {"DNN": synthetic_history(0.977, 0.975), "CNN": synthetic_history(0.992, 0.989)}
-    references = {label: reference_points(PRESETS["tutorial"], kind) for label, kind in (("DNN", "dnn"), ("CNN", "cnn"))}
+    references = {label: reference_points(PRESETS["tutorial"], kind)
+                  for label, kind in (("DNN", "dnn"), ("CNN", "cnn"))}
     rows = chart_rows(histories, references=references)
     labels = {row["label"] for row in rows if row["split"] in (REPORTED, TEST) and row["label"]}
     assert labels == {"DNN, seed 003: 0.9782", "CNN, seed 003: 0.9939", "DNN test 0.9750", "CNN test 0.9890"}

@@ -21,7 +21,8 @@ def test_seed_000s_icon_keeps_alpha_and_gives_the_seeds_shapes_and_weights():
 
 
 def test_a_2x2_pool_by_hand_on_the_lab_grid():
-    for kind, expected in (("max", [[8, 6], [5, 9]]), ("avg", [[3.5, 2.75], [2.5, 5.25]]), ("sum", [[14, 11], [10, 21]])):
+    for kind, expected in (("max", [[8, 6], [5, 9]]), ("avg", [[3.5, 2.75], [2.5, 5.25]]),
+                           ("sum", [[14, 11], [10, 21]])):
         steps = seeds.pool_by_hand(seeds.POOL_GRID, 2, 2, kind)
         assert len(steps) == 4 and [(step.row, step.col) for step in steps] == [(0, 0), (0, 1), (1, 0), (1, 1)]
         np.testing.assert_array_equal(seeds.pool_output(steps, (2, 2)), expected)

@@ -22,7 +22,8 @@ def padding_amounts(size: int, window: int, stride: int, padding) -> tuple[int, 
 
 
 def reference_conv(image, weights, stride, padding):
-    (top, bottom), (left, right) = (padding_amounts(image.shape[axis], weights.shape[0], stride, padding) for axis in (0, 1))
+    (top, bottom), (left, right) = (padding_amounts(image.shape[axis], weights.shape[0], stride, padding)
+                                    for axis in (0, 1))
     padded = np.pad(image, ((top, bottom), (left, right), (0, 0)))
     size, count = weights.shape[0], weights.shape[3]
     rows = (padded.shape[0] - size) // stride + 1
@@ -31,7 +32,8 @@ def reference_conv(image, weights, stride, padding):
     for k in range(count):
         for i in range(rows):
             for j in range(cols):
-                out[i, j, k] = np.sum(padded[i * stride:i * stride + size, j * stride:j * stride + size, :] * weights[..., k])
+                window = padded[i * stride:i * stride + size, j * stride:j * stride + size, :]
+                out[i, j, k] = np.sum(window * weights[..., k])
     return out
 
 
@@ -100,7 +102,8 @@ def test_same_pooling_is_ceil_of_w_over_s_and_valid_rounds_down():
                                                                      pool_padding=padding))
         assert plan.shapes["pool"] == (side, side, 16)
     same = plan.axes["pool"][1]
-    assert (same.pad_before, same.pad_after) == (0, 1) and same.formula() == "ceil(W / S) = ceil(224 / 3) = 75, with 0 + 1 zeros"
+    assert (same.pad_before, same.pad_after) == (0, 1)
+    assert same.formula() == "ceil(W / S) = ceil(224 / 3) = 75, with 0 + 1 zeros"
 
 
 def test_bias_is_added_to_every_value_of_its_map():
@@ -157,7 +160,8 @@ def test_a_4000x3000_photo_at_stride_2_valid_gets_its_exact_half_windows_not_rou
     assert rows.formula("H") == "(H − F + 2P) / S + 1 = (3,000 − 3 + 2·0) / 2 + 1 = 1,499.5 → 1,499"
     assert cols.formula() == "(W − F + 2P) / S + 1 = (4,000 − 3 + 2·0) / 2 + 1 = 1,999.5 → 1,999"
     notes = plan.notes("conv")
-    assert notes[0].startswith("Convolution, rows: The formula gives 1,499.5, not a whole number: only 1,499 windows fit")
+    assert notes[0].startswith("Convolution, rows: The formula gives 1,499.5, not a whole number: "
+                               "only 1,499 windows fit")
     assert "1500" not in " ".join(notes) and "1,500" not in " ".join(notes)
     assert any("1,999.5" in note and "only 1,999 windows" in note for note in notes)
     assert any("999.5" in note for note in plan.notes("pool"))  # 1,999 columns under a 2x2 pool at stride 2
@@ -303,7 +307,8 @@ def test_a_one_channel_kernel_on_a_colour_image_is_the_sum_over_channels():
     pixels, bank = stages.match_channels(image, stages.library_bank(["sobel-x"]))
     assert bank.weights.shape == (3, 3, 3, 1)
     together = stages.run_stages(pixels, bank, StageConfig()).conv
-    apart = sum(stages.run_stages(image[..., [c]], stages.library_bank(["sobel-x"]), StageConfig()).conv for c in range(3))
+    apart = sum(stages.run_stages(image[..., [c]], stages.library_bank(["sobel-x"]), StageConfig()).conv
+                for c in range(3))
     np.testing.assert_allclose(together, apart, rtol=1e-5, atol=1e-5)
 
 
@@ -376,7 +381,8 @@ def test_keep_alpha_makes_transparency_a_fourth_channel_and_the_filters_follow()
     pixels = images.read_photo(png_bytes(image), keep_alpha=True)
     assert pixels.shape == (5, 6, 4) and pixels[0, 0, 3] == 255 and pixels[1, 1, 3] == 0
     assert images.read_photo(png_bytes(image), grayscale=True, keep_alpha=True).shape == (5, 6, 2)
-    assert images.read_photo(png_bytes(Image.new("RGB", (6, 5))), keep_alpha=True).shape == (5, 6, 3)  # no alpha to keep
+    # no alpha to keep
+    assert images.read_photo(png_bytes(Image.new("RGB", (6, 5))), keep_alpha=True).shape == (5, 6, 3)
     processed = stages.process_photo(png_bytes(image), KernelChoice(source="random", count=2, size=3), StageConfig(),
                                      keep_alpha=True)
     assert processed.bank.weights.shape == (3, 3, 4, 2) and processed.plan.conv.params == (3 * 3 * 4 + 1) * 2
@@ -386,7 +392,8 @@ def test_a_photo_goes_through_every_stage_with_shapes_that_match_the_formulas():
     photo = png_bytes(Image.fromarray(np.random.default_rng(5).integers(0, 255, (21, 30, 3), dtype=np.uint8)))
     processed = stages.process_photo(photo, KernelChoice(), StageConfig(stride=2, padding="valid"))
     assert processed.shapes_agree() and processed.spread_over_channels
-    assert processed.result.shapes() == {"input": (21, 30, 3), "conv": (10, 14, 4), "relu": (10, 14, 4), "pool": (5, 7, 4)}
+    assert processed.result.shapes() == {"input": (21, 30, 3), "conv": (10, 14, 4), "relu": (10, 14, 4),
+                                         "pool": (5, 7, 4)}
     summary = stages.report(processed)
     assert summary["params"] == (3 * 3 * 3 + 1) * 4 and summary["shapes_agree"]
     assert any("14.5" in note for note in summary["notes"])

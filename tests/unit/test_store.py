@@ -10,8 +10,10 @@ import pytest
 from webapp.networks import build
 from webapp.store import RunStore, UnknownRunError, history_csv, new_run_id, promote_to_default
 
-HISTORY = {"batches": [{"step": 1, "epoch": 0.5, "loss": 2.0, "accuracy": 0.1, "seconds": 0.1, "samples_per_second": 100.0},
-                       {"step": 2, "epoch": 1.0, "loss": 1.5, "accuracy": 0.4, "seconds": 0.2, "samples_per_second": 110.0}],
+HISTORY = {"batches": [{"step": 1, "epoch": 0.5, "loss": 2.0, "accuracy": 0.1, "seconds": 0.1,
+                        "samples_per_second": 100.0},
+                       {"step": 2, "epoch": 1.0, "loss": 1.5, "accuracy": 0.4, "seconds": 0.2,
+                        "samples_per_second": 110.0}],
            "validations": [{"step": 2, "epoch": 1.0, "loss": 1.4, "accuracy": 0.5, "seconds": 0.2}],
            "epoch_seconds": [0.2]}
 

@@ -36,8 +36,8 @@ def test_tables_agree_with_count_params_of_a_fully_built_model(name):
     table = network_table(name)
     assert table.total_params == model.count_params()
     assert table.trainable_params == sum(math.prod(weight.shape) for weight in model.trainable_weights)
-    assert [row.name for row in table.rows if row.kind != "InputLayer"] == [layer.name for layer in model.layers
-                                                                            if not isinstance(layer, keras.layers.InputLayer)]
+    assert [row.name for row in table.rows if row.kind != "InputLayer"] == \
+        [layer.name for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
 
 
 def test_vgg16_layers_match_the_seed_notes_summary():

@@ -15,6 +15,7 @@ def process():
     worker.close()
 
 
+@pytest.mark.slow
 def test_a_job_trains_in_the_child_and_its_record_is_mirrored(process, lab_home):
     job = Job(config=TrainConfig(models=("dnn", "cnn"), epochs=1, subset=1200, batch_size=64), owner="test")
     runs = process(job)

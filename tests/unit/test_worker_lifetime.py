@@ -18,7 +18,8 @@ from webapp.job import Job
 from webapp.worker import TrainingProcess
 
 process = TrainingProcess()
-job = Job(config=TrainConfig(models=("dnn",), epochs=200, subset=2000, batch_size=32), owner="test", job_id="job-feedbeef")
+job = Job(config=TrainConfig(models=("dnn",), epochs=200, subset=2000, batch_size=32), owner="test",
+          job_id="job-feedbeef")
 threading.Thread(target=process, args=(job,), daemon=True).start()
 while job.record is None or not job.record.snapshot()["curves"]["dnn"]["batches"]:
     time.sleep(0.1)
@@ -59,7 +60,8 @@ time.sleep(600)
 """
 PARENT = """
 import subprocess, sys, time
-child = subprocess.Popen([sys.executable, "-c", sys.argv[1], str(__import__("os").getpid())], stdout=subprocess.PIPE, text=True)
+child = subprocess.Popen([sys.executable, "-c", sys.argv[1], str(__import__("os").getpid())],
+                         stdout=subprocess.PIPE, text=True)
 child.stdout.readline()
 print(child.pid, flush=True)
 time.sleep(600)

@@ -41,19 +41,23 @@ def weights_per_filter() -> None:
     in_depth = depth.number_input("Input depth", 1, 4096, 3, help="Channels of the input volume (3 for RGB).")
     count = filters.number_input("Filters", 1, 4096, 32, help="Filters in the layer, each making one feature map.")
     one = filter_params(kernel_h, kernel_w, in_depth)
-    st.markdown(f"One filter: {kernel_h}x{kernel_w}x{in_depth} + 1 = **{one:,}**; the layer: ({kernel_h}x{kernel_w}x{in_depth} + 1) "
-                f"x {count} = **{one * count:,}** parameters.")
-    st.caption(f"The course notes' examples: a 5x5 filter on a 32x32x3 CIFAR-10 image has 5x5x3 + 1 = {filter_params(5, 5, 3)}; "
+    st.markdown(f"One filter: {kernel_h}x{kernel_w}x{in_depth} + 1 = **{one:,}**; "
+                f"the layer: ({kernel_h}x{kernel_w}x{in_depth} + 1) x {count} = **{one * count:,}** parameters.")
+    st.caption(f"The course notes' examples: a 5x5 filter on a 32x32x3 CIFAR-10 image has "
+               f"5x5x3 + 1 = {filter_params(5, 5, 3)}; "
                f"a 3x3 filter on a 16x16x20 volume has 3x3x20 + 1 = {filter_params(3, 3, 20)}.")
 
 
 def dense_local_shared() -> None:
-    st.markdown("**Dense vs local connection vs weight sharing**: a grey image feeding as many hidden neurons as it has pixels.")
+    st.markdown("**Dense vs local connection vs weight sharing**: "
+                "a grey image feeding as many hidden neurons as it has pixels.")
     side, patch = st.columns(2)
     try:
         links = Connections(
-            side=side.number_input("Image side (pixels)", 1, 10_000, 1000, help="The image is side x side grey pixels."),
-            patch=patch.number_input("Patch side", 1, 100, 10, help="Each locally connected neuron sees a patch x patch square."),
+            side=side.number_input("Image side (pixels)", 1, 10_000, 1000,
+                                   help="The image is side x side grey pixels."),
+            patch=patch.number_input("Patch side", 1, 100, 10,
+                                     help="Each locally connected neuron sees a patch x patch square."),
         )
     except ValueError as problem:
         st.error(str(problem))
@@ -78,7 +82,8 @@ def image_into_dense() -> None:
     c = channels.number_input("Channels", 1, 16, 3, help="3 for RGB.", key="dense_channels")
     n = neurons.number_input("Neurons", 1, 100_000, 10, help="Neurons in the dense layer.")
     weights, biases = dense_params(h * w * c, n)
-    st.markdown(f"{h}x{w}x{c} = {h * w * c:,} inputs x {n:,} neurons = **{weights:,} weights** and **{biases:,} biases**.")
+    st.markdown(f"{h}x{w}x{c} = {h * w * c:,} inputs x {n:,} neurons = "
+                f"**{weights:,} weights** and **{biases:,} biases**.")
     conv = filter_params(3, 3, c) * n
     st.caption(f"For comparison, a conv layer with {n:,} 3x3 filters on the same image has (3x3x{c} + 1) x {n:,} = "
                f"{conv:,} parameters, whatever the image size.")
@@ -105,18 +110,21 @@ def conv_memory() -> None:
         return
     out_h, out_w, out_c = cost.output_shape
     params, work, one, batch_memory = st.columns(4)
-    params.metric("Weights and biases", f"{cost.params:,}", help=f"({cost.kernel}x{cost.kernel}x{cost.channels} + 1) x {cost.filters}")
+    params.metric("Weights and biases", f"{cost.params:,}",
+                  help=f"({cost.kernel}x{cost.kernel}x{cost.channels} + 1) x {cost.filters}")
     work.metric("Multiplications per image", f"{cost.multiply_adds:,}",
                 help=f"{out_h}x{out_w}x{out_c} outputs x {cost.kernel}x{cost.kernel}x{cost.channels} weights each = "
                      f"{conv_multiply_adds(out_h, out_w, out_c, cost.kernel, cost.kernel, cost.channels):,}")
     memory_metric(one, "Output per image", cost.output_bytes,
-                  f"{out_c} maps x {out_h}x{out_w} x {cost.bytes_per_number * 8} bits = {cost.output_bytes * 8:,} bits =")
+                  f"{out_c} maps x {out_h}x{out_w} x {cost.bytes_per_number * 8} bits = "
+                  f"{cost.output_bytes * 8:,} bits =")
     memory_metric(batch_memory, f"Output per batch of {cost.batch_size}", cost.batch_output_bytes,
                   "What this one layer keeps for backprop during training:")
     seed = ConvLayerCost(height=150, width=100, channels=3, kernel=5, filters=200, batch_size=100)
     st.caption(f"{out_c} maps of {out_h}x{out_w} numbers at {cost.bytes_per_number * 8} bits are "
                f"{cost.output_bytes * 8:,} bits per image. The course notes' example (150x100 RGB, 200 5x5 filters, "
-               f"float32) gives {seed.output_bytes * 8 // 10**6:,} million bits, {format_bytes(seed.output_bytes)}, and "
+               f"float32) gives {seed.output_bytes * 8 // 10**6:,} million bits, "
+               f"{format_bytes(seed.output_bytes)}, and "
                f"{format_bytes(seed.batch_output_bytes)} for a batch of 100: in training every such layer keeps its "
                "output, so a smaller batch, fewer or strided layers, or float16 are the ways out.")
 

@@ -65,13 +65,13 @@ def race_chart(rows: list[dict[str, Any]], x: str = "epoch", metric: str = "accu
         align="left", baseline="middle", dx=8, fontWeight="bold", clip=False, lineBreak="\n").encode(
         x=alt.value("width"), y=alt.Y("y:Q", scale=y_scale), text="label:N",
         color=alt.Color("model:N", scale=style_scales(styles)["color"], legend=None))
-    return themed(alt.layer(
+    return themed(alt.LayerChart(layer=[  # not alt.layer(...): mypy reads that as maybe a FacetChart
         train.encode(**encode, tooltip=tooltip),
         validation.encode(**encode, shape=channels["shape"], tooltip=tooltip),
         labels,  # third: tests and readers find the end labels here
         epoch_log.encode(**encode, shape=channels["shape"], tooltip=tooltip),
         *marks,
-    ).properties(height=CHART_HEIGHT, padding={"left": 5, "top": 5, "bottom": 5, "right": max(5, column)}
+    ]).properties(height=CHART_HEIGHT, padding={"left": 5, "top": 5, "bottom": 5, "right": max(5, column)}
                  ).interactive(bind_y=False))
 
 

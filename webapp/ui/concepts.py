@@ -23,9 +23,10 @@ def concept_tab() -> str | None:
 def show_concepts() -> None:
     """One concept at a time, chosen here or by the link."""
     ids = list(core.CONCEPTS)
-    chosen = st.selectbox("Concept", ids, index=ids.index(preset("concept", ids, ids[0])), format_func=core.CONCEPTS.get,
-                          key="concept", help="Ideas from the seed notes, computed. A link can open one: "
-                                              "/architectures?concept=" + ", ".join(ids) + ".")
+    chosen = st.selectbox("Concept", ids, index=ids.index(preset("concept", ids, ids[0])),
+                          format_func=lambda concept: core.CONCEPTS[concept], key="concept",
+                          help="Ideas from the seed notes, computed. A link can open one: "
+                               "/architectures?concept=" + ", ".join(ids) + ".")
     {"vgg-stacking": show_vgg_stacking, "skip-connection": lambda: show_blocks("skip-connection"),
      "inception": lambda: show_blocks("inception"), "flatten-input-size": show_flatten_input_size,
      "dense-photo": show_dense_photo}[chosen]()
@@ -53,7 +54,8 @@ def show_vgg_stacking() -> None:
     st.markdown(
         f"Each 3x3 layer widens the view by 2 pixels, so {layers} of them see 1 + {layers}·(3 − 1) = **{side}x{side}** "
         f"of the input, as one {side}x{side} layer would. Weights (biases aside): {layers}·3·3·C² = "
-        f"{layers}·9·{format_exact(int(channels))}² = **{format_exact(stack.stacked_weights)}** against {side}·{side}·C² = "
+        f"{layers}·9·{format_exact(int(channels))}² = **{format_exact(stack.stacked_weights)}** "
+        f"against {side}·{side}·C² = "
         f"**{format_exact(stack.single_weights)}**, "
         f"{format_exact(round(100 * stack.stacked_weights / stack.single_weights))}% of them, with {layers} ReLUs "
         "along the way instead of 1: more non-linearity for fewer weights. VGG16 builds every block this way.")
@@ -108,7 +110,8 @@ def show_blocks(name: str) -> None:
                                "How they add up": [row.formula for row in rows],
                                "Reads": [", ".join(row.inputs) for row in rows]}),
                  hide_index=True, width="stretch",
-                 column_config={"Parameters": st.column_config.NumberColumn(format="localized", help="Weights and biases.")})
+                 column_config={"Parameters": st.column_config.NumberColumn(format="localized",
+                                                                            help="Weights and biases.")})
 
 
 # -- Flatten -------------------------------------------------------------------------------------------------
@@ -150,7 +153,9 @@ def show_dense_photo() -> None:
                                    help="Millions of pixels in the photo.")
     channels = right.number_input("Channels", 1, 4, 3, key="dense_photo_channels", help="3 for an RGB photo.")
     weights = core.dense_weights_of_photo(float(megapixels), int(channels))
-    st.markdown(f"A dense neuron has one weight per input value: {format_exact(round(megapixels * 1_000_000))} pixels x "
-                f"{int(channels)} channels = **{format_exact(weights)} weights**, for one neuron. A layer of 100 such "
+    st.markdown(f"A dense neuron has one weight per input value: "
+                f"{format_exact(round(megapixels * 1_000_000))} pixels x {int(channels)} channels = "
+                f"**{format_exact(weights)} weights**, for one neuron. A layer of 100 such "
                 f"neurons needs {format_exact(weights * 100)}. A 3x3 convolution filter on the same photo has "
-                f"3x3x{int(channels)} + 1 = {filter_params(3, 3, int(channels))} parameters, whatever the photo's size.")
+                f"3x3x{int(channels)} + 1 = {filter_params(3, 3, int(channels))} parameters, "
+                f"whatever the photo's size.")

@@ -74,7 +74,8 @@ def show_test_images(models: dict[str, Any], chosen: dict[str, RunInfo]) -> None
     start_index(count)
     index = st.number_input("Test image", min_value=0, max_value=count - 1, step=1, key=INDEX_KEY,
                             on_change=lambda: st.session_state.pop(NOTE_KEY, None),
-                            help=f"Any of MNIST's {count:,} test images, by index. A link opens one: /draw?test_image=0.")
+                            help=f"Any of MNIST's {count:,} test images, by index. "
+                                 "A link opens one: /draw?test_image=0.")
     if index != 0 or core.TEST_IMAGE_PARAM in st.query_params:  # a plain /draw link stays plain
         st.query_params[core.TEST_IMAGE_PARAM] = str(index)
     problem = st.session_state.get(PROBLEM_KEY)

@@ -52,7 +52,7 @@ def series_styles(labels: list[str], kinds: dict[str, str] | None = None) -> dic
     for label in labels:
         kind = kinds.get(label) or kind_of(label)
         own = KIND_STYLES.get(kind or "")
-        if own is not None and kind not in taken:
+        if own is not None and kind is not None and kind not in taken:
             styles[label] = own
             taken.add(kind)
             continue

@@ -28,9 +28,11 @@ PAGES = [
     PageEntry("pages/stages.py", "CNN Stages", ":material/layers:", "stages",
               "Convolution, ReLU and pooling on your own photo, with the shapes, parameters and memory behind them."),
     PageEntry("pages/augment.py", "Augment", ":material/auto_awesome_motion:", "augment",
-              "Build an augmentation pipeline, see it on sixteen digits or photos at once, export it and train with it."),
+              "Build an augmentation pipeline, see it on sixteen digits or photos at once, "
+              "export it and train with it."),
     PageEntry("pages/architectures.py", "Architectures", ":material/account_tree:", "architectures",
-              "Classic CNNs layer by layer: where the parameters are, where the memory goes, and the formulas behind them."),
+              "Classic CNNs layer by layer: where the parameters are, where the memory goes, "
+              "and the formulas behind them."),
 ]
 
 # The browser-tab icon, served by the lab itself. Pages get no `st.Page(icon=...)`: Streamlit turns a page's
@@ -41,7 +43,7 @@ FAVICON = Path(__file__).parent / "assets" / "favicon.png"
 _running = threading.local()
 
 
-def app_navigation() -> st.navigation:
+def app_navigation() -> st.Page:
     """`st.navigation` over every page; Home is the default."""
     return st.navigation([
         st.Page(entry.script, title=entry.title, url_path=entry.url_path,

@@ -141,8 +141,8 @@ def collection_panel(collection: Collection, chosen: dict[str, RunInfo]) -> None
         with counts_column:
             st.altair_chart(counts_chart(collection.counts(samples)), width="stretch")
         with recent_column:
-            recent = [(sample, collection.digit(sample)) for sample in samples[-RECENT_SHOWN:][::-1]]
-            recent = [(sample, pixels) for sample, pixels in recent if pixels is not None]
+            recent = [(sample, pixels) for sample in samples[-RECENT_SHOWN:][::-1]
+                      if (pixels := collection.digit(sample)) is not None]
             st.caption(f"{len(samples)} sample{'s' * (len(samples) != 1)}; the latest, newest first:")
             st.image([pixels for _, pixels in recent], width=42, caption=[str(sample.label) for sample, _ in recent],
                      clamp=True)
@@ -152,7 +152,8 @@ def collection_panel(collection: Collection, chosen: dict[str, RunInfo]) -> None
                                  help="Every sample as the 28x28 digit and the original drawing, plus labels.csv.")
             if collection.is_owned_by(identity.visitor_key()):
                 right.button("Remove the latest", icon=":material/undo:", on_click=_remove,
-                             args=(collection, samples[-1]), help="Take back the last sample saved (a wrong label, say).")
+                             args=(collection, samples[-1]),
+                             help="Take back the last sample saved (a wrong label, say).")
     fine_tuning_panel(collection, chosen, len(samples))
 
 

@@ -7,8 +7,12 @@ a curve) defaults to black, which vanishes on a dark page. `ink()` is the theme'
 """
 from __future__ import annotations
 
+from typing import TypeVar
+
 import altair as alt
 import streamlit as st
+
+Chart = TypeVar("Chart", bound=alt.TopLevelMixin)
 
 LIGHT_INK = "#31333f"  # Streamlit's own text colours in the light and the dark theme
 DARK_INK = "#fafafa"
@@ -33,6 +37,6 @@ def muted_ink() -> str:
     return DARK_MUTED if is_dark() else LIGHT_MUTED
 
 
-def themed(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+def themed(chart: Chart) -> Chart:
     """The chart with text marks in the theme's ink unless they set a colour themselves."""
     return chart.configure_text(color=ink())

@@ -47,8 +47,9 @@ def concept_panel() -> None:
     start = preset("concept", ids, None)
     if start is None:
         return
-    chosen = st.selectbox("Concept", ids, index=ids.index(start), format_func=core.TRAIN_CONCEPTS.get,
-                          key="train_concept", help="Ideas of the seed tutorials, computed by the lab.")
+    chosen = st.selectbox("Concept", ids, index=ids.index(start),
+                          format_func=lambda concept: core.TRAIN_CONCEPTS[concept], key="train_concept",
+                          help="Ideas of the seed tutorials, computed by the lab.")
     with st.container(border=True):
         {"relu": show_relu, "dropout": show_dropout}[chosen]()
         race_links(chosen)
