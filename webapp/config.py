@@ -41,9 +41,14 @@ class TrainConfig:
     activation: str = "relu"  # the hidden units of dnn and cnn (the seed tutorial's relu by default)
     validation: bool = True  # hold out `validation_fraction` to validate; off trains on every image, as seed 003 did
     dataset: str = datasets.DEFAULT_DATASET  # an id of webapp.datasets.CATALOG; runs record it
+    # Transfer (webapp.transfer): the recipes race instead of networks, each made from the saved CNN `source_run`
+    # (whose network is `models`' one entry) and trained on `dataset`, the target.
+    recipes: tuple[str, ...] = ()
+    source_run: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "models", tuple(self.models))
+        object.__setattr__(self, "recipes", tuple(self.recipes))
         problem = self.problem()
         if problem:
             raise ValueError(problem)
@@ -81,6 +86,7 @@ class TrainConfig:
              "Collections of your own digits fine-tune a model trained on MNIST."),
             (self.pipeline is not None and not isinstance(self.pipeline, dict),
              "An augmentation pipeline must be Albumentations' serialised form (a mapping)."),
+            *self._transfer_checks(),
         ]
         if self.subset and not self.problem_free_size():
             checks.append((True, f"A training set of {self.subset} images is too small for batches of {self.batch_size}."))
@@ -92,17 +98,38 @@ class TrainConfig:
         train_images = self.subset - held_out
         return train_images >= self.batch_size
 
+    def _transfer_checks(self) -> list[tuple[bool, str]]:
+        from webapp.transfer import recipe_problem
+
+        problem = recipe_problem(self.recipes)
+        return [
+            (problem is not None, problem or ""),
+            (bool(self.recipes) != bool(self.source_run), "Transfer needs both recipes and a saved CNN to start from."),
+            (bool(self.recipes) and len(self.models) != 1, "Transfer starts from one network: the source run's."),
+            (bool(self.recipes) and bool(self.base_run), "Transfer and fine-tuning on a collection are separate jobs."),
+        ]
+
     @property
     def is_fine_tuning(self) -> bool:
         return bool(self.base_run)
 
     @property
+    def is_transfer(self) -> bool:
+        return bool(self.recipes)
+
+    @property
+    def race_entries(self) -> tuple[str, ...]:
+        """What races: the recipes of a transfer job, else the networks."""
+        return self.recipes or self.models
+
+    @property
     def is_race(self) -> bool:
-        return len(self.models) > 1
+        return len(self.race_entries) > 1
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["models"] = list(self.models)
+        data["recipes"] = list(self.recipes)
         return data
 
     @classmethod

@@ -35,14 +35,31 @@ def load_mnist(path: Path | None = None) -> Dataset:
     return datasets.load("mnist", path)
 
 
+def stratified_order(y: np.ndarray, count: int, seed: int) -> np.ndarray:
+    """`count` indices (in a shuffled order) whose classes come in the proportions of `y`: a small subset then
+    has every class, as the transfer cases' small targets need (a plain random 100 may miss one)."""
+    rng = np.random.default_rng(seed)
+    classes, sizes = np.unique(y, return_counts=True)
+    quotas = np.floor(sizes / len(y) * count).astype(int)
+    for index in np.argsort(-(sizes / len(y) * count - quotas))[: count - quotas.sum()]:
+        quotas[index] += 1  # the largest remainders get the images rounding left over
+    picked = [rng.permutation(np.flatnonzero(y == label))[:quota] for label, quota in zip(classes, quotas)]
+    return rng.permutation(np.concatenate(picked))
+
+
 def split_training_set(
-    x: np.ndarray, y: np.ndarray, *, subset: int | None, validation_fraction: float, seed: int
+    x: np.ndarray, y: np.ndarray, *, subset: int | None, validation_fraction: float, seed: int,
+    stratified: bool = False,
 ) -> Split:
-    """Shuffle once with `seed`, keep `subset` images, and hold out a fraction of them for validation.
+    """Shuffle once with `seed`, keep `subset` images (in the classes' proportions if `stratified`), and hold
+    out a fraction of them for validation.
 
     The test set is never touched here: validation during training must not peek at it.
     """
-    order = np.random.default_rng(seed).permutation(len(x))
+    if subset and stratified and subset < len(x):
+        order = stratified_order(y, subset, seed)
+    else:
+        order = np.random.default_rng(seed).permutation(len(x))
     if subset:
         order = order[: min(subset, len(x))]
     n_val = max(1, int(round(len(order) * validation_fraction)))

@@ -87,11 +87,11 @@ def execute(job: Job, store: RunStore, *, device_type: str = "GPU",
 
             augmentation = describe_pipeline(job.config.pipeline)
         config = RunRecord(  # written as config.json
-            model=result.name,
+            model=job.config.models[0] if job.config.is_transfer else result.name,
             dataset=job.config.dataset,  # what the run's results, labels and galleries are shown with
             status=(JobStatus.STOPPED if result.stopped else JobStatus.DONE).value,  # a plain string on disk
             job_id=job.job_id,
-            raced_with=tuple(name for name in job.config.models if name != result.name),
+            raced_with=tuple(name for name in job.config.race_entries if name != result.name),
             train_config=job.config.to_dict(),
             seed=job.config.seed,
             device=where,
@@ -110,6 +110,8 @@ def execute(job: Job, store: RunStore, *, device_type: str = "GPU",
             created=time.strftime("%Y-%m-%d %H:%M:%S"),
             fine_tuning=result.fine_tuning or None,  # only a fine-tuning run has its before/after scores
             augmentation=augmentation,
+            recipe=result.name if job.config.is_transfer else None,
+            source_run=job.config.source_run or None,
         )
         history = {key: curves.get(key, []) for key in ("batches", "validations", "epochs", "epoch_seconds")}
         history["test"] = {"accuracy": result.test_accuracy, "loss": result.test_loss}

@@ -52,6 +52,9 @@ NETWORKS: tuple[Network, ...] = (
             trainable=True, published_params=225_034, builder="webapp.networks:build_cnn"),
     Network("lenet", "LeNet-5", "LeNet-5", "LeNet-5 (1998, MNIST)", (28, 28, 1), convolutional=True, trainable=True,
             published_params=61_706, builder="webapp.networks:build_lenet", fixed_activation="tanh"),
+    Network("cnn3", "CNN, 3 conv + 3 dense", "CNN-3", "CNN, 3 conv + 3 dense (seed 004's transfer network)",
+            (28, 28, 1), convolutional=True, trainable=True, published_params=138_506,
+            builder="webapp.networks:build_cnn3"),
     # Seed 004's network, counted from its layers: 168 + 880 + 69,240 + 10,164 + 3,655.
     Network("lenet32", "LeNet-style 32x32", "LeNet-32", "LeNet-style, 32x32 colour (seed 004)", (32, 32, 3),
             convolutional=True, trainable=False, published_params=84_107, builder="webapp.architectures:build_lenet32"),

@@ -111,6 +111,22 @@ def build_lenet(options: NetworkOptions = NetworkOptions(), dtype: str = "float3
     return _sequential("lenet", body, options, dtype)
 
 
+def build_cnn3(options: NetworkOptions = NetworkOptions(), dtype: str = "float32") -> keras.Model:
+    """Seed 004's demonstration network for transfer learning, sized for 28x28: three conv layers (edges, then
+    shapes, then higher-level features: 32, 64, 64 filters) and three dense layers (128, 64, then the classes),
+    so each of the seed's four recipes has a place to cut (138,506 weights for ten classes)."""
+    body = (
+        _hidden(partial(layers.Conv2D, 32, 3, name="conv_1"), options.activation, options, dtype)
+        + [layers.MaxPooling2D(2, name="pool_1", dtype=dtype)]
+        + _hidden(partial(layers.Conv2D, 64, 3, name="conv_2"), options.activation, options, dtype)
+        + [layers.MaxPooling2D(2, name="pool_2", dtype=dtype)]
+        + _hidden(partial(layers.Conv2D, 64, 3, name="conv_3"), options.activation, options, dtype)
+        + [layers.Flatten(name="flatten", dtype=dtype)]
+        + _dense_head(options, (128, 64), options.activation, dtype)
+    )
+    return _sequential("cnn3", body, options, dtype)
+
+
 def build(name: str, options: NetworkOptions = NetworkOptions(), precision: str = "float32") -> keras.Model:
     """Build a trainable network by its short name (`dnn`, `cnn`, `lenet`: the catalog's trainable entries, whose
     builders take the options and `dtype`, a Keras dtype policy name); the softmax always computes in float32."""

@@ -82,7 +82,8 @@ def config_problem(config: Any) -> str | None:
                 "wall_seconds", "warmup_seconds", "seed"):
         if key in config and not is_number(config[key]):
             return f"its {key.replace('_', ' ')} is not a number"
-    for key in ("device", "created", "augmentation", "precision", "job_id", "dataset"):
+    for key in ("device", "created", "augmentation", "precision", "job_id", "dataset", "recipe",
+                "source_run"):
         if key in config and not isinstance(config[key], str):
             return f"its {key} is not text"
     if "epoch_seconds" in config and not (isinstance(config["epoch_seconds"], list)

@@ -43,6 +43,8 @@ class RunRecord:
     created: str | None = None  # local time, "YYYY-MM-DD HH:MM:SS"
     fine_tuning: dict[str, Any] | None = None  # collection, base_run, held_out_images, before, after
     augmentation: str | None = None  # the training pipeline in words, when the images were augmented
+    recipe: str | None = None  # a transfer run: the recipe (webapp.transfer.RECIPES) that made it ...
+    source_run: str | None = None  # ... from this saved CNN
     run_id: str | None = None  # added by the store when it saves the run
 
     @classmethod

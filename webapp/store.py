@@ -199,7 +199,10 @@ class RunStore:
 
         path = self.get(run_id).path / MODEL_FILE
         try:
-            return keras.saving.load_model(path, safe_mode=True)
+            from webapp.optimizers import TWO_RATE  # the lab's own optimizers, which transfer runs are saved with
+
+            return keras.saving.load_model(path, safe_mode=True,
+                                           custom_objects={kind.__name__: kind for kind in TWO_RATE.values()})
         except Exception as error:  # Keras raises many kinds for a damaged file; the user needs one sentence
             raise UnreadableRunError(f"The saved model {run_id} cannot be read ({type(error).__name__}): "
                                      "pick another run, or delete this one.") from error

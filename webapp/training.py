@@ -61,13 +61,46 @@ def make_schedule(config: TrainConfig, train_images: int) -> Schedule:
     return Schedule(steps_per_epoch=steps, validate_every=validate_every, epochs=config.epochs)
 
 
-def make_optimizer(name: str, learning_rate: float, schedule: str = "constant", total_steps: int = 1) -> Any:
+def make_optimizer(name: str, learning_rate: float, schedule: str = "constant", total_steps: int = 1,
+                   slow_paths: frozenset[str] = frozenset(), slow_factor: float = 1.0) -> Any:
     """The optimizer; with the cosine schedule its rate falls from `learning_rate` to 0 over `total_steps`
-    batches (the optimizer counts its own steps, so it carries across the run's many `fit` calls)."""
+    batches (the optimizer counts its own steps, so it carries across the run's many `fit` calls). Variables
+    in `slow_paths` (a fine-tuned network's pretrained layers) learn at `slow_factor` times the rate."""
     rate: Any = learning_rate
     if schedule == "cosine":
         rate = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=max(1, total_steps))
+    if slow_paths:
+        from webapp.optimizers import two_rate
+
+        return two_rate(name, rate, slow_paths, slow_factor)
     return keras.optimizers.get({"class_name": name, "config": {"learning_rate": rate}})
+
+
+def compile_recipes(config: TrainConfig, store: Any = None, total_steps: int = 1) -> dict[str, Any]:
+    """A transfer job's networks: each recipe made from the source run's CNN for the target's classes."""
+    from webapp import transfer
+    from webapp.network_catalog import has_convolutions
+    from webapp.store import RunStore
+
+    store = store or RunStore()
+    source_info = store.get(config.source_run)
+    if not has_convolutions(source_info.model_name):
+        raise ValueError(f"The source run {config.source_run} is a {short_name(source_info.model_name)}, which "
+                         "has no convolutions: transfer starts from a CNN.")
+    source = store.load_model(config.source_run)
+    target = datasets.get(config.dataset)
+    if tuple(source.input_shape[1:]) != target.image_shape:
+        raise ValueError(f"The source run {config.source_run} takes {source.input_shape[1:]} images, and "
+                         f"{target.label} has {target.image_shape}: transfer needs the same image size.")
+    models = {}
+    for recipe in config.recipes:
+        model, _ = transfer.build_recipe(recipe, source, target.num_classes)
+        model.compile(optimizer=make_optimizer(config.optimizer, config.learning_rate, config.schedule, total_steps,
+                                               transfer.pretrained_paths(recipe, model),
+                                               transfer.PRETRAINED_RATE_FACTOR),
+                      loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        models[recipe] = model
+    return models
 
 
 def compile_model(name: str, config: TrainConfig, precision: str = "float32", store: Any = None,
@@ -106,6 +139,7 @@ def training_split(config: TrainConfig, dataset: Dataset) -> Split:
         collection = Collection(config.collection).as_dataset()
         return held_out_split(as_model_input(collection.x_train), collection.y_train, seed=config.seed)
     return split_training_set(as_model_input(dataset.x_train), dataset.y_train, subset=config.subset or None,
+                              stratified=config.is_transfer,
                               validation_fraction=config.validation_fraction, seed=config.seed)
 
 
@@ -171,7 +205,7 @@ def run_training(
     if config.is_fine_tuning:  # a small collection: batches no larger than it
         config = replace(config, batch_size=min(config.batch_size, len(split.x_train)))
     schedule = make_schedule(config, len(split.x_train))
-    record = TrainingRecord(config.models, schedule.total_steps, schedule.steps_per_epoch,
+    record = TrainingRecord(config.race_entries, schedule.total_steps, schedule.steps_per_epoch,
                             train_images=len(split.x_train), validation_images=len(split.x_val))
     if on_record:
         on_record(record)
@@ -179,7 +213,11 @@ def run_training(
     keras.utils.set_random_seed(config.seed)
     precision = device.resolve_precision(config.precision)
     with device.training_scope(device_type):
-        models = {name: compile_model(name, config, precision, store, schedule.total_steps) for name in config.models}
+        if config.is_transfer:
+            models = compile_recipes(config, store, schedule.total_steps)
+        else:
+            models = {name: compile_model(name, config, precision, store, schedule.total_steps)
+                      for name in config.models}
     before = {name: accuracies(model, split, dataset) for name, model in models.items()} if config.is_fine_tuning else {}
     # tf.distribute deadlocks when two models' steps interleave across threads: on several devices a
     # race takes turns in one thread instead, one `fit` per turn.
