@@ -43,7 +43,7 @@ def test_a_view_is_its_parents_images_relabelled_in_order(monkeypatch, tiny_mnis
 
 
 def test_unknown_ids_get_one_sentence_naming_the_choices():
-    with pytest.raises(datasets.UnknownDatasetError, match="choose from mnist, mnist-0-4"):
+    with pytest.raises(datasets.UnknownDatasetError, match="choose from mnist, fashion, mnist-0-4"):
         datasets.get("cifar")
     assert TrainConfig.problem.__doc__ and "Unknown dataset cifar" in _problem(dataset="cifar")
     assert "between 0 (all) and 30596" in _problem(dataset="mnist-0-4", subset=40_000)
@@ -53,3 +53,11 @@ def _problem(**settings) -> str:
     with pytest.raises(ValueError) as refused:
         TrainConfig(**settings)
     return str(refused.value)
+
+
+def test_the_shipped_fashion_copy_is_fashion_mnist():
+    fashion = datasets.load("fashion")
+    assert fashion.x_train.shape == (60000, 28, 28) and fashion.x_test.shape == (10000, 28, 28)
+    assert fashion.y_train[:10].tolist() == [9, 0, 0, 3, 0, 2, 7, 2, 5, 5]
+    assert np.bincount(fashion.y_test).tolist() == [1000] * 10
+    assert fashion.info.class_names[6] == "Shirt"
