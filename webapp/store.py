@@ -232,17 +232,22 @@ def history_csv(history: dict[str, Any]) -> str:
     return out.getvalue()
 
 
+def default_name(record: RunRecord) -> str:
+    """The shipped default's folder: the network's name for MNIST (`models/defaults/cnn`, run id `default-cnn`,
+    what the digit pages read), else the network and the dataset (`cnn-fashion`, `cnn3-mnist-0-4`)."""
+    return record.model if record.dataset == DEFAULT_DATASET else f"{record.model}-{record.dataset}"
+
+
 def promote_to_default(store: RunStore, run_id: str) -> Path:
-    """Copy a user run into the shipped defaults as `models/defaults/<model>` (maintainers only)."""
+    """Copy a user run into the shipped defaults as `models/defaults/<default_name>` (maintainers only)."""
     info = store.get(run_id)
-    if info.record.dataset != DEFAULT_DATASET:
-        raise ValueError(f"Only MNIST runs can be the shipped defaults: {run_id} was trained on {info.record.dataset}.")
-    target = store.defaults_root / info.model_name
+    name = default_name(info.record)
+    target = store.defaults_root / name
     store.defaults_root.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".tmp-{info.model_name}-", dir=store.defaults_root))
+    staging = Path(tempfile.mkdtemp(prefix=f".tmp-{name}-", dir=store.defaults_root))
     shutil.copytree(info.path, staging, dirs_exist_ok=True)
     if target.exists():
-        retired = target.with_name(f".old-{info.model_name}-{secrets.token_hex(2)}")
+        retired = target.with_name(f".old-{name}-{secrets.token_hex(2)}")
         os.replace(target, retired)
         shutil.rmtree(retired, ignore_errors=True)
     os.replace(staging, target)
