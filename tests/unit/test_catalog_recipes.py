@@ -9,6 +9,9 @@ from webapp import datasets, network_catalog
 from webapp.config import TrainConfig
 from webapp.training import run_training
 
+# Each test trains a network for an epoch: seconds, so out of the quick loop.
+pytestmark = pytest.mark.slow
+
 SHAPES = ("ring", "cross", "bar")
 
 
