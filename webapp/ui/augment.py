@@ -197,7 +197,8 @@ class PreviewImages:
 
 def preview_images(steps: list[core.Step]) -> PreviewImages | None:
     """The source, count and seed controls; None (with the reason shown) when there is nothing to preview."""
-    source = st.radio("Preview on", list(SOURCES), format_func=SOURCES.get, horizontal=True, key="augment_source",
+    source = st.radio("Preview on", list(SOURCES), format_func=lambda name: SOURCES[name], horizontal=True,
+                      key="augment_source",
                       help="Digits are what the Train page trains on; a photo shows the transforms more plainly.")
     count_column, seed_column, button_column = st.columns([3, 3, 2], vertical_alignment="bottom")
     count = count_column.slider("Samples", 4, 32, 16, step=4, key="augment_count",

@@ -185,7 +185,7 @@ def show_cifar_walkthrough() -> None:
 def show_pooling_example() -> None:
     st.subheader("A 2x2 pool at stride 2, by hand")
     grid = seeds.POOL_GRID
-    kind = st.radio("Pool by", list(seeds.POOL_BY_HAND_KINDS), format_func=seeds.POOL_BY_HAND_KINDS.get,
+    kind = st.radio("Pool by", list(seeds.POOL_BY_HAND_KINDS), format_func=lambda kind: seeds.POOL_BY_HAND_KINDS[kind],
                     horizontal=True, key="pool_hand_kind",
                     help="max keeps the largest value of each window, average their mean, sum their total "
                          "(sum pooling is the average times the window's cells).")

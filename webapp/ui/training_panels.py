@@ -27,10 +27,11 @@ POLL_SECONDS = 1.0
 def chart_axes(key: str) -> tuple[str, str]:
     """Radio buttons for the chart's x axis and metric."""
     left, right = st.columns(2)
-    x = left.radio("X axis", list(X_AXES), format_func=X_AXES.get, horizontal=True, key=f"{key}_x",
+    x = left.radio("X axis", list(X_AXES), format_func=lambda axis: X_AXES[axis], horizontal=True, key=f"{key}_x",
                    help="Epochs compare learning per image seen; compute seconds compare learning per second of "
                         "each model's own training time.")
-    metric = right.radio("Show", list(METRICS), format_func=METRICS.get, horizontal=True, key=f"{key}_metric",
+    metric = right.radio("Show", list(METRICS), format_func=lambda name: METRICS[name], horizontal=True,
+                         key=f"{key}_metric",
                          help="Accuracy: share of images classified correctly. Loss: the cross-entropy the optimizer "
                               "minimises.")
     return x, metric
