@@ -13,7 +13,8 @@ st.write("Pick a network and read it layer by layer: parameters, multiply-adds a
          "Notice that VGG16's weights sit in its dense layers while its memory goes to the first convolutions, "
          "then change the batch size or switch to float16 and watch which totals move. Or design your own.")
 
-network_tab, calculator_tab, concepts_tab = st.tabs(["Layer by layer", "Calculators", "Concepts"], default=concept_tab())
+network_tab, calculator_tab, concepts_tab = st.tabs(["Layer by layer", "Calculators", "Concepts"],
+                                                    default=concept_tab())
 with network_tab:
     network_panel()
 with calculator_tab:

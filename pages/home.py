@@ -29,7 +29,8 @@ data.metric("MNIST", "found" if found else "missing", help="60,000 training and 
 data.caption(str(found) if found else f"Put mnist.npz at {MNIST_PATH}.")
 defaults = [info for info in RunStore().list().runs if info.is_default]
 models.metric("Default models", len(defaults), help="Shipped, pre-trained models the other pages use.")
-models.caption(", ".join(f"{short_name(info.model_name)} {info.record.test_accuracy or 0:.2%}" for info in defaults) or "none found")
+models.caption(", ".join(f"{short_name(info.model_name)} {info.record.test_accuracy or 0:.2%}" for info in defaults)
+               or "none found")
 
 st.subheader("Quick start")
 st.markdown(

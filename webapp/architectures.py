@@ -46,11 +46,14 @@ class Design:
     def problem(self) -> str | None:
         """The first impossible setting, as one sentence, or None."""
         checks = [
-            (not 4 <= self.image_size <= MAX_IMAGE_SIZE, f"The image side must be between 4 and {MAX_IMAGE_SIZE} pixels."),
+            (not 4 <= self.image_size <= MAX_IMAGE_SIZE,
+             f"The image side must be between 4 and {MAX_IMAGE_SIZE} pixels."),
             (self.channels not in (1, 3), "Images have 1 channel (grey) or 3 (RGB)."),
-            (not 0 <= self.convs_per_block <= MAX_CONVS_PER_BLOCK, f"N (convolutions per block) must be between 0 and {MAX_CONVS_PER_BLOCK}."),
+            (not 0 <= self.convs_per_block <= MAX_CONVS_PER_BLOCK,
+             f"N (convolutions per block) must be between 0 and {MAX_CONVS_PER_BLOCK}."),
             (not 0 <= self.blocks <= MAX_BLOCKS, f"M (blocks) must be between 0 and {MAX_BLOCKS}."),
-            (not 0 <= self.dense_layers <= MAX_DENSE_LAYERS, f"K (hidden dense layers) must be between 0 and {MAX_DENSE_LAYERS}."),
+            (not 0 <= self.dense_layers <= MAX_DENSE_LAYERS,
+             f"K (hidden dense layers) must be between 0 and {MAX_DENSE_LAYERS}."),
             (not 1 <= self.filters <= MAX_FILTERS, f"Filters must be between 1 and {MAX_FILTERS}."),
             (self.kernel_size not in (1, 3, 5, 7), "The kernel side must be 1, 3, 5 or 7."),
             (not 1 <= self.dense_width <= MAX_WIDTH, f"Dense widths must be between 1 and {MAX_WIDTH}."),
@@ -59,7 +62,8 @@ class Design:
              f"An image of {self.image_size} pixels cannot be halved {self.blocks} times; use fewer blocks, "
              "a larger image, or no pooling."),
             (self.convs_per_block and self.blocks and self.block_filters(self.blocks) > MAX_FILTERS,
-             f"Doubling {self.filters} filters over {self.blocks} blocks exceeds {MAX_FILTERS}; use fewer filters or blocks."),
+             f"Doubling {self.filters} filters over {self.blocks} blocks exceeds {MAX_FILTERS}; "
+             "use fewer filters or blocks."),
         ]
         return next((message for failed, message in checks if failed), None)
 
@@ -68,7 +72,8 @@ class Design:
         return self.filters * 2 ** (block - 1) if self.double_filters else self.filters
 
     def pattern(self) -> str:
-        """The design in the seed notes' notation, e.g. INPUT -> [[CONV -> RELU]*2 -> POOL]*3 -> [FC -> RELU]*1 -> FC."""
+        """The design in the seed notes' notation,
+        e.g. INPUT -> [[CONV -> RELU]*2 -> POOL]*3 -> [FC -> RELU]*1 -> FC."""
         block = f"[CONV -> RELU]*{self.convs_per_block}" + (" -> POOL" if self.pool else "")
         return f"INPUT -> [{block}]*{self.blocks} -> [FC -> RELU]*{self.dense_layers} -> FC"
 

@@ -10,7 +10,7 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Literal, Sequence
 
 import numpy as np
 from PIL import Image
@@ -165,7 +165,7 @@ def display_tile(image: np.ndarray, side: int = TILE_SIDE) -> np.ndarray:
     return np.asarray(Image.fromarray(image).resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0))
 
 
-def tile_format(image: np.ndarray, side: int = TILE_SIDE) -> str:
+def tile_format(image: np.ndarray, side: int = TILE_SIDE) -> Literal["PNG", "JPEG"]:
     """PNG for small images, whose every pixel should stay exact; JPEG for photos (a tenth of the bytes and
     much quicker to encode, at no visible cost at this size)."""
     return "PNG" if max(image.shape[:2]) <= side else "JPEG"
@@ -178,7 +178,8 @@ def sample_grid(images: Sequence[np.ndarray], columns: int | None = None, gap: i
     colour = any(tile.ndim == 3 for tile in tiles)
     columns = columns or math.ceil(math.sqrt(len(tiles)))
     rows = math.ceil(len(tiles) / columns)
-    sheet = np.full((rows * (height + gap) + gap, columns * (width + gap) + gap) + ((3,) if colour else ()), 255, np.uint8)
+    shape = (rows * (height + gap) + gap, columns * (width + gap) + gap) + ((3,) if colour else ())
+    sheet = np.full(shape, 255, np.uint8)
     for index, tile in enumerate(tiles):
         if colour and tile.ndim == 2:
             tile = np.repeat(tile[:, :, None], 3, axis=2)

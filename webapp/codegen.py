@@ -162,7 +162,9 @@ def reproduce_script(model: str, train_config: dict[str, Any]) -> str:
     body = ",\n    ".join(model_lines(model, config.dropout, config.batch_norm, config.activation, config.dataset))
     augmentation, training_data = _augmentation_lines(config)
     split, validation = _split_lines(config)
-    return f'''"""Reproduce a ConvNet Lab run: {short_name(model)} on {dataset.label} ({config.epochs} epoch{"s" if config.epochs != 1 else ""}, seed {config.seed})."""
+    epochs = f'{config.epochs} epoch{"s" if config.epochs != 1 else ""}'
+    optimizer = '{"class_name": "%s", "config": {"learning_rate": learning_rate}}' % config.optimizer
+    return f'''"""Reproduce a ConvNet Lab run: {short_name(model)} on {dataset.label} ({epochs}, seed {config.seed})."""
 import os
 
 import keras
@@ -176,7 +178,7 @@ model = keras.Sequential([
     {body},
 ])
 {_rate_lines(config)}model.compile(
-    optimizer=keras.optimizers.get({{"class_name": "{config.optimizer}", "config": {{"learning_rate": learning_rate}}}}),
+    optimizer=keras.optimizers.get({optimizer}),
     loss="sparse_categorical_crossentropy",
     metrics=["accuracy"],
 )

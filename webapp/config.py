@@ -19,7 +19,8 @@ FULL_TRAINING_SET = datasets.MNIST.train_size  # the default dataset's
 class TrainConfig:
     """One training job: one model, or two or more trained in lockstep (a race).
 
-    The defaults are the lab's tuned settings (Adam at 3e-3, batches of 256, bfloat16 where native); the seed tutorial used rmsprop at 1e-3.
+    The defaults are the lab's tuned settings (Adam at 3e-3, batches of 256, bfloat16 where native); the seed
+    tutorial used rmsprop at 1e-3.
     """
 
     models: tuple[str, ...] = ("dnn", "cnn")
@@ -67,7 +68,8 @@ class TrainConfig:
             (not 1 <= self.epochs <= 200, "Epochs must be between 1 and 200."),
             (not 1 <= self.batch_size <= 8192, "Batch size must be between 1 and 8192."),
             (not 0 <= self.subset <= train_size, f"Training-set size must be between 0 (all) and {train_size}."),
-            (self.optimizer not in OPTIMIZERS, f"Unknown optimizer {self.optimizer}; choose from {', '.join(OPTIMIZERS)}."),
+            (self.optimizer not in OPTIMIZERS,
+             f"Unknown optimizer {self.optimizer}; choose from {', '.join(OPTIMIZERS)}."),
             (not 0 < self.learning_rate <= 10, "Learning rate must be above 0 and at most 10."),
             (self.schedule not in SCHEDULES, f"Unknown schedule {self.schedule}; choose from {', '.join(SCHEDULES)}."),
             (not 0 <= self.dropout < 1, "Dropout must be at least 0 and below 1."),
@@ -78,7 +80,8 @@ class TrainConfig:
              "LeNet keeps its own tanh units: the activation choice is for dnn and cnn only."),
             (not self.validation and bool(self.collection), "Fine-tuning always holds out part of the collection."),
             (not 1 <= self.validations_per_epoch <= 1000, "Validations per epoch must be between 1 and 1000."),
-            (self.precision not in PRECISIONS, f"Unknown precision {self.precision}; choose from {', '.join(PRECISIONS)}."),
+            (self.precision not in PRECISIONS,
+             f"Unknown precision {self.precision}; choose from {', '.join(PRECISIONS)}."),
             (bool(self.base_run) != bool(self.collection),
              "Fine-tuning needs both a saved model to start from and a collection of your own digits."),
             (bool(self.base_run) and len(self.models) != 1, "Fine-tuning takes exactly one model."),
@@ -89,7 +92,8 @@ class TrainConfig:
             *self._transfer_checks(),
         ]
         if self.subset and not self.problem_free_size():
-            checks.append((True, f"A training set of {self.subset} images is too small for batches of {self.batch_size}."))
+            checks.append((True, f"A training set of {self.subset} images is too small "
+                                 f"for batches of {self.batch_size}."))
         return next((message for failed, message in checks if failed), None)
 
     def problem_free_size(self) -> bool:

@@ -165,7 +165,8 @@ def read_npz(path: Path, info: DatasetInfo) -> Dataset:
         missing = [key for key in NPZ_KEYS if key not in arrays]
         if missing:
             raise DataMissingError(f"{path} is not a {info.label} file: it lacks {', '.join(missing)}.")
-        return Dataset(*(np.asarray(arrays[key]) for key in NPZ_KEYS), info=info)
+        x_train, y_train, x_test, y_test = (np.asarray(arrays[key]) for key in NPZ_KEYS)
+        return Dataset(x_train, y_train, x_test, y_test, info=info)
 
 
 def load(name: str = DEFAULT_DATASET, path: Path | None = None) -> Dataset:

@@ -120,7 +120,8 @@ class ConvOutput:
         """One sentence when the filter fits a whole number of times; otherwise what fits and what Keras does."""
         if self.valid:
             return f"Valid: the filter fits {format_exact(self.exact)} times along this side."
-        paddings = ", ".join(map(str, self.fitting_paddings())) or "none (W - F is odd, every padding adds an even number)"
+        paddings = (", ".join(map(str, self.fitting_paddings()))
+                    or "none (W - F is odd, every padding adds an even number)")
         return (f"Invalid stride: W - F + 2P = {self.span:,} is not a multiple of {self.stride}, so the filter would "
                 f"have to stop part-way ({format_exact(self.exact)} positions). Strides that fit: "
                 f"{', '.join(map(str, self.fitting_strides()))}. Paddings that fit stride {self.stride}: {paddings}. "
@@ -144,7 +145,8 @@ class ConvOutput:
     def fitting_paddings(self) -> list[int]:
         """Paddings below the filter size that make this stride fit (none when W - F is odd and S is even)."""
         return [padding for padding in range(self.kernel)
-                if (self.width - self.kernel + 2 * padding) >= 0 and (self.width - self.kernel + 2 * padding) % self.stride == 0]
+                if self.width - self.kernel + 2 * padding >= 0
+                and (self.width - self.kernel + 2 * padding) % self.stride == 0]
 
 
 def same_output_size(width: int, stride: int) -> int:
@@ -158,7 +160,8 @@ def filter_params(kernel_h: int, kernel_w: int, depth: int, bias: bool = True) -
     return kernel_h * kernel_w * depth + int(bias)
 
 
-def conv_multiply_adds(out_h: int, out_w: int, out_c: int, kernel_h: int, kernel_w: int, in_c: int, groups: int = 1) -> int:
+def conv_multiply_adds(out_h: int, out_w: int, out_c: int, kernel_h: int, kernel_w: int, in_c: int,
+                       groups: int = 1) -> int:
     """Every output number is a dot product over its filter's kernel_h*kernel_w*in_c/groups inputs."""
     return out_h * out_w * out_c * kernel_h * kernel_w * in_c // groups
 

@@ -55,21 +55,21 @@ def load_image(source: bytes | str | Path, *, max_pixels: int = MAX_PIXELS, max_
         raise ImageError(f"This file is not an image that can be read; use {SUPPORTED}.") from None
     except (OSError, SyntaxError, ValueError, EOFError):
         raise ImageError("The image file is truncated or damaged.") from None
-    image = ImageOps.exif_transpose(image) or image
-    image = to_standard_mode(image)
-    if max_side and max(image.size) > max_side:
-        image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-    return image
+    upright = to_standard_mode(ImageOps.exif_transpose(image) or image)
+    if max_side and max(upright.size) > max_side:
+        upright.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    return upright
 
 
-def load_image_file(path: str | Path, *, max_bytes: int = MAX_FILE_BYTES, **limits: int | None) -> Image.Image:
+def load_image_file(path: str | Path, *, max_bytes: int = MAX_FILE_BYTES, max_pixels: int = MAX_PIXELS,
+                    max_side: int | None = None) -> Image.Image:
     """`load_image` for a path a user typed: only a regular file of at most `max_bytes` is read (a device
     such as /dev/zero, a pipe or a huge file gets one sentence, as a missing file or a folder does)."""
     try:
         data = read_file_capped(path, max_bytes, what="image file")
     except FileLimitError as error:
         raise ImageError(str(error).replace("The image file does not exist.", "The file does not exist.")) from None
-    return load_image(data, **limits)
+    return load_image(data, max_pixels=max_pixels, max_side=max_side)
 
 
 def to_standard_mode(image: Image.Image) -> Image.Image:

@@ -50,7 +50,8 @@ def options_for(name: str, dropout: float = 0.0, batch_norm: bool = False, activ
                           input_shape, num_classes)
 
 
-def _hidden(make: Callable[..., layers.Layer], activation: str, options: NetworkOptions, dtype: str) -> list[layers.Layer]:
+def _hidden(make: Callable[..., layers.Layer], activation: str, options: NetworkOptions,
+            dtype: str) -> list[layers.Layer]:
     """A weight layer with its activation; with batch norm, the norm sits between the two."""
     if not options.batch_norm:
         return [make(activation=activation, dtype=dtype)]
@@ -73,7 +74,8 @@ def _dense_head(options: NetworkOptions, widths: tuple[int, ...], activation: st
 def _sequential(name: str, body: list[layers.Layer], options: NetworkOptions, dtype: str) -> keras.Model:
     """The model around the layers; it carries the policy too (Keras wraps a mixed_float16 model's optimizer
     for loss scaling), set after construction since `Sequential` takes no `dtype`."""
-    stem = [keras.Input(shape=options.input_shape, name="pixels"), layers.Rescaling(1.0 / 255, name="scale_to_unit", dtype=dtype)]
+    stem = [keras.Input(shape=options.input_shape, name="pixels"),
+            layers.Rescaling(1.0 / 255, name="scale_to_unit", dtype=dtype)]
     model = keras.Sequential(stem + body, name=name)
     model.dtype_policy = dtype
     return model

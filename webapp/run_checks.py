@@ -207,7 +207,7 @@ def model_problem(path: Path, dataset: DatasetInfo = datasets.MNIST) -> str | No
 
 # -- a whole folder -------------------------------------------------------------------------------------
 def _signature(folder: Path, names: tuple[str, ...]) -> tuple:
-    stats = []
+    stats: list[tuple[str, int, int, int] | tuple[str, None]] = []
     for name in names:
         try:
             status = (folder / name).lstat()

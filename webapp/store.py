@@ -136,7 +136,8 @@ class RunStore:
         for base, is_default in ((self.defaults_root, True), (self.root, False)):
             if not base.is_dir():
                 continue
-            folders = sorted((p for p in base.iterdir() if (p.is_dir() or p.is_symlink()) and not p.name.startswith(".")),
+            folders = sorted((p for p in base.iterdir()
+                              if (p.is_dir() or p.is_symlink()) and not p.name.startswith(".")),
                              key=lambda p: p.name, reverse=not is_default)
             for folder in folders:
                 info, problem = self._read_entry(folder, is_default)

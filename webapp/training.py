@@ -131,7 +131,8 @@ def compile_model(name: str, config: TrainConfig, precision: str = "float32", st
 def training_split(config: TrainConfig, dataset: Dataset) -> Split:
     """The dataset's training set (a subset, validation held out unless switched off), or the learner's
     collection (a fifth held out)."""
-    if not config.validation:  # every chosen image trains, as in the seed tutorial; the test set still judges at the end
+    # Without validation every chosen image trains, as in the seed tutorial; the test set still judges at the end.
+    if not config.validation:
         return all_for_training(as_model_input(dataset.x_train), dataset.y_train, config.subset, config.seed)
     if config.collection:
         from webapp.own_digits import Collection, held_out_split
@@ -218,7 +219,8 @@ def run_training(
         else:
             models = {name: compile_model(name, config, precision, store, schedule.total_steps)
                       for name in config.models}
-    before = {name: accuracies(model, split, dataset) for name, model in models.items()} if config.is_fine_tuning else {}
+    before = ({name: accuracies(model, split, dataset) for name, model in models.items()} if config.is_fine_tuning
+              else {})
     # tf.distribute deadlocks when two models' steps interleave across threads: on several devices a
     # race takes turns in one thread instead, one `fit` per turn.
     several_devices = any(_replicas(model) > 1 for model in models.values())
@@ -290,7 +292,8 @@ class ModelTrainer:
         self.name, self.model, self.config, self.split = name, model, config, split
         self.schedule, self.record, self.stop, self.lockstep = schedule, record, stop, lockstep
         self.recorder = HistoryRecorder(record, name, config.batch_size, schedule.steps_per_epoch, stop.is_set)
-        wait, hand_over = ([TakeTurns(self, hand_over=False)], [TakeTurns(self, hand_over=True)]) if lockstep else ([], [])
+        wait, hand_over = (([TakeTurns(self, lockstep, hand_over=False)], [TakeTurns(self, lockstep, hand_over=True)])
+                           if lockstep else ([], []))
         validation = [PeriodicValidation(self)] if len(split.x_val) else []
         self.callbacks = wait + [self.recorder] + validation + extra + hand_over
 
@@ -337,17 +340,17 @@ class TakeTurns(keras.callbacks.Callback):
     it waits for the turn (before the recorder starts its clock, so waiting is not compute); last, it hands
     the turn over (after every other callback, so the batch is fully recorded before the next model starts)."""
 
-    def __init__(self, trainer: "ModelTrainer", hand_over: bool) -> None:
+    def __init__(self, trainer: "ModelTrainer", lockstep: Lockstep, hand_over: bool) -> None:
         super().__init__()
-        self.trainer, self.hand_over = trainer, hand_over
+        self.trainer, self.lockstep, self.hand_over = trainer, lockstep, hand_over
 
     def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
         if not self.hand_over and self.trainer.recorder.steps % TURN_BATCHES == 0:
-            self.trainer.lockstep.wait_for_turn(self.trainer.name)
+            self.lockstep.wait_for_turn(self.trainer.name)
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         if self.hand_over and self.trainer.recorder.steps % TURN_BATCHES == 0:
-            self.trainer.lockstep.pass_turn(self.trainer.name)
+            self.lockstep.pass_turn(self.trainer.name)
 
 
 def fit_rows(model: Any, split: Split, rows: np.ndarray, config: TrainConfig, epoch: int, callbacks: list[Any],
@@ -379,7 +382,8 @@ def _run_in_one_thread(trainers: list[ModelTrainer], stop: threading.Event) -> N
                     return
                 fit_rows(trainer.model, trainer.split, turn, config, epoch, trainer.callbacks, first_batch=first)
         for trainer in trainers:
-            trainer.record.add_epoch_seconds(trainer.name, trainer.record.compute_seconds(trainer.name) - before[trainer.name])
+            seconds = trainer.record.compute_seconds(trainer.name) - before[trainer.name]
+            trainer.record.add_epoch_seconds(trainer.name, seconds)
 
 
 def _run_side_by_side(trainers: list[ModelTrainer], stop: threading.Event) -> None:

@@ -71,7 +71,8 @@ class TrainingProcess:
         if self._process is not None and self._process.is_alive():
             return
         self._requests, self._events, self._stop = self._context.Queue(), self._context.Queue(), self._context.Event()
-        self._process = self._context.Process(target=serve, args=(self._requests, self._events, self._stop, os.getpid()),
+        self._process = self._context.Process(target=serve,
+                                              args=(self._requests, self._events, self._stop, os.getpid()),
                                               name="convnet-lab-training", daemon=True)
         with _no_main_script():
             self._process.start()
@@ -91,6 +92,7 @@ class TrainingProcess:
             if kind == "record":
                 job.record = TrainingRecord(**args[0])
             elif kind == "event":
+                assert job.record is not None, "the child sends its record before any event"
                 job.record.apply(args[0])
             elif kind == "done":
                 return [store.get(run_id) for run_id in args[0]]
@@ -146,7 +148,9 @@ def _no_main_script() -> Iterator[None]:
         yield
     finally:
         if sys.modules.get("__main__") is empty:  # unless a script run has made its own __main__ meanwhile
-            sys.modules["__main__"] = real
+            del sys.modules["__main__"]
+            if real is not None:
+                sys.modules["__main__"] = real
 
 
 def serve(requests: Any, events: Any, stop: Any, parent_pid: int | None = None) -> None:

@@ -277,6 +277,7 @@ def test_the_saved_runs_table_shows_each_runs_recipe():
     assert ("cosine" in default_cnn["recipe"]) == (train.get("schedule") == "cosine")
 
 
+@pytest.mark.slow
 def test_a_race_on_another_dataset_is_shown_with_that_datasets_test_set_and_classes():
     at = open_page(TRAIN)
     next(box for box in at.selectbox if box.label == "Dataset").set_value("mnist-5-9").run()

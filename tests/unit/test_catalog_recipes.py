@@ -9,6 +9,9 @@ from webapp import datasets, network_catalog
 from webapp.config import TrainConfig
 from webapp.training import run_training
 
+# Each test trains a network for an epoch: seconds, so out of the quick loop.
+pytestmark = pytest.mark.slow
+
 SHAPES = ("ring", "cross", "bar")
 
 
@@ -32,7 +35,8 @@ def _shapes(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     labels = rng.integers(0, len(SHAPES), count).astype(np.uint8)
     images = rng.integers(0, 60, (count, 16, 16)).astype(np.uint8)
     rows, cols = np.mgrid[:16, :16]
-    masks = [np.abs(np.hypot(rows - 7.5, cols - 7.5) - 5) < 1.2, (np.abs(rows - cols) < 1.5) | (np.abs(rows + cols - 15) < 1.5),
+    masks = [np.abs(np.hypot(rows - 7.5, cols - 7.5) - 5) < 1.2,
+             (np.abs(rows - cols) < 1.5) | (np.abs(rows + cols - 15) < 1.5),
              np.abs(rows - 7.5) < 2]
     for image, label in zip(images, labels):
         image[masks[label]] = 255

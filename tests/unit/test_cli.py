@@ -135,6 +135,7 @@ def test_train_with_holes_larger_than_a_digit_exits_1_before_training(tmp_path, 
     assert "at least 30 pixels; these images are 28 pixels high" in captured.err
 
 
+@pytest.mark.slow
 def test_train_on_a_catalog_view_records_it_and_reading_digits_refuses_the_run(lab_home, tmp_path):
     result = run_cli("train", "--model", "dnn", "--dataset", "mnist-0-4", "--subset", "1200", "--epochs", "1",
                      "--json", env_home=lab_home)

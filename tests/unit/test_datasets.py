@@ -29,7 +29,8 @@ def test_every_entry_describes_its_file_and_loads_as_described(name):
 
 
 def test_a_view_is_its_parents_images_relabelled_in_order(monkeypatch, tiny_mnist_file):
-    monkeypatch.setitem(datasets.CATALOG, "mnist", replace(datasets.MNIST, file="x.npz", fallback_paths=(tiny_mnist_file,)))
+    monkeypatch.setitem(datasets.CATALOG, "mnist",
+                        replace(datasets.MNIST, file="x.npz", fallback_paths=(tiny_mnist_file,)))
     whole = datasets.load("mnist")
     view = datasets.load("mnist-5-9")
     keep = whole.y_test >= 5

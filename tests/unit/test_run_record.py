@@ -168,7 +168,7 @@ OLD_CONFIG = r'''
  "test_accuracy": 0.9918,
  "test_loss": 0.02421143464744091,
  "created": "2026-11-30 12:38:02",
- "augmentation": "Affine(rotate \u00b115, translate_percent \u00b10.1, scale 0.9-1.1, p 0.7) -> ElasticTransform(alpha 34, sigma 4, p 0.3) -> CoarseDropout(num_holes_range 1-2, hole_height_range 0.1-0.25, hole_width_range 0.1-0.25, p 0.3)",
+ "augmentation": "Affine(rotate \u00b115, translate_percent \u00b10.1, scale 0.9-1.1, p 0.7)",
  "run_id": "20261130-123802-lenet-b11d"
 }
 '''

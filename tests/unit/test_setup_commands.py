@@ -16,6 +16,7 @@ def test_the_readme_has_two_commands_that_each_make_their_own_virtual_environmen
     for command in (app, tests):
         assert command.startswith("python3 -m venv .venv && .venv/bin/python -m pip install -r requirements")
     assert app.endswith("streamlit run app.py") and tests.endswith("-m pytest")
+    assert "&& .venv/bin/ruff check . && .venv/bin/mypy && " in tests, "the checkers run before the tests"
 
 
 def test_ci_runs_the_readmes_test_command():

@@ -28,7 +28,8 @@ TIMEOUT_MS = 120_000
 FIRST_VISIT = "first visit"
 
 # True while no rerun is on screen: no running indicator (other than one fading out) and no stale element.
-IDLE_JS = ("!document.querySelector('[data-testid=stStatusWidget]:not(.StatusWidget-exit):not(.StatusWidget-exit-active)')"
+IDLE_JS = ("!document.querySelector('[data-testid=stStatusWidget]"
+           ":not(.StatusWidget-exit):not(.StatusWidget-exit-active)')"
            " && !document.querySelector('[data-stale=\"true\"]')")
 
 # Result markers: each a JS expression giving a string that changes when the shown result changes.
@@ -45,7 +46,9 @@ ARM_JS = """() => {
     if (!window.__benchArmed) {
         window.__benchArmed = true;
         for (const type of ['mouseup', 'keydown'])
-            document.addEventListener(type, () => { if (window.__benchStart === null) window.__benchStart = performance.now(); }, true);
+            document.addEventListener(type, () => {
+                if (window.__benchStart === null) window.__benchStart = performance.now();
+            }, true);
     }
 }"""
 ELAPSED_JS = "Math.max(0.01, performance.now() - (window.__benchStart ?? window.__benchArmedAt))"
@@ -176,12 +179,12 @@ def _stop_job(page: Any, run: int) -> None:
 
 
 PAGE_BENCHES: dict[str, PageBench] = {bench.name: bench for bench in [
-    PageBench("home", "/", f"document.querySelectorAll('[data-testid=stMetric]').length >= 3"),
-    PageBench("stages", "/stages", f"document.querySelectorAll('[data-testid=stImage] img').length >= 4", [
+    PageBench("home", "/", "document.querySelectorAll('[data-testid=stMetric]').length >= 3"),
+    PageBench("stages", "/stages", "document.querySelectorAll('[data-testid=stImage] img').length >= 4", [
         Action("pick a kernel", _pick_kernel, f"{IMAGES_JS} + {HEADINGS_JS}", prepare=_focus_kernels),
         Action("move the stride slider", _move_stride, f"{IMAGES_JS} + {HEADINGS_JS}", prepare=_focus_stride),
     ]),
-    PageBench("augment", "/augment", f"document.querySelectorAll('[data-testid=stImage] img').length >= 4", [
+    PageBench("augment", "/augment", "document.querySelectorAll('[data-testid=stImage] img').length >= 4", [
         Action("press Resample", _resample, IMAGES_JS),
         Action("press Resample on a photo", _resample, IMAGES_JS, prepare=_photo_source),
     ]),
@@ -235,7 +238,8 @@ def time_action(page: Any, action: Action, run: int) -> float:
         page.evaluate(ARM_JS)
         action.trigger(page, run)
         try:
-            shown = page.wait_for_function(f"before => (({action.signature}) !== before) && ({IDLE_JS}) && ({ELAPSED_JS})",
+            shown = page.wait_for_function(f"before => (({action.signature}) !== before)"
+                                           f" && ({IDLE_JS}) && ({ELAPSED_JS})",
                                            arg=before, timeout=TIMEOUT_MS if attempt == action.tries - 1 else 60_000)
         except PlaywrightTimeout:
             if attempt == action.tries - 1:

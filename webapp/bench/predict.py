@@ -32,7 +32,9 @@ def predict_benchmark(runs: int = 50, log: Log = print) -> dict[str, Any]:
     png = encoded.getvalue()
 
     def predict_once() -> None:
-        classify(models, to_mnist(canvas).digit)
+        digit = to_mnist(canvas).digit
+        assert digit is not None, "the benchmark's canvas holds a digit"
+        classify(models, digit)
 
     def decode_once() -> None:
         to_array(load_image(png))

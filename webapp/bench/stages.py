@@ -70,12 +70,14 @@ def stages_memory_benchmark(side: int = 7000, log: Log = print) -> dict[str, Any
         cli = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         _, status, usage = os.wait4(cli.pid, 0)
         cli_peak = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
-        log(f"CLI stages on a {side}x{side} grey PNG: peak {format_bytes(cli_peak)}, exit {os.waitstatus_to_exitcode(status)}")
-        probe = subprocess.run([sys.executable, "-c", f"from webapp.bench.stages import page_memory_probe; page_memory_probe({path!r})"],
+        log(f"CLI stages on a {side}x{side} grey PNG: peak {format_bytes(cli_peak)}, "
+            f"exit {os.waitstatus_to_exitcode(status)}")
+        script = f"from webapp.bench.stages import page_memory_probe; page_memory_probe({path!r})"
+        probe = subprocess.run([sys.executable, "-c", script],
                                cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
         page = json.loads(probe.stdout.strip().splitlines()[-1])
-        log(f"page path: {format_bytes(page['page_peak_bytes'])} at its peak, {format_bytes(page['page_retained_bytes'])} "
-            f"kept after it, working at {page['worked_shape']}")
+        log(f"page path: {format_bytes(page['page_peak_bytes'])} at its peak, "
+            f"{format_bytes(page['page_retained_bytes'])} kept after it, working at {page['worked_shape']}")
     return {"memory_photo": f"{side}x{side} grey PNG", "cli_peak_bytes": cli_peak, "cli_peak_goal_bytes": 3_000_000_000,
             "page_budget_bytes": PAGE_MEMORY_BUDGET, **page}
 
@@ -106,5 +108,6 @@ def page_memory_probe(path: str) -> None:
     page(synthetic_photo_jpeg(400, 300))  # warm up TensorFlow's kernels
     base = resident_bytes() or 0
     shape = page(photo)
-    print(json.dumps({"page_peak_bytes": (peak_bytes() or 0) - base, "page_retained_bytes": (resident_bytes() or 0) - base,
+    print(json.dumps({"page_peak_bytes": (peak_bytes() or 0) - base,
+                      "page_retained_bytes": (resident_bytes() or 0) - base,
                       "worked_shape": format_shape(shape)}))

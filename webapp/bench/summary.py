@@ -31,7 +31,8 @@ def summary_benchmark(names: Sequence[str], repeats: int = 20, log: Log = print)
             timings.append((time.perf_counter() - started) * 1000)
         networks[name] = {"first_seconds": first, "cached_ms": statistics.median(timings),
                           "layers": len(summary.network_table(name).rows)}
-        log(f"{name}: first {first:.2f} s, cached {networks[name]['cached_ms']:.3f} ms ({networks[name]['layers']} layers)")
+        log(f"{name}: first {first:.2f} s, cached {networks[name]['cached_ms']:.3f} ms "
+            f"({networks[name]['layers']} layers)")
     return {"benchmark": "summary", "batch_size": settings.batch_size, "networks": networks,
             "max_first_seconds": max(entry["first_seconds"] for entry in networks.values()),
             "max_cached_ms": max(entry["cached_ms"] for entry in networks.values())}

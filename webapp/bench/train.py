@@ -45,6 +45,7 @@ def make_probe(x_test: np.ndarray, y_test: np.ndarray, target: float, check_ever
             if self.reached_seconds is not None or self.batches % check_every:
                 return
             now = time.perf_counter()
+            assert self.started is not None, "on_train_begin starts the clock"
             elapsed = now - self.started - self.checking_seconds - excluded_seconds()
             accuracy = test_accuracy(self.model, x_test, y_test)
             self.checking_seconds += time.perf_counter() - now
@@ -121,7 +122,8 @@ def train_benchmark(target: float = 0.985, seeds: int = 3, check_every: int = 10
         "benchmark": "train", "target": target, "device": device.describe(), "check_every_batches": check_every,
         "lab_settings": {"optimizer": lab.optimizer, "learning_rate": lab.learning_rate, "batch_size": lab.batch_size,
                          "precision": device.resolve_precision(lab.precision)},
-        "seed_settings": {key: getattr(tutorial, key) for key in ("optimizer", "learning_rate", "batch_size", "precision")},
+        "seed_settings": {key: getattr(tutorial, key)
+                          for key in ("optimizer", "learning_rate", "batch_size", "precision")},
     }
     for label, timer in (("lab", time_lab_defaults), ("seed", time_seed_tutorial)):
         seconds, batches = [], []
@@ -129,8 +131,10 @@ def train_benchmark(target: float = 0.985, seeds: int = 3, check_every: int = 10
             probe = timer(seed, target, check_every, max_epochs, subset, mnist)
             seconds.append(probe.reached_seconds)
             batches.append(probe.reached_batches)
-            shown = f"{probe.reached_seconds:.1f} s after {probe.reached_batches} batches" if probe.reached_seconds else "not reached"
-            log(f"{label} settings, seed {seed}: {target:.1%} {shown}; checks {[(b, round(t, 1), round(a, 4)) for b, t, a in probe.checks]}")
+            shown = (f"{probe.reached_seconds:.1f} s after {probe.reached_batches} batches" if probe.reached_seconds
+                     else "not reached")
+            checks = [(b, round(t, 1), round(a, 4)) for b, t, a in probe.checks]
+            log(f"{label} settings, seed {seed}: {target:.1%} {shown}; checks {checks}")
         report[f"{label}_seconds"] = seconds
         report[f"{label}_batches"] = batches
         report[f"{label}_median_seconds"] = _median_or_none(seconds)
@@ -144,7 +148,8 @@ def format_train_report(report: dict[str, Any]) -> str:
         return f"{value:.1f} s" if value else "not reached"
 
     ratio = f"{report['ratio']:.2f}" if report["ratio"] else "n/a"
-    return (f"CNN to {report['target']:.1%} test accuracy on {report['device']} (median of {len(report['lab_seconds'])} seeds)\n"
+    return (f"CNN to {report['target']:.1%} test accuracy on {report['device']} "
+            f"(median of {len(report['lab_seconds'])} seeds)\n"
             f"  lab defaults  {report['lab_settings']}: {shown(report['lab_median_seconds'])}\n"
             f"  seed tutorial {report['seed_settings']}: {shown(report['seed_median_seconds'])}\n"
             f"  ratio lab/seed: {ratio}")

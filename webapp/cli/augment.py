@@ -53,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(f"{args.count} samples of {args.image} ({format_shape(photo.shape)}) through "
               f"{summary['transforms']}, seed {args.seed}:")
-        print("\n".join(f"  {index:3}: {'; '.join(sample.applied) or 'unchanged'}" for index, sample in enumerate(samples)))
+        print("\n".join(f"  {index:3}: {'; '.join(sample.applied) or 'unchanged'}"
+                        for index, sample in enumerate(samples)))
     return EXIT_OK
 

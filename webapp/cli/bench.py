@@ -13,7 +13,8 @@ from webapp.formulas import format_bytes
 def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("bench", help="measure speed (see each benchmark's --help)")
     benches = parser.add_subparsers(dest="bench", required=True, metavar="BENCHMARK")
-    train = benches.add_parser("train", help="time for the CNN to reach a test accuracy: lab defaults vs the seed tutorial")
+    train = benches.add_parser("train",
+                               help="time for the CNN to reach a test accuracy: lab defaults vs the seed tutorial")
     train.add_argument("--target", type=float, default=0.985, help="test accuracy to reach")
     train.add_argument("--seeds", type=positive_int, default=3, help="repeats (the median is reported)")
     train.add_argument("--check-every", type=positive_int, default=100, help="batches between test-accuracy checks")
@@ -25,8 +26,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     predict.add_argument("--runs", type=positive_int, default=50, help="timed runs after the warm-up (median reported)")
     predict.add_argument("--json", action="store_true")
     predict.set_defaults(handler=run_predict)
-    stages = benches.add_parser("stages", help="seconds for a 12 MP photo through conv (4 filters 3x3), ReLU and 2x2 max pool, "
-                                                   "and the peak memory for a 49 MP one")
+    stages = benches.add_parser("stages", help="seconds for a 12 MP photo through conv (4 filters 3x3), ReLU and "
+                                               "2x2 max pool, and the peak memory for a 49 MP one")
     stages.add_argument("--runs", type=positive_int, default=7, help="timed runs after a warm-up (median reported)")
     stages.add_argument("--no-memory", dest="memory", action="store_false",
                         help="skip the peak-memory measurement (a 49 MP photo through the CLI and the page's path)")
@@ -36,17 +37,20 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     startup.add_argument("--repeats", type=positive_int, default=3)
     startup.add_argument("--json", action="store_true")
     startup.set_defaults(handler=run_startup)
-    read = benches.add_parser("read", help="reading accuracy per model and per variant on a folder of labelled pictures",
+    read = benches.add_parser("read",
+                              help="reading accuracy per model and per variant on a folder of labelled pictures",
                               description="DIR holds the pictures and a labels.csv with lines file,label[,variant].")
     read.add_argument("folder", metavar="DIR", help="a folder of digit pictures with a labels.csv")
-    read.add_argument("--models", default="dnn,cnn", help=f"comma list of {', '.join(MODEL_NAMES)} or run ids (default dnn,cnn)")
+    read.add_argument("--models", default="dnn,cnn",
+                      help=f"comma list of {', '.join(MODEL_NAMES)} or run ids (default dnn,cnn)")
     read.add_argument("--steps", metavar="OUT.png", help="write each misread picture's preparation steps side by side")
     read.add_argument("--json", action="store_true", help="one JSON line, with every failure's file name")
     read.set_defaults(handler=run_read, parser=read)
     summary = benches.add_parser("summary", help="seconds to build each network's table the first time, ms once cached")
     summary.add_argument("--networks", type=name_list(ARCHITECTURE_NAMES, "network"), default=ARCHITECTURE_NAMES,
                          help="comma list of network names (default: all of them)")
-    summary.add_argument("--repeats", type=positive_int, default=20, help="cached look-ups timed per network (median reported)")
+    summary.add_argument("--repeats", type=positive_int, default=20,
+                         help="cached look-ups timed per network (median reported)")
     summary.add_argument("--json", action="store_true")
     summary.set_defaults(handler=run_summary, parser=summary)
     augment = benches.add_parser("augment", help="images/s through the digits augmentation preset on one CPU core")
@@ -142,7 +146,8 @@ def run_read(args: argparse.Namespace) -> int:
     report = read.read_benchmark(args.folder, load_named_models(args.models), log=say)
     if args.steps:
         read.save_png(read.failure_sheet(args.folder, report["failures"]), args.steps)
-        say(f"wrote the steps of {len({failure['file'] for failure in report['failures']})} misread pictures to {args.steps}")
+        misread = len({failure['file'] for failure in report['failures']})
+        say(f"wrote the steps of {misread} misread pictures to {args.steps}")
     if args.json:
         emit(report)
     else:

@@ -43,7 +43,8 @@ def name_list(allowed: tuple[str, ...], noun: str) -> Callable[[str], tuple[str,
         names = tuple(name.strip().lower() for name in text.split(",") if name.strip())
         unknown = [name for name in names if name not in allowed]
         if not names or unknown:
-            raise argparse.ArgumentTypeError(f"unknown {noun} {', '.join(unknown) or text!r}; choose from {', '.join(allowed)}")
+            raise argparse.ArgumentTypeError(f"unknown {noun} {', '.join(unknown) or text!r}; "
+                                             f"choose from {', '.join(allowed)}")
         return names
 
     return parse

@@ -10,9 +10,11 @@ from webapp.network_catalog import short_name
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("predict", help="read digits from image files with one or more models",
-                                 description="Each image is prepared the way MNIST was made (20x20 box, centre of mass).")
+                                 description="Each image is prepared the way MNIST was made "
+                                             "(20x20 box, centre of mass).")
     parser.add_argument("files", nargs="+", metavar="FILE", help="images of one handwritten digit each")
-    parser.add_argument("--models", default="dnn,cnn", help=f"comma list of {', '.join(MODEL_NAMES)} or run ids (default dnn,cnn)")
+    parser.add_argument("--models", default="dnn,cnn",
+                        help=f"comma list of {', '.join(MODEL_NAMES)} or run ids (default dnn,cnn)")
     add_max_bytes(parser)
     parser.add_argument("--json", action="store_true", help="JSON Lines on stdout")
     parser.set_defaults(handler=run, parser=parser)

@@ -44,9 +44,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("image", metavar="IMAGE", help="a PNG, JPEG, WebP, BMP or GIF photo")
     parser.add_argument("--kernels", default=",".join(DEFAULT_KERNELS), metavar="NAME|FILE.npy",
                         help=f"comma list of {', '.join(KERNELS)}; or random (N(0,1), see --seed); or model[:RUN] "
-                             "(a trained CNN's first-layer filters; default run cnn); or a .npy of shape (F, F, C_in, K)")
+                             "(a trained CNN's first-layer filters; default run cnn); "
+                             "or a .npy of shape (F, F, C_in, K)")
     parser.add_argument("--filters", type=int, help="number of filters K for random (default 4) or model (default all)")
-    parser.add_argument("--kernel-size", type=int, help="F for random (default 3) and library kernels (default: natural size)")
+    parser.add_argument("--kernel-size", type=int,
+                        help="F for random (default 3) and library kernels (default: natural size)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the random filters")
     parser.add_argument("--stride", type=int, default=1)
     parser.add_argument("--padding", type=padding_value, default="same", metavar="same|valid|P",
@@ -97,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
                               max_bytes=args.max_bytes,
                               load_model=lambda name: store.load_model(store.resolve(name).run_id))
     if args.save_npz:
-        np.savez_compressed(args.save_npz, **processed.result.arrays())
+        np.savez_compressed(args.save_npz, allow_pickle=False, **processed.result.arrays())
     if args.save_png:
         from webapp.stages.stage_images import grid_png, stage_headings, stage_tiles
 
@@ -112,11 +114,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def format_stages_report(summary: dict[str, Any]) -> str:
-    lines = [f"{summary['image']}: kernels {', '.join(summary['kernels'])} (weights {format_shape(summary['kernel_shape'])})"]
+    lines = [f"{summary['image']}: kernels {', '.join(summary['kernels'])} "
+             f"(weights {format_shape(summary['kernel_shape'])})"]
     for stage in summary["stages"]:
         shape = format_shape(stage["shape"])
-        lines.append(f"  {stage['stage']:6} {shape:>16}" + (f"   rows: {stage['formula']['rows']}; columns: "
-                                                             f"{stage['formula']['columns']}" if "formula" in stage else ""))
+        formula = (f"   rows: {stage['formula']['rows']}; columns: {stage['formula']['columns']}"
+                   if "formula" in stage else "")
+        lines.append(f"  {stage['stage']:6} {shape:>16}" + formula)
     lines.append(f"  parameters (F*F*D + 1)*K = {summary['params']:,}; multiplications {summary['multiplications']:,}")
     lines.append(f"  convolution output in float32: {summary['memory']} for a batch of {summary['batch']}")
     return "\n".join(lines + [f"  note: {note}" for note in summary["notes"]])

@@ -27,9 +27,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--preset", choices=PRESET_NAMES,
                         help="start from a named settings preset (tutorial: seed 003's rmsprop, batch 128, 5 epochs, "
                              "all 60,000 images, no validation split)")
-    parser.add_argument("--model", type=model_list, help=f"{', '.join(MODEL_NAMES)}, or a comma list (a race); default {','.join(defaults.models)}")
+    parser.add_argument("--model", type=model_list,
+                        help=f"{', '.join(MODEL_NAMES)}, or a comma list (a race); default {','.join(defaults.models)}")
     parser.add_argument("--dataset", choices=list(datasets.CATALOG),
-                        help="what to learn: " + "; ".join(f"{name}: {info.label}" for name, info in datasets.CATALOG.items())
+                        help="what to learn: "
+                             + "; ".join(f"{name}: {info.label}" for name, info in datasets.CATALOG.items())
                              + f"; default {defaults.dataset}")
     parser.add_argument("--epochs", type=int, help=f"default {defaults.epochs}")
     parser.add_argument("--batch-size", type=int, help=f"default {defaults.batch_size}")
@@ -38,7 +40,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--optimizer", choices=OPTIMIZERS, help=f"default {defaults.optimizer}")
     parser.add_argument("--lr", type=float, help=f"learning rate; default {defaults.learning_rate}")
     parser.add_argument("--schedule", choices=SCHEDULES,
-                        help=f"constant: the same rate throughout; cosine: it decays to 0 over the run; default {defaults.schedule}")
+                        help="constant: the same rate throughout; cosine: it decays to 0 over the run; "
+                             f"default {defaults.schedule}")
     parser.add_argument("--dropout", type=float, help=f"default {defaults.dropout}")
     parser.add_argument("--batch-norm", action="store_true", default=None)
     parser.add_argument("--activation", choices=ACTIVATIONS,
@@ -48,11 +51,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--precision", choices=PRECISIONS,
                         help="auto (default): bfloat16 compute where the hardware has it natively, else float32")
     augmentation = parser.add_mutually_exclusive_group()
-    augmentation.add_argument("--pipeline", metavar="FILE", help="augment the training images on the fly with this Albumentations "
-                                                                  "pipeline (YAML or JSON, as the Augment page exports it)")
-    augmentation.add_argument("--augment-preset", metavar="NAME", help="augment on the fly with one of the Augment page's presets "
-                                                                        "(seed, digits, photos)")
-    parser.add_argument("--save-default", action="store_true", help="also install the runs as the shipped defaults (maintainers)")
+    augmentation.add_argument("--pipeline", metavar="FILE",
+                              help="augment the training images on the fly with this Albumentations "
+                                   "pipeline (YAML or JSON, as the Augment page exports it)")
+    augmentation.add_argument("--augment-preset", metavar="NAME",
+                              help="augment on the fly with one of the Augment page's presets (seed, digits, photos)")
+    parser.add_argument("--save-default", action="store_true",
+                        help="also install the runs as the shipped defaults (maintainers)")
     parser.add_argument("--json", action="store_true", help="JSON Lines on stdout")
     parser.set_defaults(handler=run, parser=parser)
 

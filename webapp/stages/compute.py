@@ -87,7 +87,8 @@ def run_stages(pixels: np.ndarray, bank: FilterBank, config: StageConfig,
     return StageResult(inputs, conv, relu, pool)
 
 
-def _conv_band(inputs: np.ndarray, weights: np.ndarray, rows: AxisPlan, cols: AxisPlan, first: int, last: int) -> np.ndarray:
+def _conv_band(inputs: np.ndarray, weights: np.ndarray, rows: AxisPlan, cols: AxisPlan, first: int,
+               last: int) -> np.ndarray:
     """Output rows [first, last) of the convolution: the input rows they read, with the plan's zero padding
     around them, through a VALID convolution on the device."""
     from keras import ops
@@ -97,7 +98,8 @@ def _conv_band(inputs: np.ndarray, weights: np.ndarray, rows: AxisPlan, cols: Ax
     top = first * stride - rows.pad_before  # in the input's own rows; negative inside the top padding
     bottom = (last - 1) * stride + size - rows.pad_before
     band = np.zeros((bottom - top, cols.pad_before + width + cols.pad_after, channels), np.float32)
-    band[max(0, -top):min(height, bottom) - top, cols.pad_before:cols.pad_before + width] = inputs[max(0, top):min(height, bottom)]
+    inside = inputs[max(0, top):min(height, bottom)]
+    band[max(0, -top):min(height, bottom) - top, cols.pad_before:cols.pad_before + width] = inside
     output = conv2d(ops.convert_to_tensor(band[None]), weights, stride, "valid")
     return np.asarray(ops.convert_to_numpy(output))[0, :last - first, :cols.out]
 
@@ -176,7 +178,8 @@ class Processed:
 
 def process_photo(source: bytes | str | Path, choice: KernelChoice, config: StageConfig, *, grayscale: bool = False,
                   load_model: Callable[[str], Any] | None = None, value_limit: int | None = None,
-                  max_bytes: int = MAX_FILE_BYTES, memory_budget: int | None = None, keep_alpha: bool = False) -> Processed:
+                  max_bytes: int = MAX_FILE_BYTES, memory_budget: int | None = None,
+                  keep_alpha: bool = False) -> Processed:
     """Decode, fit the filters, plan the shapes (refusing stages over `value_limit` values), then compute.
     With `memory_budget` (the pages), a photo whose stages would need more bytes is first shrunk, in its
     proportions, to the largest size that fits, and `reduced_from` says so; without it (the CLI), full size.

@@ -53,7 +53,7 @@ def gaussian_kernel(size: int) -> np.ndarray:
     return (kernel / kernel.sum()).astype(np.float32)
 
 
-def fixed_kernel(rows: Sequence[Sequence[float]]) -> Callable[[int], np.ndarray]:
+def fixed_kernel(rows: Sequence[Sequence[float]] | np.ndarray) -> Callable[[int], np.ndarray]:
     """A fixed pattern; a larger size centres it in a frame of zeros (same response, a larger window)."""
     pattern = np.asarray(rows, np.float32)
 
@@ -209,10 +209,15 @@ class KernelChoice:
     def __post_init__(self) -> None:
         object.__setattr__(self, "names", tuple(self.names))
         checks = [
-            (self.source not in KERNEL_SOURCES, f"Unknown kernel source {self.source}; choose from {', '.join(KERNEL_SOURCES)}."),
-            (self.size is not None and not 1 <= self.size <= MAX_KERNEL_SIZE, f"The kernel size must be between 1 and {MAX_KERNEL_SIZE}."),
-            (self.count is not None and not 1 <= self.count <= MAX_FILTERS, f"The number of filters must be between 1 and {MAX_FILTERS}."),
-            (self.source == "custom" and not _is_square_grid(self.grid), f"A custom kernel must be a square grid of numbers between -{format_exact(MAX_WEIGHT)} and {format_exact(MAX_WEIGHT)}."),
+            (self.source not in KERNEL_SOURCES,
+             f"Unknown kernel source {self.source}; choose from {', '.join(KERNEL_SOURCES)}."),
+            (self.size is not None and not 1 <= self.size <= MAX_KERNEL_SIZE,
+             f"The kernel size must be between 1 and {MAX_KERNEL_SIZE}."),
+            (self.count is not None and not 1 <= self.count <= MAX_FILTERS,
+             f"The number of filters must be between 1 and {MAX_FILTERS}."),
+            (self.source == "custom" and not _is_square_grid(self.grid),
+             "A custom kernel must be a square grid of numbers between "
+             f"-{format_exact(MAX_WEIGHT)} and {format_exact(MAX_WEIGHT)}."),
             (self.source == "file" and not self.path, "Name the kernel file."),
         ]
         problem = next((message for failed, message in checks if failed), None)
@@ -241,6 +246,8 @@ def build_bank(choice: KernelChoice, channels: int, load_model: Callable[[str], 
         return model_bank(load_model(choice.run), choice.count)
     if choice.source == "custom":
         return bank_of(np.asarray(choice.grid, np.float32)[:, :, None], ["custom"])
+    if not choice.path:  # KernelChoice.problem() says so first; this keeps the path a str below
+        raise StageError("Name the kernel file.")
     return file_bank(choice.path, max_bytes)
 
 

@@ -45,7 +45,7 @@ class StageConfig:
         explicit = isinstance(padding, int) and not isinstance(padding, bool)
         checks = [
             (not 1 <= self.stride <= 64, "The stride must be between 1 and 64."),
-            (not (padding in PADDING_MODES or (explicit and 0 <= padding <= 64)),
+            (not (padding in PADDING_MODES or (explicit and 0 <= int(padding) <= 64)),
              "Padding must be same, valid, or a number of zero rows and columns between 0 and 64."),
             (self.pool not in POOL_TYPES, f"Unknown pooling {self.pool}; choose max or avg."),
             (not 1 <= self.pool_size <= 64, "The pool size must be between 1 and 64."),
@@ -164,15 +164,16 @@ class ConvLayer:
         return activation_bytes(self.output_shape, batch)
 
 
-def conv_layer(input_shape: Sequence[int], kernel_size: int, filters: int, stride: int, padding: str | int) -> ConvLayer:
+def conv_layer(input_shape: Sequence[int], kernel_size: int, filters: int, stride: int,
+               padding: str | int) -> ConvLayer:
     """The layer's numbers, or one sentence saying why the kernel does not fit."""
-    height, width, _ = input_shape
+    height, width, depth = input_shape
     rows, cols = (plan_axis(side, kernel_size, stride, padding) for side in (height, width))
     if not (rows.out and cols.out):
         padded = f"{height + rows.pad_before + rows.pad_after}x{width + cols.pad_before + cols.pad_after}"
         raise StageError(f"A {kernel_size}x{kernel_size} kernel does not fit the {padded} (padded) input; "
                          "choose SAME padding, more padding or a smaller kernel.")
-    return ConvLayer(tuple(input_shape), kernel_size, filters, rows, cols)
+    return ConvLayer((height, width, depth), kernel_size, filters, rows, cols)
 
 
 @dataclass(frozen=True)

@@ -116,8 +116,10 @@ def stage_tiles(processed: Processed, side: int = TILE_SIDE) -> dict[str, list[T
         # the share of negatives and zeros in words, so the sign reads without the colours; values within
         # float rounding of zero count as zero
         zero = 1e-6 * max(float(conv.max()), -float(conv.min()), 1.0)  # max |x| without a full-size copy
-        captions = {"conv": f"{name}: {format_measured(float(conv.min()))} to {format_measured(float(conv.max()))}, {np.mean(conv < -zero):.0%} negative",
-                    "relu": f"{name}: {np.mean(relu <= zero):.0%} zeros", "pool": f"{name}: up to {format_measured(float(pool.max()))}"}
+        captions = {"conv": f"{name}: {format_measured(float(conv.min()))} to {format_measured(float(conv.max()))}, "
+                            f"{np.mean(conv < -zero):.0%} negative",
+                    "relu": f"{name}: {np.mean(relu <= zero):.0%} zeros",
+                    "pool": f"{name}: up to {format_measured(float(pool.max()))}"}
         for stage, caption in captions.items():
             tiles[stage].append(_tile(small[stage][..., index], paint, caption, side))
     return tiles
@@ -131,8 +133,8 @@ def grid_png(tiles: dict[str, list[Tile]], headings: dict[str, str], per_row: in
     cell_height = max(tile.image.shape[0] for row in tiles.values() for tile in row) + caption_height
     lines = {stage: math.ceil(len(row) / per_row) for stage, row in tiles.items()}
     columns = min(per_row, max(len(row) for row in tiles.values()))
-    canvas = Image.new("RGB", (gap + columns * (cell_width + gap),
-                               gap + sum(heading_height + count * (cell_height + gap) for count in lines.values())), "white")
+    height = gap + sum(heading_height + count * (cell_height + gap) for count in lines.values())
+    canvas = Image.new("RGB", (gap + columns * (cell_width + gap), height), "white")
     draw = ImageDraw.Draw(canvas)
     top = gap
     for stage, row in tiles.items():
@@ -153,9 +155,12 @@ def stage_headings(processed: Processed) -> dict[str, str]:
     """Each stage's name and shape, as the grid's headings."""
     shapes = processed.result.shapes()
     config = processed.plan.config
-    names = {"input": "input", "conv": f"convolution ({processed.bank.size}x{processed.bank.size}, stride {config.stride}, "
-             f"padding {config.padding})", "relu": "ReLU", "pool": f"{config.pool} pool ({config.pool_size}x{config.pool_size}, "
-             f"stride {config.pool_stride}{', SAME padding' if config.pool_padding == 'same' else ''})"}
+    names = {"input": "input",
+             "conv": f"convolution ({processed.bank.size}x{processed.bank.size}, stride {config.stride}, "
+                     f"padding {config.padding})",
+             "relu": "ReLU",
+             "pool": f"{config.pool} pool ({config.pool_size}x{config.pool_size}, stride {config.pool_stride}"
+                     f"{', SAME padding' if config.pool_padding == 'same' else ''})"}
     return {stage: f"{names[stage]}: {format_shape(shape)}" for stage, shape in shapes.items()}
 
 

@@ -120,7 +120,8 @@ class Im2colExample:
     max_difference: float  # largest |im2col - direct convolution|
 
 
-def im2col_example(size: int = 227, kernel: int = 11, filters: int = 96, stride: int = 4, seed: int = 0) -> Im2colExample:
+def im2col_example(size: int = 227, kernel: int = 11, filters: int = 96, stride: int = 4,
+                   seed: int = 0) -> Im2colExample:
     """The seed's im2col numbers: 227x227x3 and 96 filters of 11x11x3 at stride 4 give X_col 363 x 3025,
     a 96 x 3025 product and a 55x55x96 output, checked against the direct convolution."""
     draw = np.random.RandomState(seed)

@@ -1,6 +1,8 @@
 """The Architectures page's panels: choosing a network, its totals, memory, chart and layer table."""
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -40,7 +42,8 @@ def memory_controls() -> MemorySettings:
                                        help="Images processed together: activation memory grows in proportion."),
         optimizer=optimizer.selectbox("Optimizer", list(OPTIMIZER_SLOTS), index=list(OPTIMIZER_SLOTS).index("adam"),
                                       format_func=lambda name: f"{name} ({OPTIMIZER_NOTES[name]})",
-                                      help="What the optimizer keeps for every trainable weight counts towards training memory."),
+                                      help="What the optimizer keeps for every trainable weight counts towards "
+                                           "training memory."),
         dtype=dtype.radio("Numbers", list(DTYPE_BYTES), horizontal=True,
                           help="float32 takes 4 bytes a number, float16 2: half the memory for the same network."),
     )
@@ -51,23 +54,27 @@ def design_controls() -> tuple[Design | None, str | None]:
     defaults = Design()
     with st.container(border=True):
         image, convs, filters, dense = st.columns(4)
-        fields = dict(
-            image_size=image.select_slider("Image side (pixels)", [8, 16, 28, 32, 64, 96, 128, 224, 256], defaults.image_size,
+        fields: dict[str, Any] = dict(
+            image_size=image.select_slider("Image side (pixels)", [8, 16, 28, 32, 64, 96, 128, 224, 256],
+                                           defaults.image_size,
                                            help="Input images are square: side x side x channels."),
             channels=image.radio("Channels", [1, 3], index=1, horizontal=True, help="1 for grey images, 3 for RGB."),
             convs_per_block=convs.slider("N: convolutions per block", 0, 4, defaults.convs_per_block,
                                          help="CONV -> RELU repeated N times in each block (usually 0 to 3)."),
             blocks=convs.slider("M: blocks", 0, 6, defaults.blocks, help="How many times the block repeats."),
-            pool=convs.toggle("POOL after each block", defaults.pool, help="A 2x2 max-pool halves the image after each block."),
+            pool=convs.toggle("POOL after each block", defaults.pool,
+                              help="A 2x2 max-pool halves the image after each block."),
             filters=filters.select_slider("Filters in block 1", [4, 8, 16, 32, 64, 128, 256], defaults.filters,
                                           help="Feature maps made by each convolution of the first block."),
             double_filters=filters.toggle("Double filters per block", defaults.double_filters,
                                           help="Deeper blocks see a smaller image, so they can afford more maps."),
             kernel_size=filters.radio("Kernel side", [1, 3, 5, 7], index=1, horizontal=True,
-                                      help="Every convolution uses square kernels, zero-padded to keep the image size."),
+                                      help="Every convolution uses square kernels, zero-padded to keep the image "
+                                           "size."),
             dense_layers=dense.slider("K: hidden dense layers", 0, 3, defaults.dense_layers,
                                       help="FC -> RELU repeated K times before the final FC classifier."),
-            dense_width=dense.select_slider("Dense width", [16, 32, 64, 128, 256, 512, 1024, 4096], defaults.dense_width,
+            dense_width=dense.select_slider("Dense width", [16, 32, 64, 128, 256, 512, 1024, 4096],
+                                            defaults.dense_width,
                                             help="Neurons in each hidden dense layer."),
             classes=dense.number_input("Classes", 2, 1000, defaults.classes, help="Neurons in the final FC layer."),
         )
@@ -100,7 +107,8 @@ def network_panel() -> None:
 
 
 def load_table(choice: str, design: Design | None) -> NetworkTable:
-    return cached.design_table(design) if choice == DESIGN else cached.network_table(choice)
+    """The design's table when there is one (only the Design choice makes one), else the named network's."""
+    return cached.design_table(design) if design is not None else cached.network_table(choice)
 
 
 def show_totals(table: NetworkTable, report: MemoryReport) -> None:
@@ -110,7 +118,8 @@ def show_totals(table: NetworkTable, report: MemoryReport) -> None:
     params.metric("Parameters", f"{table.total_params:,}", help="Weights and biases, trainable or not.")
     published = PUBLISHED_PARAMS.get(table.name)
     check = f"; published {published:,} {'✓' if published == table.total_params else '✗'}" if published else ""
-    frozen = f", {table.non_trainable_params:,} not (batch-norm running statistics)" if table.non_trainable_params else ""
+    frozen = (f", {table.non_trainable_params:,} not (batch-norm running statistics)" if table.non_trainable_params
+              else "")
     params.caption(f"{table.trainable_params:,} trainable{frozen}{check}")
     work.metric("Multiply-adds per image", format_count(table.multiply_adds),
                 help="One multiplication and one addition per kernel weight at every output position.")
@@ -148,8 +157,8 @@ def show_memory(table: NetworkTable, report: MemoryReport) -> None:
     st.dataframe(frame, hide_index=True, width="content")
     alive = report.inference_alive
     if table.is_chain:
-        st.caption(f"A chain: at inference a layer needs only its input and its output, so the peak is the largest pair "
-                   f"of consecutive outputs, here `{alive[0]}` and `{alive[-1]}`. Training keeps them all.")
+        st.caption("A chain: at inference a layer needs only its input and its output, so the peak is the largest "
+                   f"pair of consecutive outputs, here `{alive[0]}` and `{alive[-1]}`. Training keeps them all.")
     else:
         st.caption(f"This network branches, so an output stays alive until its last reader has run. At the peak, "
                    f"while `{alive[-1]}` is computed, {len(alive)} outputs are alive: "
@@ -196,8 +205,8 @@ def show_layers(table: NetworkTable, report: MemoryReport) -> None:
     hover = None if names else "Layers in network order (hover for names)"
     st.vega_lite_chart(layer_panel_spec(frame, "Parameters", "Parameters per layer", False, ",.0f", hover),
                        width="stretch")
-    st.vega_lite_chart(layer_panel_spec(frame, memory, f"Activation memory per layer ({unit}, batch "
-                                        f"{settings.batch_size}, {settings.dtype})", names, ",.2f", hover), width="stretch")
+    title = f"Activation memory per layer ({unit}, batch {settings.batch_size}, {settings.dtype})"
+    st.vega_lite_chart(layer_panel_spec(frame, memory, title, names, ",.2f", hover), width="stretch")
     st.dataframe(frame, hide_index=True, width="stretch", column_config={
         "Parameters": st.column_config.NumberColumn(format="localized", help="Weights and biases of the layer."),
         "How they add up": st.column_config.TextColumn(help="(kernel height x width x input depth + 1 bias) x filters; "

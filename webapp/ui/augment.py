@@ -3,6 +3,7 @@ export. All checking, building and describing happens in webapp.augment; this mo
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,7 +69,8 @@ def pipeline_builder() -> list[core.Step]:
                             format_func=lambda name: core.PRESETS[name].title,
                             help="A ready pipeline to start from. " + " ".join(
                                 f"{preset.title}: {preset.what}" for preset in core.PRESETS.values()))
-    load_column.button("Load", on_click=_load_preset, help="Replace the pipeline below with the preset.", width="stretch")
+    load_column.button("Load", on_click=_load_preset, help="Replace the pipeline below with the preset.",
+                       width="stretch")
     import_pipeline()
     add_column, button_column = st.columns([3, 1], vertical_alignment="bottom")
     add_column.selectbox("Transform", [spec.name for spec in TRANSFORMS if spec.offered], key="augment_new",
@@ -134,7 +136,7 @@ def step_panel(index: int, count: int, uid: int, item: core.Step) -> core.Step:
     return core.Step(item.name, p, values, item.extras)
 
 
-def pixel_toggle(uid: int, controls: tuple[Control, ...], values: dict) -> bool:
+def pixel_toggle(uid: int, controls: tuple[Control, ...], values: Mapping[str, Any]) -> bool:
     """For a transform whose sizes may be pixels or fractions (CoarseDropout's holes): which one, for all of
     them at once (Albumentations reads them all the same way). A loaded file's form is kept."""
     sized = [control for control in controls if control.shown and control.pixels]
@@ -156,14 +158,17 @@ def control_widget(control: Control, key: str, value: Any) -> Any:
     current = st.session_state[key]
     if control.kind == CHOICE:  # a file may set a value the list does not offer (a grey level): it is kept
         options = [*control.options, *([current] if current not in control.options else [])]
-        return st.selectbox(label, options, key=key, help=help_text,
-                            format_func=lambda option: CHOICE_WORDS.get(option, f"grey {option}"
-                                                                        if isinstance(option, (int, float)) else str(option)))
+
+        def word(option: Any) -> str:
+            """A choice's word; a number is a grey level."""
+            return CHOICE_WORDS.get(option, f"grey {option}" if isinstance(option, (int, float)) else str(option))
+        return st.selectbox(label, options, key=key, help=help_text, format_func=word)
     cast = int if control.is_integer else float
     numbers = [cast(number) for number in (current if control.is_range else [current])]
     # a file's value beyond the slider's usual bounds (Rotate by 270 degrees) widens the slider rather than change
     low, high = min(cast(control.low), *numbers), max(cast(control.high), *numbers)
-    chosen = st.slider(label, low, high, key=key, step=cast(control.step or 1), help=help_text)
+    # Any: a range control's session-state value (a list) makes the slider return a (low, high) tuple
+    chosen: Any = st.slider(label, low, high, key=key, step=cast(control.step or 1), help=help_text)
     return tuple(chosen) if control.is_range else chosen
 
 
@@ -192,7 +197,8 @@ class PreviewImages:
 
 def preview_images(steps: list[core.Step]) -> PreviewImages | None:
     """The source, count and seed controls; None (with the reason shown) when there is nothing to preview."""
-    source = st.radio("Preview on", list(SOURCES), format_func=SOURCES.get, horizontal=True, key="augment_source",
+    source = st.radio("Preview on", list(SOURCES), format_func=lambda name: SOURCES[name], horizontal=True,
+                      key="augment_source",
                       help="Digits are what the Train page trains on; a photo shows the transforms more plainly.")
     count_column, seed_column, button_column = st.columns([3, 3, 2], vertical_alignment="bottom")
     count = count_column.slider("Samples", 4, 32, 16, step=4, key="augment_count",
@@ -281,7 +287,8 @@ def show_samples(data: dict, preview: PreviewImages) -> None:
     try:
         samples = cached_samples(data, images, int(st.session_state[SEED_KEY]), labels)
     except Exception as error:  # a transform failing on this image: one sentence, never a traceback
-        st.error(f"The pipeline failed on this image: {str(error).splitlines()[0] if str(error) else type(error).__name__}")
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        st.error(f"The pipeline failed on this image: {reason}")
         return
     fired = sum(bool(sample.applied) for sample in samples)
     st.caption(f"{fired} of {len(samples)} samples changed; under each, what was drawn for it.")
@@ -294,7 +301,8 @@ def show_samples(data: dict, preview: PreviewImages) -> None:
 def _grid(samples: list[Sample], original: bool = False) -> None:
     for row_start in range(0, len(samples), COLUMNS):
         for column, sample in zip(st.columns(COLUMNS), samples[row_start:row_start + COLUMNS]):
-            caption = (f"a {sample.label}" if sample.label is not None else "original") if original else sample.narrow_caption
+            caption = ((f"a {sample.label}" if sample.label is not None else "original") if original
+                       else sample.narrow_caption)
             column.image(display_tile(sample.image), caption=caption, width="stretch",
                          output_format=tile_format(sample.image))
 

@@ -17,7 +17,8 @@ from webapp.ui import cached
 from webapp.ui.model_style import KIND_STYLES, model_encodings, series_styles
 from webapp.ui.theme import ink, muted_ink, themed
 
-STEP_CAPTIONS = {"ink": "ink", "lines removed": "ruled lines removed", "cropped": "cropped to the ink", "20x20": "fitted in 20x20", "28x28": "centred: what the model sees"}
+STEP_CAPTIONS = {"ink": "ink", "lines removed": "ruled lines removed", "cropped": "cropped to the ink",
+                 "20x20": "fitted in 20x20", "28x28": "centred: what the model sees"}
 
 
 def model_pickers() -> dict[str, RunInfo]:
@@ -52,7 +53,8 @@ def photo_upload() -> tuple[Any, str | None]:
     from webapp.predict import DECODE_MAX_SIDE
 
     upload = st.file_uploader("Photo of one handwritten digit", type=["png", "jpg", "jpeg", "webp", "bmp", "gif"],
-                              help="Dark ink on paper or light on dark; it is cropped, boxed and centred like a drawing.")
+                              help="Dark ink on paper or light on dark; it is cropped, boxed and centred like a "
+                                   "drawing.")
     if upload is None:
         return None, "Upload a photo of one handwritten digit."
     try:
@@ -154,8 +156,9 @@ def show_inside(models: dict[str, Any], chosen: dict[str, RunInfo], digit: Any,
             st.image(to_tiles(maps), width=max(28, min(72, 4 * width)), clamp=True)
     weights = first_dense_weights(models["dnn"]) if "dnn" in models else None
     if weights is not None:
-        st.markdown("**Dense net, first layer**: each neuron's 784 weights drawn as a 28x28 picture (grey: 0, white: "
-                    "positive, black: negative). Each neuron looks for ink at fixed places, so a shifted digit fools it.")
+        st.markdown("**Dense net, first layer**: each neuron's 784 weights drawn as a 28x28 picture (grey: 0, "
+                    "white: positive, black: negative). Each neuron looks for ink at fixed places, so a shifted "
+                    "digit fools it.")
         st.image(to_tiles(weights[:32], symmetric=True), width=56, clamp=True)
 
 
@@ -188,6 +191,8 @@ def show_robustness(models: dict[str, Any], chosen: dict[str, RunInfo], pixels: 
     skip = st.toggle("Skip the centring step", key=f"{key}_skip",
                      help="Centre the digit's box instead of its centre of mass, as many demos do.")
     base = to_mnist(pixels, centre=not skip).digit
+    if base is None:  # nothing to move: the caller shows this only for a picture with a digit
+        return
     moved = transform(base, shift_x, shift_y, angle)
     picture, answers = st.columns([1, 3])
     picture.image(moved, caption="what the models see now", width=112, clamp=True)
@@ -200,7 +205,8 @@ def show_robustness(models: dict[str, Any], chosen: dict[str, RunInfo], pixels: 
     st.altair_chart(shift_sweep_chart(models, chosen, base, shift_x), width="stretch")
 
 
-def shift_sweep_chart(models: dict[str, Any], chosen: dict[str, RunInfo], digit: Any, current: int = 0) -> alt.LayerChart:
+def shift_sweep_chart(models: dict[str, Any], chosen: dict[str, RunInfo], digit: Any,
+                      current: int = 0) -> alt.LayerChart:
     """Each model's confidence in its unshifted answer as the digit slides sideways; a rule marks the slider's shift."""
     from webapp.digits import transform
     from webapp.predict import probabilities

@@ -36,8 +36,8 @@ def show_seed_figures() -> None:
     """One figure at a time, chosen here or by the link; none is computed until one is chosen."""
     ids = list(FIGURES)
     start = preset("preset", ids, None)
-    chosen = st.selectbox("Seed figure", ids, index=None if start is None else ids.index(start), format_func=FIGURES.get,
-                          key="seed_figure", placeholder="Choose a figure",
+    chosen = st.selectbox("Seed figure", ids, index=None if start is None else ids.index(start),
+                          format_func=lambda key: FIGURES[key], key="seed_figure", placeholder="Choose a figure",
                           help="Figures of the seed tutorials, recomputed by the lab. A link can open one: "
                                "/stages?preset=" + ", ".join(PRESETS) + ".")
     if chosen is None:
@@ -68,7 +68,8 @@ def show_seed000() -> None:
     shape = format_shape(bank.weights.shape)
     filters, plain, with_bias = st.columns(3)
     filters.metric("Filter bank (F x F x C x K)", shape, help="3x3 windows over 4 channels, 4 filters.")
-    plain.metric("Weights (tf.nn.conv2d, no bias)", format_exact(weights), help=f"{' x '.join(map(str, bank.weights.shape))}.")
+    plain.metric("Weights (tf.nn.conv2d, no bias)", format_exact(weights),
+                 help=f"{' x '.join(map(str, bank.weights.shape))}.")
     with_bias.metric("With a bias per filter (Keras Conv2D)", format_exact(view.plan.conv.params),
                      help="(F·F·C + 1)·K: the count the rest of the lab uses.")
     for stage in STAGES:
@@ -144,16 +145,18 @@ def show_same_size_padding() -> None:
     chosen = seeds.same_size_padding(int(width), kernel)
     if chosen.whole:
         pad = int(chosen.padding)
-        st.markdown(f"P = ({kernel} − 1)/2 = **{pad}**, and (W − F + 2P)/1 + 1 = ({int(width)} − {kernel} + 2·{pad}) + 1 "
-                    f"= **{chosen.layer_output}**: the output is as wide as the input, since −F + 2P + 1 = −F + F − 1 "
-                    "+ 1 = 0.")
+        st.markdown(f"P = ({kernel} − 1)/2 = **{pad}**, and (W − F + 2P)/1 + 1 = "
+                    f"({int(width)} − {kernel} + 2·{pad}) + 1 = **{chosen.layer_output}**: the output is as wide as "
+                    "the input, since −F + 2P + 1 = −F + F − 1 + 1 = 0.")
     else:
         st.warning(f"P = ({kernel} − 1)/2 = {format_exact(chosen.padding)}: no whole number of zeros on each side "
                    f"keeps the size. TensorFlow's SAME pads {kernel // 2 - 1} before and {kernel // 2} after.",
                    icon=":material/warning:")
     rows = [seeds.same_size_padding(int(width), side) for side in range(1, 12, 2)]
-    st.dataframe(pd.DataFrame({"F": [row.kernel for row in rows], "P = (F − 1)/2": [format_exact(row.padding) for row in rows],
-                               "Output side": [format_exact(row.layer_output) for row in rows]}),
+    st.dataframe(pd.DataFrame({"F": [row.kernel for row in rows],
+                               "P = (F − 1)/2": [format_exact(row.padding) for row in rows],
+                               "Output side": [format_exact(row.layer_output) if row.layer_output is not None
+                                               else "none" for row in rows]}),
                  hide_index=True, width="content")
 
 
@@ -182,7 +185,7 @@ def show_cifar_walkthrough() -> None:
 def show_pooling_example() -> None:
     st.subheader("A 2x2 pool at stride 2, by hand")
     grid = seeds.POOL_GRID
-    kind = st.radio("Pool by", list(seeds.POOL_BY_HAND_KINDS), format_func=seeds.POOL_BY_HAND_KINDS.get,
+    kind = st.radio("Pool by", list(seeds.POOL_BY_HAND_KINDS), format_func=lambda kind: seeds.POOL_BY_HAND_KINDS[kind],
                     horizontal=True, key="pool_hand_kind",
                     help="max keeps the largest value of each window, average their mean, sum their total "
                          "(sum pooling is the average times the window's cells).")
@@ -195,7 +198,8 @@ def show_pooling_example() -> None:
     so_far = seeds.pool_output(steps[:step], (2, 2))
     grid_table(result, so_far, {(window.row, window.col)}, "2x2 result so far")
     cells = ", ".join(format_exact(value) for value in window.cells)
-    words = {"max": f"max({cells})", "avg": f"({' + '.join(format_exact(v) for v in window.cells)}) / {len(window.cells)}",
+    words = {"max": f"max({cells})",
+             "avg": f"({' + '.join(format_exact(v) for v in window.cells)}) / {len(window.cells)}",
              "sum": " + ".join(format_exact(value) for value in window.cells)}
     st.markdown(f"Step {step}: {words[kind]} = **{format_exact(window.value)}**, written at row {window.row}, column "
                 f"{window.col} of the result ((4 − 2)/2 + 1 = 2 each way).")

@@ -72,14 +72,16 @@ def kernel_controls() -> core.KernelChoice | None:
 
 
 def _kernel_choice() -> core.KernelChoice:
-    source = st.radio("Filters", list(SOURCE_LABELS), format_func=SOURCE_LABELS.get, horizontal=True, key="stages_source",
+    source = st.radio("Filters", list(SOURCE_LABELS), format_func=lambda key: SOURCE_LABELS[key], horizontal=True,
+                      key="stages_source",
                       help="A library of classic kernels, random filters as in the seed tutorial, the first layer "
                            "of a CNN trained on MNIST, or a grid you type yourself.")
     if source == "library":
         names = st.multiselect("Kernels", list(core.KERNELS), default=list(core.DEFAULT_KERNELS), key="stages_kernels",
                                help="One filter each. " + " ".join(f"{kernel.name}: {kernel.what}."
                                                                    for kernel in core.KERNELS.values()))
-        size = st.selectbox("Kernel size F", [None, *range(1, 16)], format_func=lambda value: str(value) if value else "natural",
+        size = st.selectbox("Kernel size F", [None, *range(1, 16)],
+                            format_func=lambda value: str(value) if value else "natural",
                             help="natural: the largest natural size among the chosen kernels (7 for the line "
                                  "filters, 3 for most); smaller fixed patterns sit centred in a frame of zeros.")
         return core.KernelChoice(source="library", names=tuple(names), size=size)
@@ -124,7 +126,8 @@ def custom_kernel_controls() -> core.KernelChoice:
 def stage_controls() -> core.StageConfig:
     """Stride and padding of the convolution, then the pooling."""
     stride = st.slider("Stride S", 1, 8, 1, key="stages_stride", help="How many pixels the window moves each step.")
-    mode = st.radio("Padding", list(PADDING_LABELS), format_func=PADDING_LABELS.get, horizontal=True, key="stages_padding",
+    mode = st.radio("Padding", list(PADDING_LABELS), format_func=lambda key: PADDING_LABELS[key], horizontal=True,
+                    key="stages_padding",
                     help="SAME pads zeros so the output is ceil(W / S) wide; VALID pads nothing; or choose P rows "
                          "and columns of zeros on every side.")
     padding: str | int = mode
@@ -227,8 +230,9 @@ def show_layer_numbers(view: StagesView) -> None:
                                                               "tutorial's example: 200 maps of 150x100 need over 1 GB "
                                                               "for a batch of 100.")
     first, second, third, fourth = st.columns(4)
-    first.metric("Parameters", f"{conv.params:,}", help=f"(F·F·D + 1)·K = ({conv.kernel_size}·{conv.kernel_size}·"
-                                                        f"{depth} + 1)·{conv.filters}: weights plus one bias per filter.")
+    first.metric("Parameters", f"{conv.params:,}",
+                 help=f"(F·F·D + 1)·K = ({conv.kernel_size}·{conv.kernel_size}·{depth} + 1)·{conv.filters}: "
+                      "weights plus one bias per filter.")
     second.metric("Multiplications", f"{conv.multiplications:,}",
                   help="Each output value reads F·F·D inputs: output values × F·F·D.")
     memory_metric(third, "Conv output per image", conv.memory_bytes(),
@@ -257,14 +261,16 @@ def show_filters(view: StagesView) -> None:
 HIGHLIGHT = "background-color: #fde68a; font-weight: bold"
 
 
-def grid_table(where: Any, grid: np.ndarray, cells: set[tuple[int, int]] = frozenset(), caption: str = "") -> None:
+def grid_table(where: Any, grid: np.ndarray, cells: set[tuple[int, int]] | frozenset[tuple[int, int]] = frozenset(),
+               caption: str = "") -> None:
     """A small grid of numbers; `cells` are shown in [brackets] and shaded, so they read without colour too.
     NaN cells stay blank (not computed yet)."""
     text = [["" if np.isnan(value) else format_exact(value) for value in row] for row in np.asarray(grid, float)]
     for row, col in cells:
         text[row][col] = f"[{text[row][col]}]"
     frame = pd.DataFrame(text)
-    styled = frame.style.apply(lambda column: [HIGHLIGHT if (row, column.name) in cells else "" for row in range(len(column))])
+    styled = frame.style.apply(lambda column: [HIGHLIGHT if (row, column.name) in cells else ""
+                                               for row in range(len(column))])
     if caption:
         where.caption(caption)
     where.table(styled, hide_index=True, hide_header=True)
@@ -293,15 +299,16 @@ def show_single_channel_example() -> None:
     image, kernel = core.SEED_IMAGE_5X5, core.SEED_KERNEL_3X3
     steps = core.windows_by_hand(image, kernel, np.zeros(1), 1)
     step = st.slider("Window position", 1, len(steps), 1, key="inner_step",
-                     help="Move the window one step (stride 1) and watch the result fill in, left to right, top to bottom.")
+                     help="Move the window one step (stride 1) and watch the result fill in, left to right, top to "
+                          "bottom.")
     window = steps[step - 1]
     columns = st.columns(4)
     grid_table(columns[0], image, window_cells(window.top, window.left, 3), "Image (the window in [brackets])")
     grid_table(columns[1], kernel, caption="Kernel")
     grid_table(columns[2], window.products[:, :, 0], caption="Products, cell by cell")
     grid_table(columns[3], core.assemble(steps[:step], (3, 3, 1))[:, :, 0], {(window.row, window.col)}, "Result so far")
-    st.markdown(f"Step {step}: {sum_of_products(window.patch, kernel)} = **{format_exact(window.value)}**, written at row "
-                f"{window.row}, column {window.col} of the 3x3 result ((5 − 3)/1 + 1 = 3).")
+    st.markdown(f"Step {step}: {sum_of_products(window.patch, kernel)} = **{format_exact(window.value)}**, "
+                f"written at row {window.row}, column {window.col} of the 3x3 result ((5 − 3)/1 + 1 = 3).")
 
 
 def show_multi_channel_example() -> None:
@@ -315,7 +322,8 @@ def show_multi_channel_example() -> None:
     for channel, column in enumerate(st.columns(3)):
         grid_table(column, example.padded[:, :, channel], window_cells(window.top, window.left, 3),
                    f"Input channel {channel}, padded (the window in [brackets])")
-        grid_table(column, example.weights[:, :, channel, window.filter], caption=f"W{window.filter}, channel {channel}")
+        grid_table(column, example.weights[:, :, channel, window.filter],
+                   caption=f"W{window.filter}, channel {channel}")
         column.markdown(f"Sum of products: **{format_exact(window.channel_sums[channel])}**")
     sums = " + ".join(f"({format_exact(value)})" for value in window.channel_sums)
     st.markdown(f"Filter W{window.filter} at output row {window.row}, column {window.col}: {sums} + "
@@ -323,7 +331,8 @@ def show_multi_channel_example() -> None:
     outputs = core.assemble(example.steps[:step], (3, 3, 2))
     for index, column in enumerate(st.columns(2)):
         current = {(window.row, window.col)} if index == window.filter else set()
-        grid_table(column, outputs[:, :, index], current, f"Output map {index} (filter W{index}, bias {format_exact(example.bias[index])})")
+        grid_table(column, outputs[:, :, index], current,
+                   f"Output map {index} (filter W{index}, bias {format_exact(example.bias[index])})")
 
 
 @st.cache_data(show_spinner="Checking im2col against the direct convolution...")
@@ -345,9 +354,9 @@ def show_im2col_example() -> None:
     height, width, depth = check.input_shape
     x_rows, x_cols = check.x_col_shape
     st.markdown(
-        f"The tutorial's larger example: a {height}x{width}x{depth} input and {check.w_row_shape[0]} filters of 11x11x3 "
-        f"at stride 4. Each window has 11·11·3 = {x_rows} values and (227 − 11)/4 + 1 = 55 windows fit each way, "
-        f"55·55 = {x_cols}: X_col is **{x_rows} x {x_cols}**, W_row is **{check.w_row_shape[0]} x "
+        f"The tutorial's larger example: a {height}x{width}x{depth} input and {check.w_row_shape[0]} filters of "
+        f"11x11x3 at stride 4. Each window has 11·11·3 = {x_rows} values and (227 − 11)/4 + 1 = 55 windows fit "
+        f"each way, 55·55 = {x_cols}: X_col is **{x_rows} x {x_cols}**, W_row is **{check.w_row_shape[0]} x "
         f"{check.w_row_shape[1]}**, their product is **{check.product_shape[0]} x {check.product_shape[1]}**, "
         f"reshaped to **{format_shape(check.output_shape)}**. Largest difference from the direct "
         f"convolution on random numbers: {check.max_difference:.1e}.")
@@ -359,18 +368,26 @@ def show_layer_calculator() -> None:
                           help="Examples from the seed tutorials; change any number below.")
     key = core.LAYER_PRESETS.index(preset)
     columns = st.columns(4)
-    height = columns[0].number_input("Input height H", 1, 100_000, preset.height, key=f"calc_h_{key}", help="Rows of the input.")
-    width = columns[0].number_input("Input width W", 1, 100_000, preset.width, key=f"calc_w_{key}", help="Columns of the input.")
-    depth = columns[1].number_input("Input depth D", 1, 4096, preset.depth, key=f"calc_d_{key}", help="Channels: 3 for a colour photo.")
-    kernel = columns[1].number_input("Kernel size F", 1, 255, preset.kernel_size, key=f"calc_f_{key}", help="Each filter is F x F x D.")
+    height = columns[0].number_input("Input height H", 1, 100_000, preset.height, key=f"calc_h_{key}",
+                                     help="Rows of the input.")
+    width = columns[0].number_input("Input width W", 1, 100_000, preset.width, key=f"calc_w_{key}",
+                                    help="Columns of the input.")
+    depth = columns[1].number_input("Input depth D", 1, 4096, preset.depth, key=f"calc_d_{key}",
+                                    help="Channels: 3 for a colour photo.")
+    kernel = columns[1].number_input("Kernel size F", 1, 255, preset.kernel_size, key=f"calc_f_{key}",
+                                     help="Each filter is F x F x D.")
     stride = columns[2].number_input("Stride S", 1, 255, preset.stride, key=f"calc_s_{key}", help="Step of the window.")
     modes = ["same", "valid", "explicit"]
-    mode = columns[2].selectbox("Padding", modes, index=modes.index(preset.padding if isinstance(preset.padding, str) else "explicit"),
-                                format_func=PADDING_LABELS.get, key=f"calc_mode_{key}", help="SAME, VALID or P zeros on each side.")
-    padding = mode if mode != "explicit" else int(columns[2].number_input(
-        "P", 0, 255, preset.padding if isinstance(preset.padding, int) else 1, key=f"calc_p_{key}", help="Zeros on each side."))
-    filters = columns[3].number_input("Filters K", 1, 100_000, preset.filters, key=f"calc_k_{key}", help="Output depth.")
-    batch = columns[3].number_input("Batch size", 1, 100_000, preset.batch, key=f"calc_b_{key}", help="Images per batch.")
+    start = modes.index(preset.padding if isinstance(preset.padding, str) else "explicit")
+    mode = columns[2].selectbox("Padding", modes, index=start, format_func=lambda choice: PADDING_LABELS[choice],
+                                key=f"calc_mode_{key}", help="SAME, VALID or P zeros on each side.")
+    padding: str | int = str(mode) if mode != "explicit" else int(columns[2].number_input(
+        "P", 0, 255, preset.padding if isinstance(preset.padding, int) else 1, key=f"calc_p_{key}",
+        help="Zeros on each side."))
+    filters = columns[3].number_input("Filters K", 1, 100_000, preset.filters, key=f"calc_k_{key}",
+                                      help="Output depth.")
+    batch = columns[3].number_input("Batch size", 1, 100_000, preset.batch, key=f"calc_b_{key}",
+                                    help="Images per batch.")
     try:
         layer = core.conv_layer((int(height), int(width), int(depth)), int(kernel), int(filters), int(stride), padding)
     except core.StageError as problem:
@@ -385,5 +402,6 @@ def show_layer_calculator() -> None:
     first.metric("Output shape", " x ".join(map(str, layer.output_shape)), help="Height x width x filters.")
     second.metric("Parameters", f"{layer.params:,}", help="(F·F·D + 1)·K")
     memory_metric(third, "Memory per image", layer.memory_bytes(), "float32 output: 4 bytes per value.")
-    memory_metric(fourth, f"Memory for a batch of {int(batch)}", layer.memory_bytes(int(batch)), "Per image x batch size.")
+    memory_metric(fourth, f"Memory for a batch of {int(batch)}", layer.memory_bytes(int(batch)),
+                  "Per image x batch size.")
     st.caption(f"Multiplications: {layer.multiplications:,} (output values × F·F·D).")

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import streamlit as st
 
 from webapp import datasets, evaluation, housekeeping
@@ -28,10 +27,13 @@ POLL_SECONDS = 1.0
 def chart_axes(key: str) -> tuple[str, str]:
     """Radio buttons for the chart's x axis and metric."""
     left, right = st.columns(2)
-    x = left.radio("X axis", list(X_AXES), format_func=X_AXES.get, horizontal=True, key=f"{key}_x",
-                   help="Epochs compare learning per image seen; compute seconds compare learning per second of each model's own training time.")
-    metric = right.radio("Show", list(METRICS), format_func=METRICS.get, horizontal=True, key=f"{key}_metric",
-                         help="Accuracy: share of images classified correctly. Loss: the cross-entropy the optimizer minimises.")
+    x = left.radio("X axis", list(X_AXES), format_func=lambda axis: X_AXES[axis], horizontal=True, key=f"{key}_x",
+                   help="Epochs compare learning per image seen; compute seconds compare learning per second of "
+                        "each model's own training time.")
+    metric = right.radio("Show", list(METRICS), format_func=lambda name: METRICS[name], horizontal=True,
+                         key=f"{key}_metric",
+                         help="Accuracy: share of images classified correctly. Loss: the cross-entropy the optimizer "
+                              "minimises.")
     return x, metric
 
 
@@ -109,7 +111,8 @@ def followed_job() -> Job | None:
         st.warning("The server restarted while this job was training, so it was interrupted before it could save; "
                    "train it again.")
     elif job_id and job is None:
-        st.info("That training job is no longer on this server (it may have restarted); its saved runs are listed below.")
+        st.info("That training job is no longer on this server (it may have restarted); its saved runs are listed "
+                "below.")
     return job
 
 
@@ -144,7 +147,8 @@ def _live_job_body(job: Job) -> None:
     if job.finished:
         st.rerun()  # draw the results with the whole page
     if job.status == JobStatus.QUEUED:
-        st.info(f"Queued, position {queue.position(job)}: another learner's job is training. Yours starts when it ends.",
+        st.info(f"Queued, position {queue.position(job)}: another learner's job is training. "
+                "Yours starts when it ends.",
                 icon=":material/hourglass_top:")
     owner = identity.visitor_key()
     if owner != job.owner:
@@ -335,10 +339,12 @@ def run_actions(info: RunInfo) -> None:
     store = cached.store()
     columns = st.columns(3)
     # The bytes are read only when the button is pressed, not on every rerun of the page.
-    columns[0].download_button("Download model (.keras)", lambda: store.model_bytes(info.run_id), f"{info.run_id}.keras",
-                               mime="application/octet-stream", help="The trained Keras model, loadable with keras.saving.load_model.")
+    columns[0].download_button("Download model (.keras)", lambda: store.model_bytes(info.run_id),
+                               f"{info.run_id}.keras", mime="application/octet-stream",
+                               help="The trained Keras model, loadable with keras.saving.load_model.")
     columns[1].download_button("Download history (CSV)", lambda: history_csv(store.load_history(info.run_id)),
-                               f"{info.run_id}-history.csv", mime="text/csv", help="One row per batch, with validation scores.")
+                               f"{info.run_id}-history.csv", mime="text/csv",
+                               help="One row per batch, with validation scores.")
     if not info.is_default and columns[2].button("Delete run", icon=":material/delete:", key=f"delete_{info.run_id}",
                                                  help="Remove this run from the store for good."):
         try:

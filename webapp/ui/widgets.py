@@ -52,7 +52,7 @@ def augmentation_picker(initial: TrainConfig | None = None) -> tuple[dict[str, A
                if (name != "page" or from_page) and (name != "job" or job_choice == "job")]
     left, right = st.columns([1, 2])
     choice = left.selectbox(
-        "Augmentation", choices, format_func=AUGMENTATION_CHOICES.get,
+        "Augmentation", choices, format_func=lambda name: AUGMENTATION_CHOICES[name],
         index=choices.index(job_choice or preset("augment", choices, "page" if from_page else "none")),
         help="Applied on the fly to the training images only, differently in every epoch. Build your own on the "
              "Augment page. Compare a run with and without it in 'Saved runs' below.")
@@ -136,7 +136,8 @@ def train_controls(key: str = "train", pipeline: dict[str, Any] | None = None,
         optimizer = middle.selectbox(
             "Optimizer", OPTIMIZERS,
             index=OPTIMIZERS.index(start("optimizer", list(OPTIMIZERS), defaults.optimizer, lab.optimizer)),
-            help="adam adapts a step size per weight; rmsprop is the original tutorial's choice; sgd is the plain baseline.")
+            help="adam adapts a step size per weight; rmsprop is the original tutorial's choice; sgd is the plain "
+                 "baseline.")
         learning_rate = right.select_slider(
             "Learning rate", RATE_CHOICES, value=start("lr", RATE_CHOICES, defaults.learning_rate, lab.learning_rate),
             help="Step size of each update. Too high and the loss jumps about; too low and learning crawls.")
