@@ -153,10 +153,21 @@ def _no_main_script() -> Iterator[None]:
                 sys.modules["__main__"] = real
 
 
+TRAINING_NICENESS = 10  # how much lower than the pages the training process runs (Unix nice levels)
+
+
+def lower_priority(increment: int = TRAINING_NICENESS) -> None:
+    """Let the pages' threads win the CPU while a job trains: a class keeps responsive pages, and the training
+    still gets every cycle the pages leave idle. Best effort (some systems forbid it)."""
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(increment)
+
+
 def serve(requests: Any, events: Any, stop: Any, parent_pid: int | None = None) -> None:
     """The child's loop: train each requested job, streaming its record; None ends the loop."""
     if parent_pid is not None:
         die_with_parent(parent_pid)
+    lower_priority()
     from webapp.device import import_backend_quietly
 
     import_backend_quietly()

@@ -81,3 +81,19 @@ def test_the_watchdog_alone_ends_the_child_when_its_parent_dies():
     if not gone(child):
         os.kill(child, signal.SIGKILL)
         pytest.fail("The watchdog did not end the child within 10 s of its parent's death.")
+
+
+def test_the_training_process_runs_below_the_pages_priority():
+    import multiprocessing
+
+    from webapp.worker import TRAINING_NICENESS, lower_priority
+
+    def child(queue):
+        lower_priority()
+        queue.put(os.nice(0))
+
+    queue = multiprocessing.get_context("fork").Queue()
+    process = multiprocessing.get_context("fork").Process(target=child, args=(queue,))
+    process.start()
+    process.join(30)
+    assert queue.get(timeout=5) == min(19, os.nice(0) + TRAINING_NICENESS)
