@@ -85,26 +85,26 @@ def source_picker(initial: TrainConfig | None) -> RunInfo | None:
 def settings(initial: TrainConfig | None) -> Choice:
     """Target, size, recipes, epochs and batch size, started from the followed job's settings if there is one."""
     start_target = transfer_grid.target_of(initial.dataset) if initial is not None else None
-    left, middle, right = st.columns([2, 3, 2])
+    left, middle, right = st.columns(3)
     target = left.radio(
         "Target", list(TARGETS), format_func=lambda name: TARGETS[name].label, key="transfer_target",
         index=list(TARGETS).index(start_target or transfer_grid.target_for(similar=True)),
         help="What the reused network learns next. Digits 5-9 look like the source's digits (strokes, loops); "
              "Fashion-MNIST's clothes do not, so less of what the source learnt carries over.")
     data = datasets.get(TARGETS[target].dataset)
-    large = left.radio(
+    large = middle.radio(
         "Target size", [False, True], key="transfer_large", horizontal=True,
         index=int(initial is not None and initial.subset == 0),
         format_func=lambda big: f"Large (all {data.train_size:,})" if big else "Small",
         help="Small: a few hundred to two thousand images, as many of each class. Large: every training image "
              "of the target. The seed's advice changes with the size: few images overfit a big network easily.")
-    small_images = left.slider(
+    small_images = middle.slider(
         "Small target: training images", transfer.SMALL_RANGE[0], transfer.SMALL_RANGE[1], step=100,
         value=initial.subset if initial is not None and initial.subset else transfer.DEFAULT_SMALL_IMAGES,
         key="transfer_images", disabled=large,
         help=f"How many of the {data.train_size:,} training {data.item}s a small target has, the same number of "
              "each class (1/12 of them held out for validation).")
-    recipes = middle.multiselect(
+    recipes = st.multiselect(
         "Recipes", list(RECIPES), format_func=lambda name: RECIPES[name].label, key="transfer_recipes",
         default=list(initial.recipes) if initial is not None else list(RECIPES),
         help="Which ways of reusing the source race each other; they all see the same batches in the same order. "
@@ -176,7 +176,8 @@ def recipe_rows(source: RunInfo, recipes: tuple[str, ...], classes: int) -> tupl
         label = RECIPES[recipe].label
         for role in roles:
             weights = f"{role.params:,}" if role.params else ""
-            boxes.append({"recipe": label, "layer": _layer_name(role.name), "kind": role.kind, "role": role.role,
+            boxes.append({"recipe": label, "layer": _layer_name(role.name), "kind": role.kind,
+                          "role": ROLE_WORDS[role.role],
                           "weights": role.params, "text": f"{ROLE_WORDS[role.role]}\n{weights}".strip()})
         cut = sum(role.params for role in roles if role.role == "cut")
         summary.append({"Recipe": label, "Trainable weights": f"{trainable:,}", "Frozen weights": f"{frozen:,}",
@@ -198,12 +199,13 @@ def recipe_chart(boxes: list[dict]) -> alt.LayerChart:
     order = layer_order(boxes)
     x = alt.X("layer:N", sort=order, title=None, axis=alt.Axis(orient="top", labelAngle=0, labelLimit=120))
     y = alt.Y("recipe:N", sort=list(dict.fromkeys(frame["recipe"])), title=None, axis=alt.Axis(labelLimit=240))
-    roles = list(ROLE_COLOURS)
+    roles = [ROLE_WORDS[role] for role in ROLE_COLOURS]
+    colours = list(ROLE_COLOURS.values())
     tooltip = [alt.Tooltip("recipe:N"), alt.Tooltip("layer:N"), alt.Tooltip("kind:N", title="Keras layer"),
                alt.Tooltip("role:N"), alt.Tooltip("weights:Q", format=",")]
     base = alt.Chart(frame).encode(x=x, y=y)
     rects = base.mark_rect(cornerRadius=4, opacity=0.45, stroke="#888", strokeWidth=1).encode(
-        color=alt.Color("role:N", scale=alt.Scale(domain=roles, range=[ROLE_COLOURS[role] for role in roles]),
+        color=alt.Color("role:N", scale=alt.Scale(domain=roles, range=colours),
                         legend=alt.Legend(orient="bottom", title="Role (also written in each box)")),
         tooltip=tooltip)
     text = base.mark_text(fontSize=11, lineBreak="\n").encode(text="text:N", tooltip=tooltip)
