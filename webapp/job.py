@@ -46,7 +46,11 @@ class PartialSaveError(RuntimeError):
 
 @dataclass
 class Job:
-    """A training job as the page sees it: its config, status, live record and saved runs."""
+    """A training job as the page sees it: its config, status, live record and saved runs.
+
+    A job may carry `followups`: more configs trained one after another once `config` is done, in the same
+    queue slot (the Transfer page's "run all four cells"). `stage` is the index of the one training now, in
+    `configs`; `record` is always that one's live record."""
 
     config: TrainConfig
     owner: str  # the owner key (`webapp.ownership.owner_key`) of the browser that submitted it
@@ -57,15 +61,50 @@ class Job:
     runs: list[RunInfo] = field(default_factory=list)
     error: str | None = None
     submitted_at: float = field(default_factory=time.time)
+    followups: tuple[TrainConfig, ...] = ()
+    stage: int = 0
 
     @property
     def finished(self) -> bool:
         return self.status.finished
 
+    @property
+    def configs(self) -> tuple[TrainConfig, ...]:
+        """Every config the job trains, in order: `config` first, then its followups."""
+        return (self.config, *self.followups)
+
+    @property
+    def current_config(self) -> TrainConfig:
+        """The config of the stage training now (the last one once the job is done)."""
+        return self.configs[min(self.stage, len(self.configs) - 1)]
+
 
 def execute(job: Job, store: RunStore, *, device_type: str = "GPU",
             on_record: Callable[[TrainingRecord], None] | None = None) -> list[RunInfo]:
-    """Train the job's models, then save one run per model (marked stopped if it was stopped)."""
+    """Train each of the job's configs in turn and save one run per model of each (marked stopped if it was
+    stopped; a stop also skips the stages still to come). A later stage that fails keeps what the earlier
+    ones saved, and says so."""
+    saved: list[RunInfo] = []
+    for index, config in enumerate(job.configs):
+        if index and job.stop_event.is_set():
+            break
+        job.stage = index
+        try:
+            saved += _execute_one(job, config, store, device_type, on_record)
+        except PartialSaveError as error:
+            raise PartialSaveError(str(error), saved + error.saved) from None
+        except Exception as error:
+            if not saved:
+                raise
+            raise PartialSaveError(f"{describe_error(error).rstrip('.')} (stage {index + 1} of "
+                                   f"{len(job.configs)}); the {len(saved)} runs of the stages before it are saved.",
+                                   saved) from None
+    return saved
+
+
+def _execute_one(job: Job, job_config: TrainConfig, store: RunStore, device_type: str,
+                 on_record: Callable[[TrainingRecord], None] | None) -> list[RunInfo]:
+    """Train one config of the job, then save one run per model."""
     from webapp.training import run_training
 
     def attach(created: TrainingRecord) -> None:
@@ -74,28 +113,28 @@ def execute(job: Job, store: RunStore, *, device_type: str = "GPU",
             on_record(created)
 
     started = time.time()
-    record, results = run_training(job.config, job.stop_event, store=store, device_type=device_type, on_record=attach)
+    record, results = run_training(job_config, job.stop_event, store=store, device_type=device_type, on_record=attach)
     job.record = record
     snapshot = record.snapshot()
     where = device.describe()
-    saved = []
+    saved: list[RunInfo] = []
     for result in results:
         curves = snapshot["curves"][result.name]
         augmentation = None
-        if job.config.pipeline:
+        if job_config.pipeline:
             from webapp.augment import describe_pipeline
 
-            augmentation = describe_pipeline(job.config.pipeline)
+            augmentation = describe_pipeline(job_config.pipeline)
         config = RunRecord(  # written as config.json
-            model=job.config.models[0] if job.config.is_transfer else result.name,
-            dataset=job.config.dataset,  # what the run's results, labels and galleries are shown with
+            model=job_config.models[0] if job_config.is_transfer else result.name,
+            dataset=job_config.dataset,  # what the run's results, labels and galleries are shown with
             status=(JobStatus.STOPPED if result.stopped else JobStatus.DONE).value,  # a plain string on disk
             job_id=job.job_id,
-            raced_with=tuple(name for name in job.config.race_entries if name != result.name),
-            train_config=job.config.to_dict(),
-            seed=job.config.seed,
+            raced_with=tuple(name for name in job_config.race_entries if name != result.name),
+            train_config=job_config.to_dict(),
+            seed=job_config.seed,
             device=where,
-            precision=device.resolve_precision(job.config.precision),
+            precision=device.resolve_precision(job_config.precision),
             params=int(result.model.count_params()),
             train_images=snapshot["train_images"],
             validation_images=snapshot["validation_images"],
@@ -110,8 +149,8 @@ def execute(job: Job, store: RunStore, *, device_type: str = "GPU",
             created=time.strftime("%Y-%m-%d %H:%M:%S"),
             fine_tuning=result.fine_tuning or None,  # only a fine-tuning run has its before/after scores
             augmentation=augmentation,
-            recipe=result.name if job.config.is_transfer else None,
-            source_run=job.config.source_run or None,
+            recipe=result.name if job_config.is_transfer else None,
+            source_run=job_config.source_run or None,
         )
         history = {key: curves.get(key, []) for key in ("batches", "validations", "epochs", "epoch_seconds")}
         history["test"] = {"accuracy": result.test_accuracy, "loss": result.test_loss}

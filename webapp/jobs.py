@@ -55,7 +55,8 @@ class JobQueue:
         self._worker: threading.Thread | None = None
         self._closed = False
 
-    def submit(self, config: TrainConfig, owner: str) -> Job:
+    def submit(self, config: TrainConfig, owner: str, followups: tuple[TrainConfig, ...] = ()) -> Job:
+        """Queue a job: `config`, then each of `followups` in turn, in one slot of the queue."""
         with self._lock:
             mine = [job for job in self._jobs.values() if job.owner == owner and not job.finished]
             if mine:
@@ -63,7 +64,7 @@ class JobQueue:
             if len(self._waiting) >= max_waiting():
                 raise QueueFullError(f"The lab is full: {len(self._waiting)} jobs are already waiting. "
                                      "Try again in a few minutes.")
-            job = Job(config=config, owner=owner)
+            job = Job(config=config, owner=owner, followups=tuple(followups))
             self._forget_old_jobs()
             self._jobs[job.job_id] = job
             self._waiting.append(job)
@@ -74,6 +75,12 @@ class JobQueue:
     def get(self, job_id: str | None) -> Job | None:
         with self._lock:
             return self._jobs.get(job_id or "")
+
+    def jobs_of(self, owner: str) -> list[Job]:
+        """The jobs this owner submitted that the queue still remembers, oldest first."""
+        with self._lock:
+            mine = [job for job in self._jobs.values() if hmac.compare_digest(owner, job.owner)]
+        return sorted(mine, key=lambda job: job.submitted_at)
 
     def position(self, job: Job) -> int:
         """0 while running (or finished), N for the N-th job waiting."""

@@ -24,7 +24,7 @@ import sys
 import threading
 import time
 import types
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from webapp import housekeeping
 from webapp.history import TrainingRecord
@@ -60,7 +60,8 @@ class TrainingProcess:
             housekeeping.record_training_process(self._process.pid, {"job_id": job.job_id, "owner": job.owner,
                                                                      "config": config})
             try:
-                self._requests.put((job.job_id, config, str(store.root)))
+                followups = [more.to_dict() for more in job.followups]
+                self._requests.put((job.job_id, config, str(store.root), followups))
                 return self._follow(job, store)
             finally:
                 housekeeping.record_training_process(self._process.pid)
@@ -89,8 +90,9 @@ class TrainingProcess:
                 if not self._process.is_alive():
                     raise TrainingProcessError("The training process stopped unexpectedly; try again.") from None
                 continue
-            if kind == "record":
+            if kind == "record":  # a new stage's record (a job with followups has one per config)
                 job.record = TrainingRecord(**args[0])
+                job.stage = args[1] if len(args) > 1 else 0
             elif kind == "event":
                 assert job.record is not None, "the child sends its record before any event"
                 job.record.apply(args[0])
@@ -163,6 +165,15 @@ def lower_priority(increment: int = TRAINING_NICENESS) -> None:
         os.nice(increment)
 
 
+def _streamer(events: Any, job: Job) -> Callable[[TrainingRecord], None]:
+    """Sends each new record (one per stage of the job) to the server, with its stage, then its every event."""
+    def stream(record: TrainingRecord) -> None:
+        events.put(("record", record.header(), job.stage))
+        record.listener = lambda event: events.put(("event", event))
+
+    return stream
+
+
 def serve(requests: Any, events: Any, stop: Any, parent_pid: int | None = None) -> None:
     """The child's loop: train each requested job, streaming its record; None ends the loop."""
     if parent_pid is not None:
@@ -178,15 +189,12 @@ def serve(requests: Any, events: Any, stop: Any, parent_pid: int | None = None) 
         request = requests.get()
         if request is None:
             return
-        job_id, config, runs_root = request
-
-        def stream(record: TrainingRecord) -> None:
-            events.put(("record", record.header()))
-            record.listener = lambda event: events.put(("event", event))
+        job_id, config, runs_root, followups = request
 
         try:
-            job = Job(config=TrainConfig.from_dict(config), owner="worker", job_id=job_id, stop_event=stop)
-            runs = execute(job, RunStore(runs_root), on_record=stream)
+            job = Job(config=TrainConfig.from_dict(config), owner="worker", job_id=job_id, stop_event=stop,
+                      followups=tuple(TrainConfig.from_dict(more) for more in followups))
+            runs = execute(job, RunStore(runs_root), on_record=_streamer(events, job))
             events.put(("done", [info.run_id for info in runs]))
         except Exception as error:  # reported to the server as one sentence; the process lives on
             events.put(("error", describe_error(error)))

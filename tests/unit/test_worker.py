@@ -32,3 +32,14 @@ def test_a_failing_job_comes_back_as_one_sentence_and_the_process_lives_on(proce
         process(Job(config=broken, owner="test"))
     job = Job(config=TrainConfig(models=("dnn",), epochs=1, subset=1000), owner="test")
     assert len(process(job)) == 1
+
+
+@pytest.mark.slow
+def test_a_jobs_followups_travel_to_the_child_and_each_stage_is_mirrored(process):
+    first = TrainConfig(models=("dnn",), epochs=1, subset=1000)
+    job = Job(config=first, owner="test", followups=(TrainConfig(models=("cnn",), epochs=1, subset=500,
+                                                                 batch_size=64),))
+    runs = process(job)
+    assert [(run.model_name, run.record.train_config["subset"]) for run in runs] == [("dnn", 1000), ("cnn", 500)]
+    assert job.stage == 1 and job.record.snapshot()["models"] == ["cnn"], "the mirror follows the current stage"
+    assert len(job.record.snapshot()["curves"]["cnn"]["batches"]) == 7  # (500 - 42) // 64

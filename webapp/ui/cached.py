@@ -57,3 +57,15 @@ def network_table(name: str) -> summary.NetworkTable:
 @st.cache_data(show_spinner="Counting the design's layers...", max_entries=64)
 def design_table(design: Design) -> summary.NetworkTable:
     return summary.design_table(design)
+
+
+@st.cache_data(show_spinner="Building the recipes from the source network...", max_entries=64)
+def recipe_layers(run_id: str, signature: float, recipe: str, classes: int) -> tuple[list[Any], int, int]:
+    """What a transfer recipe does with each layer of the source run's network (`webapp.transfer.LayerRole`s),
+    and the built network's (trainable, frozen) weights: for the Transfer page's diagrams, built once per source
+    run (its folder's mtime, `signature`, refreshes it), recipe and number of target classes."""
+    from webapp import transfer
+
+    model, roles = transfer.build_recipe(recipe, run_model(run_id, signature), classes)
+    trainable, frozen = transfer.parameter_split(model)
+    return roles, trainable, frozen

@@ -30,6 +30,9 @@ PAGES = [
     PageEntry("pages/augment.py", "Augment", ":material/auto_awesome_motion:", "augment",
               "Build an augmentation pipeline, see it on sixteen digits or photos at once, "
               "export it and train with it."),
+    PageEntry("pages/transfer.py", "Transfer", ":material/swap_horiz:", "transfer",
+              "Reuse a CNN trained on digits 0-4 for digits 5-9 or clothes in seed 004's four ways, race them live, "
+              "and check the seed's advice for small and large, similar and different targets."),
     PageEntry("pages/architectures.py", "Architectures", ":material/account_tree:", "architectures",
               "Classic CNNs layer by layer: where the parameters are, where the memory goes, "
               "and the formulas behind them."),

@@ -1,7 +1,7 @@
 """The Train page's panels: the live job, its results, and the runs store browser."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import streamlit as st
 
@@ -88,14 +88,15 @@ def curves_caption(histories: dict[str, dict[str, Any]], x: str, configs: dict[s
     return " ".join(parts) + f" Plotted: {plotted_summary(histories)}."
 
 
-def submit_job(config: TrainConfig | None, problem: str | None, param: str = state.JOB_PARAM) -> None:
-    """Queue the form's job and follow it in the URL (the page reruns to show it first), or say in one
-    sentence why not."""
+def submit_job(config: TrainConfig | None, problem: str | None, param: str = state.JOB_PARAM,
+               followups: tuple[TrainConfig, ...] = ()) -> None:
+    """Queue the form's job (and `followups`, trained after it in the same job) and follow it in the URL (the
+    page reruns to show it first), or say in one sentence why not."""
     if problem or config is None:
         st.error(problem or "These settings cannot train.")
         return
     try:
-        state.follow_job(cached.queue().submit(config, identity.visitor_key()).job_id, param)
+        state.follow_job(cached.queue().submit(config, identity.visitor_key(), followups).job_id, param)
     except QueueFullError as busy:
         st.warning(str(busy))
         return
@@ -116,14 +117,17 @@ def followed_job() -> Job | None:
     return job
 
 
-def show_job(job: Job | None) -> None:
-    """The followed job: live while it runs, its outcome when it ends."""
+def show_job(job: Job | None, describe_stage: Callable[[Job], str] | None = None,
+             outcome: Callable[[list[RunInfo]], None] | None = None) -> None:
+    """The followed job: live while it runs, its outcome when it ends. `describe_stage` says which of a
+    multi-config job's stages is training ("Cell 2 of 4: ..."); `outcome` draws the finished job's runs
+    (default: `results`)."""
     if job is None:
         return
     if job.finished:
-        job_outcome(job)
+        job_outcome(job, outcome or results)
     else:
-        live_job(job)
+        live_job(job, describe_stage)
 
 
 def form_area(job: Job | None) -> Any:
@@ -135,14 +139,26 @@ def form_area(job: Job | None) -> Any:
                        icon=":material/tune:")
 
 
-def live_job(job: Job) -> None:
+def live_job(job: Job, describe_stage: Callable[[Job], str] | None = None) -> None:
     """Redrawn every second by a fragment while the job is queued or running; a full rerun when it ends."""
     if job.finished:
         return
-    st.fragment(run_every=POLL_SECONDS)(_live_job_body)(job)
+    st.fragment(run_every=POLL_SECONDS)(_live_job_body)(job, describe_stage)
 
 
-def _live_job_body(job: Job) -> None:
+def entry_label(name: str) -> str:
+    """How charts and metrics name a race entry: a network's short name (DNN, CNN), or a transfer recipe's label."""
+    from webapp.transfer import RECIPES
+
+    return RECIPES[name].label if name in RECIPES else short_name(name)
+
+
+def run_label(info: RunInfo) -> str:
+    """How charts and metrics name a saved run's model: its network, or the recipe of a transfer run."""
+    return entry_label(info.record.recipe or info.model_name)
+
+
+def _live_job_body(job: Job, describe_stage: Callable[[Job], str] | None = None) -> None:
     queue = cached.queue()
     if job.finished:
         st.rerun()  # draw the results with the whole page
@@ -157,6 +173,8 @@ def _live_job_body(job: Job) -> None:
                    help="Stop within one batch; what was trained so far is evaluated and saved, marked stopped."):
         queue.stop(job, owner)
         st.toast("Stopping after the current batch...")
+    if describe_stage and job.status == JobStatus.RUNNING:
+        st.markdown(describe_stage(job))
     if job.record is None:
         if job.status == JobStatus.RUNNING:
             st.caption("Preparing the data and building the models...")
@@ -166,10 +184,10 @@ def _live_job_body(job: Job) -> None:
     eta_text = f", about {_duration(eta)} left" if eta is not None and fraction < 1 else ""
     stopping = " (stopping)" if job.stop_event.is_set() else ""
     st.progress(min(1.0, fraction), text=f"Training{stopping}: {fraction:.0%}{eta_text}")
-    draw_curves({short_name(name): curves for name, curves in snapshot["curves"].items()}, key="live",
+    draw_curves({entry_label(name): curves for name, curves in snapshot["curves"].items()}, key="live",
                 epochs=snapshot["total_steps"] / snapshot["steps_per_epoch"],
-                kinds={short_name(name): name for name in snapshot["curves"]},
-                configs={short_name(name): job.config.to_dict() for name in snapshot["curves"]})
+                kinds={entry_label(name): name for name in snapshot["curves"]},
+                configs={entry_label(name): job.current_config.to_dict() for name in snapshot["curves"]})
 
 
 def _duration(seconds: float) -> str:
@@ -177,8 +195,8 @@ def _duration(seconds: float) -> str:
     return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
 
 
-def job_outcome(job: Job) -> None:
-    """What became of a finished job: its error, or its results."""
+def job_outcome(job: Job, outcome: Callable[[list[RunInfo]], None] | None = None) -> None:
+    """What became of a finished job: its error, or its results (drawn by `outcome`, default `results`)."""
     if job.status == JobStatus.FAILED:
         st.error(job.error or "Training failed.")
         return
@@ -187,7 +205,7 @@ def job_outcome(job: Job) -> None:
         return
     if job.status == JobStatus.STOPPED:
         st.warning("Stopped early: the models below are saved as they were, marked stopped.")
-    results(job.runs)
+    (outcome or results)(job.runs)
 
 
 def results(runs: list[RunInfo]) -> None:
@@ -198,7 +216,7 @@ def results(runs: list[RunInfo]) -> None:
     dataset = datasets.get(runs[0].record.dataset)
     st.subheader(f"Results on the {dataset.test_size:,} test {dataset.item}s of {dataset.label}")
     for column, info in zip(st.columns(len(runs)), runs):
-        column.metric(f"{short_name(info.model_name)} test accuracy", f"{info.record.test_accuracy:.2%}",
+        column.metric(f"{run_label(info)} test accuracy", f"{info.record.test_accuracy:.2%}",
                       help=f"{info.record.params:,} parameters, trained on {info.record.device}.")
         warm_up = info.record.warmup_seconds
         warm_up_text = f" (+{warm_up:.1f} s warm-up)" if warm_up is not None else ""
@@ -206,13 +224,14 @@ def results(runs: list[RunInfo]) -> None:
                        f"{warm_up_text} · saved as {info.run_id}")
         if info.record.augmentation:
             column.caption(f"Trained on augmented images: {info.record.augmentation}")
-    histories = {info.model_name: cached.store().load_history(info.run_id) for info in runs}
-    draw_curves({short_name(name): history for name, history in histories.items()}, key="final",
-                kinds={short_name(info.model_name): info.model_name for info in runs},
-                configs={short_name(info.model_name): info.record.train_config for info in runs})
+    loaded = {info.run_id: cached.store().load_history(info.run_id) for info in runs}
+    histories = {info.model_name: loaded[info.run_id] for info in runs}
+    draw_curves({run_label(info): loaded[info.run_id] for info in runs}, key="final",
+                kinds={run_label(info): info.record.recipe or info.model_name for info in runs},
+                configs={run_label(info): info.record.train_config for info in runs})
     reported_beside_measured(runs, histories)
     test_set = cached.dataset(dataset.name)
-    tabs = st.tabs([f"{short_name(info.model_name)} mistakes" for info in runs])
+    tabs = st.tabs([f"{run_label(info)} mistakes" for info in runs])
     for tab, info in zip(tabs, runs):
         with tab:
             mistakes(info, test_set)
@@ -244,7 +263,7 @@ def mistakes(info: RunInfo, test_set: Dataset) -> None:
         return
     matrix = evaluation.confusion_matrix(y_test, predictions, len(names))
     left, right = st.columns([1, 1])
-    left.altair_chart(confusion_chart(matrix, f"{short_name(info.model_name)}: true vs predicted", names, item),
+    left.altair_chart(confusion_chart(matrix, f"{run_label(info)}: true vs predicted", names, item),
                       width="stretch")
     worst = evaluation.most_confused(matrix)
     if worst:
@@ -361,6 +380,10 @@ def run_actions(info: RunInfo) -> None:
     if tuned:
         st.caption(f"This run fine-tuned {tuned['base_run']} on the collection '{tuned['collection']}' "
                    "(Draw & Predict page, where the collection can be downloaded).")
+        return
+    if info.record.recipe:
+        st.caption(f"A transfer run: recipe '{info.record.recipe}' from {info.record.source_run}, made on the "
+                   "Transfer page (or with `python -m webapp transfer`).")
         return
     with st.expander("Show code: a Keras script that reproduces this run"):
         st.code(reproduce_script(info.model_name, info.record.train_config), language="python")
