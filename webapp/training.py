@@ -51,6 +51,12 @@ class Schedule:
     def total_steps(self) -> int:
         return self.steps_per_epoch * self.epochs
 
+    @property
+    def turn_batches(self) -> int:
+        """Batches a model of a race trains before handing over: `TURN_BATCHES`, or an eighth of a short epoch,
+        so a small job's curves also grow side by side rather than one after the other."""
+        return max(1, min(TURN_BATCHES, self.steps_per_epoch // 8))
+
 
 def make_schedule(config: TrainConfig, train_images: int) -> Schedule:
     """Full batches only (the remainder of each shuffled epoch is left out, as `drop_remainder` does)."""
@@ -336,7 +342,7 @@ class PeriodicValidation(keras.callbacks.Callback):
 
 
 class TakeTurns(keras.callbacks.Callback):
-    """Turn-taking in a race, every `TURN_BATCHES` batches. Used twice per model: first in the callback list
+    """Turn-taking in a race, every `Schedule.turn_batches` batches. Used twice per model: first in the callback list
     it waits for the turn (before the recorder starts its clock, so waiting is not compute); last, it hands
     the turn over (after every other callback, so the batch is fully recorded before the next model starts)."""
 
@@ -345,11 +351,11 @@ class TakeTurns(keras.callbacks.Callback):
         self.trainer, self.lockstep, self.hand_over = trainer, lockstep, hand_over
 
     def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
-        if not self.hand_over and self.trainer.recorder.steps % TURN_BATCHES == 0:
+        if not self.hand_over and self.trainer.recorder.steps % self.trainer.schedule.turn_batches == 0:
             self.lockstep.wait_for_turn(self.trainer.name)
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        if self.hand_over and self.trainer.recorder.steps % TURN_BATCHES == 0:
+        if self.hand_over and self.trainer.recorder.steps % self.trainer.schedule.turn_batches == 0:
             self.lockstep.pass_turn(self.trainer.name)
 
 
@@ -369,14 +375,14 @@ def fit_rows(model: Any, split: Split, rows: np.ndarray, config: TrainConfig, ep
 
 
 def _run_in_one_thread(trainers: list[ModelTrainer], stop: threading.Event) -> None:
-    """Each model fits `TURN_BATCHES` batches of the epoch's order in turn, all in the calling thread."""
+    """Each model fits `Schedule.turn_batches` batches of the epoch's order in turn, all in the calling thread."""
     first_trainer = trainers[0]
     config, schedule, batch = first_trainer.config, first_trainer.schedule, first_trainer.config.batch_size
     for epoch in range(config.epochs):
         order = epoch_order(config.seed, epoch, len(first_trainer.split.x_train), schedule.steps_per_epoch, batch)
         before = {trainer.name: trainer.record.compute_seconds(trainer.name) for trainer in trainers}
-        for first in range(0, schedule.steps_per_epoch, TURN_BATCHES):
-            turn = order[first * batch:(first + TURN_BATCHES) * batch]
+        for first in range(0, schedule.steps_per_epoch, schedule.turn_batches):
+            turn = order[first * batch:(first + schedule.turn_batches) * batch]
             for trainer in trainers:
                 if stop.is_set():
                     return

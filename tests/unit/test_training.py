@@ -54,9 +54,17 @@ def test_racing_models_take_turns_every_few_batches(tiny_mnist, monkeypatch):
         def on_train_batch_end(self, batch, logs=None):
             order.append(self.name)
 
-    run_training(TrainConfig(models=("dnn", "cnn"), **TINY), data=tiny_mnist, extra_callbacks=lambda name: [Spy(name)])
-    assert order[:12] == ["dnn"] * 3 + ["cnn"] * 3 + ["dnn"] * 3 + ["cnn"] * 3
+    record, _ = run_training(TrainConfig(models=("dnn", "cnn"), **TINY), data=tiny_mnist,
+                             extra_callbacks=lambda name: [Spy(name)])
+    turn = min(3, record.header()["steps_per_epoch"] // 8)  # a short epoch takes shorter turns
+    assert turn == 2 and order[:4 * turn] == ["dnn"] * turn + ["cnn"] * turn + ["dnn"] * turn + ["cnn"] * turn
     assert order.count("dnn") == order.count("cnn") == 40
+
+
+def test_turns_are_a_few_batches_and_an_eighth_of_a_short_epoch():
+    assert training.Schedule(steps_per_epoch=1000, validate_every=100).turn_batches == training.TURN_BATCHES
+    assert training.Schedule(steps_per_epoch=28, validate_every=3).turn_batches == 3
+    assert training.Schedule(steps_per_epoch=5, validate_every=1).turn_batches == 1
 
 
 def test_a_failing_model_stops_the_race_without_deadlock(tiny_mnist):
