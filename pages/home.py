@@ -1,9 +1,8 @@
 """Home: what the lab offers, what this machine has, and how to start. Imports no TensorFlow."""
 import streamlit as st
 
-from webapp.data import find_mnist
+from webapp import datasets
 from webapp.network_catalog import short_name
-from webapp.paths import MNIST_PATH
 from webapp.store import RunStore
 from webapp.ui.navigation import PAGES, ensure_app_navigation
 from webapp.ui.sidebar import device_line
@@ -24,13 +23,19 @@ device, data, models = st.columns(3)
 found_device = device_line()
 device.metric("Device", "GPU" if found_device.startswith("GPU") else "CPU", help=found_device)
 device.caption(found_device)
-found = find_mnist()
-data.metric("MNIST", "found" if found else "missing", help="60,000 training and 10,000 test digits, 28x28 grey.")
-data.caption(str(found) if found else f"Put mnist.npz at {MNIST_PATH}.")
+for info in datasets.with_files():
+    found = datasets.find(info.name)
+    height, width, channels = info.image_shape
+    data.metric(info.label, "found" if found else "missing",
+                help=f"{info.train_size:,} training and {info.test_size:,} test {info.item}s, {height}x{width} "
+                     f"{'grey' if channels == 1 else 'colour'}, {info.num_classes} classes.")
+    data.caption(str(found) if found else f"Put {info.file} at {info.path}.")
 defaults = [info for info in RunStore().list().runs if info.is_default]
 models.metric("Default models", len(defaults), help="Shipped, pre-trained models the other pages use.")
-models.caption(", ".join(f"{short_name(info.model_name)} {info.record.test_accuracy or 0:.2%}" for info in defaults)
-               or "none found")
+shipped = [short_name(info.model_name) + ("" if info.record.dataset == datasets.DEFAULT_DATASET else
+                                         f" ({info.record.dataset})") + f" {info.record.test_accuracy or 0:.2%}"
+           for info in defaults]  # MNIST's keep their plain names; other datasets' say which they learnt
+models.caption(", ".join(shipped) or "none found")
 
 st.subheader("Quick start")
 st.markdown(

@@ -146,6 +146,11 @@ def get(name: str) -> DatasetInfo:
         raise UnknownDatasetError(f"Unknown dataset {name!r}; choose from {', '.join(CATALOG)}.") from None
 
 
+def with_files() -> list[DatasetInfo]:
+    """The entries that have a file of their own (not the views): what the Home page and the sidebar check."""
+    return [info for info in CATALOG.values() if not info.is_view]
+
+
 def trainable() -> list[str]:
     """Every dataset id a run can train on (all of them: views too)."""
     return list(CATALOG)

@@ -1,6 +1,7 @@
 import subprocess
 import sys
 import tomllib
+from dataclasses import replace
 
 from tests.app.conftest import open_page
 from tests.conftest import PROJECT_ROOT
@@ -10,10 +11,24 @@ def test_home_shows_the_offer_the_device_data_and_default_models():
     at = open_page()
     assert at.title[0].value == "Welcome to ConvNet Lab"
     labels = [metric.label for metric in at.metric]
-    assert labels == ["Device", "MNIST", "Default models"]
-    assert at.metric[1].value == "found"
-    assert int(at.metric[2].value) >= 2  # the shipped DNN and CNN
+    assert labels == ["Device", "MNIST handwritten digits", "Fashion-MNIST clothes", "Default models"]
+    assert at.metric[1].value == "found" and at.metric[2].value == "found"  # both files are in data/
+    assert int(at.metric[3].value) >= 2  # the shipped DNN and CNN
+    assert any(caption.value == "**Data:** MNIST handwritten digits found; Fashion-MNIST clothes found"
+               for caption in at.sidebar.caption)
     assert any("Quick start" in header.value for header in at.subheader)
+
+
+def test_home_says_which_dataset_file_is_missing_and_where_it_goes(monkeypatch):
+    from webapp import datasets
+
+    monkeypatch.setattr(datasets, "CATALOG", {**datasets.CATALOG, "fashion": replace(
+        datasets.FASHION, file="nowhere.npz")})
+    at = open_page()
+    missing = next(metric for metric in at.metric if metric.label == "Fashion-MNIST clothes")
+    assert missing.value == "missing"
+    assert any(caption.value.startswith("Put nowhere.npz at ") for caption in at.caption)
+    assert any("Fashion-MNIST clothes missing (see Home)" in caption.value for caption in at.sidebar.caption)
 
 
 def test_home_does_not_import_tensorflow():

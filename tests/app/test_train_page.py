@@ -292,3 +292,24 @@ def test_a_race_on_another_dataset_is_shown_with_that_datasets_test_set_and_clas
     assert all(run.record.dataset == "mnist-5-9" for run in job.runs)
     true_picker = next(box for box in at.selectbox if box.label == "True digit")
     assert true_picker.options == ["any", "5", "6", "7", "8", "9"], "labels 0-4 of the view are named 5-9"
+    assert not any(caption.value.startswith("Published on the same test set") for caption in at.caption), \
+        "a view has no published points of its own"
+
+
+@pytest.mark.slow
+def test_a_fashion_link_opens_on_clothes_says_what_to_notice_and_ends_with_garments_and_published_points():
+    at = open_page(TRAIN, dataset="fashion")
+    assert next(box for box in at.selectbox if box.label == "Dataset").value == "fashion"
+    intro = next(block.value for block in at.markdown if block.value.startswith("Pick a dense network"))
+    assert "shirts are read as T-shirts, pullovers and coats" in intro and "A 2-layer CNN 91.5%" in intro
+    job = configure(at)
+    assert job.config.dataset == "fashion"
+    assert machine_queue().wait(job, 120)
+    at.run()
+    assert not at.exception, at.exception
+    results = "Results on the 10,000 test garments of Fashion-MNIST clothes"
+    assert any(header.value == results for header in at.subheader)
+    assert any(caption.value.startswith("Published on the same test set, for comparison:")
+               and "A multilayer perceptron (MLP): 88.50%" in caption.value for caption in at.caption)
+    true_picker = next(box for box in at.selectbox if box.label == "True garment")
+    assert "Shirt" in true_picker.options and "T-shirt/top" in true_picker.options

@@ -50,6 +50,18 @@ def test_vgg16_layers_match_the_seed_notes_summary():
     assert network_table("vgg16").widest().name == "block1_conv1"
 
 
+def test_lenet32_has_seed_004s_layers_and_84107_parameters():
+    """Seed 004's LeNet-style net for 32x32 colour images (43 classes): two 3x3 convolutions without padding, each
+    followed by a 2x2 pooling, then 120, 84 and 43 dense units."""
+    table = network_table("lenet32")
+    assert table.total_params == 84_107 and table.trainable_params == 84_107
+    shapes = [(row.name, row.output_shape, row.params) for row in table.rows if row.kind != "InputLayer"]
+    assert shapes == [("conv1", (30, 30, 6), (3 * 3 * 3 + 1) * 6), ("pool1", (15, 15, 6), 0),
+                      ("conv2", (13, 13, 16), (3 * 3 * 6 + 1) * 16), ("pool2", (6, 6, 16), 0),
+                      ("flatten", (576,), 0), ("fc1", (120,), (576 + 1) * 120), ("fc2", (84,), (120 + 1) * 84),
+                      ("logits", (43,), (84 + 1) * 43)]
+
+
 def test_alexnet_has_the_single_tower_geometry():
     rows = rows_by_name(network_table("alexnet"))
     assert rows["conv1"].output_shape == (55, 55, 96) and rows["conv1"].params == 34_944

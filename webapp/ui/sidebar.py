@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from webapp.data import find_mnist
+from webapp import datasets
 from webapp.device import describe_quickly
 
 
@@ -16,5 +16,9 @@ def device_line() -> str:
 def shared_sidebar() -> None:
     with st.sidebar:
         st.caption(f"**Device:** {device_line()}")
-        found = find_mnist()
-        st.caption(f"**Data:** {'MNIST found' if found else 'MNIST missing (see Home)'}")
+        st.caption("**Data:** " + "; ".join(data_line(info) for info in datasets.with_files()))
+
+
+def data_line(info: datasets.DatasetInfo) -> str:
+    """`MNIST handwritten digits found`, or `... missing (see Home)`: whether the file is on disk, unread."""
+    return f"{info.label} found" if datasets.find(info.name) else f"{info.label} missing (see Home)"

@@ -7,7 +7,7 @@ import streamlit as st
 
 from webapp import datasets, evaluation, housekeeping
 from webapp.codegen import reproduce_script
-from webapp.datasets import Dataset
+from webapp.datasets import Dataset, DatasetInfo
 from webapp.curves import METRICS, X_AXES, chart_rows, plotted_summary
 from webapp.errors import describe_error
 from webapp.history import progress
@@ -215,6 +215,8 @@ def results(runs: list[RunInfo]) -> None:
         return
     dataset = datasets.get(runs[0].record.dataset)
     st.subheader(f"Results on the {dataset.test_size:,} test {dataset.item}s of {dataset.label}")
+    if dataset.reference_accuracies:
+        st.caption(reference_line(dataset))
     for column, info in zip(st.columns(len(runs)), runs):
         column.metric(f"{run_label(info)} test accuracy", f"{info.record.test_accuracy:.2%}",
                       help=f"{info.record.params:,} parameters, trained on {info.record.device}.")
@@ -235,6 +237,12 @@ def results(runs: list[RunInfo]) -> None:
     for tab, info in zip(tabs, runs):
         with tab:
             mistakes(info, test_set)
+
+
+def reference_line(dataset: DatasetInfo) -> str:
+    """The dataset's published test accuracies in one line, so a run's score has something to be judged by."""
+    points = " · ".join(f"{who}: {accuracy:.2%}" for who, accuracy in dataset.reference_accuracies)
+    return f"Published on the same test set, for comparison: {points}."
 
 
 def reported_beside_measured(runs: list[RunInfo], histories: dict[str, dict[str, Any]]) -> None:
