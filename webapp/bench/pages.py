@@ -167,6 +167,16 @@ def _draw_stroke(page: Any, run: int) -> None:
     page.mouse.up()
 
 
+# -- Transfer ----------------------------------------------------------------------------------------------
+TRANSFER_JS = "[...document.querySelectorAll('[data-testid=stExpander]')].map(e => e.innerText).join('|')"
+
+
+def _switch_target(page: Any, run: int) -> None:
+    """The other target: its classes change every recipe's new head, so the diagrams redraw."""
+    label = alternate("Fashion-MNIST", "MNIST digits 5-9")(run)
+    page.locator("[data-testid=stRadio] label", has_text=label).first.click()
+
+
 # -- Train -------------------------------------------------------------------------------------------------
 def _submit(page: Any, run: int) -> None:
     page.get_by_role("button", name="Start training").click()
@@ -190,6 +200,9 @@ PAGE_BENCHES: dict[str, PageBench] = {bench.name: bench for bench in [
     ]),
     PageBench("architectures", "/architectures", "document.querySelectorAll('[data-testid=stMetric]').length >= 3", [
         Action("switch network", _switch_network, f"{METRICS_JS} + {HEADINGS_JS}", prepare=_open_network),
+    ]),
+    PageBench("transfer", "/transfer", "document.body.innerText.includes(\"Seed 004's four cases, measured\")", [
+        Action("switch the target", _switch_target, TRANSFER_JS),
     ]),
     PageBench("draw", "/draw", f"document.body.innerText.includes('{DRAW_PROMPT}')", [
         Action("lift the pen", _draw_stroke, READINGS_JS, prepare=_fresh_canvas, tries=3),
