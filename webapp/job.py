@@ -18,6 +18,7 @@ from webapp.errors import describe_error
 from webapp.history import TrainingRecord
 from webapp.run_record import RunRecord
 from webapp.store import RunInfo, RunStore, new_run_id
+from webapp.transfer import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, TARGETS, parameter_split
 
 
 class JobStatus(enum.StrEnum):
@@ -119,6 +120,7 @@ def _execute_one(job: Job, job_config: TrainConfig, store: RunStore, device_type
     where = device.describe()
     saved: list[RunInfo] = []
     for result in results:
+        trainable, frozen = parameter_split(result.model) if job_config.is_transfer else (None, None)
         curves = snapshot["curves"][result.name]
         augmentation = None
         if job_config.pipeline:
@@ -151,6 +153,8 @@ def _execute_one(job: Job, job_config: TrainConfig, store: RunStore, device_type
             augmentation=augmentation,
             recipe=result.name if job_config.is_transfer else None,
             source_run=job_config.source_run or None,
+            trainable_params=trainable,
+            frozen_params=frozen,
         )
         history = {key: curves.get(key, []) for key in ("batches", "validations", "epochs", "epoch_seconds")}
         history["test"] = {"accuracy": result.test_accuracy, "loss": result.test_loss}
@@ -163,3 +167,19 @@ def _execute_one(job: Job, job_config: TrainConfig, store: RunStore, device_type
             raise PartialSaveError(f"{describe_error(error, 'Saving').rstrip('.')} (the {result.name} model); "
                                    f"saved before that: {kept}.", saved) from None
     return saved
+
+
+def transfer_config(source_run: str, source_network: str, target: str, images: int, recipes: tuple[str, ...],
+                    epochs: int = DEFAULT_EPOCHS, seed: int = 0, batch_size: int = DEFAULT_BATCH_SIZE) -> TrainConfig:
+    """The TrainConfig of a transfer race: the recipes made from `source_run` (a `source_network` CNN) trained on
+    `images` stratified images of the target (0: all of them). Raises ValueError with one sentence for a source
+    that is no CNN, an unknown target or recipe, or a target too small for one batch."""
+    from webapp.network_catalog import has_convolutions
+
+    if target not in TARGETS:
+        raise ValueError(f"Unknown target {target}; choose from {', '.join(TARGETS)}.")
+    if not has_convolutions(source_network):
+        raise ValueError(f"The source run {source_run} is a {source_network} network, which has no convolutions: "
+                         "transfer starts from a CNN.")
+    return TrainConfig(models=(source_network,), dataset=TARGETS[target].dataset, recipes=tuple(recipes),
+                       source_run=source_run, subset=images, epochs=epochs, seed=seed, batch_size=batch_size)

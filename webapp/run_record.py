@@ -45,6 +45,8 @@ class RunRecord:
     augmentation: str | None = None  # the training pipeline in words, when the images were augmented
     recipe: str | None = None  # a transfer run: the recipe (webapp.transfer.RECIPES) that made it ...
     source_run: str | None = None  # ... from this saved CNN
+    trainable_params: int | None = None  # a transfer run: weights its recipe trained ...
+    frozen_params: int | None = None  # ... and pretrained weights it kept frozen
     run_id: str | None = None  # added by the store when it saves the run
 
     @classmethod

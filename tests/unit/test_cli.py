@@ -144,7 +144,8 @@ def test_train_on_a_catalog_view_records_it_and_reading_digits_refuses_the_run(l
     assert line["dataset"] == "mnist-0-4" and line["params"] == 784 * 128 + 128 + 128 * 5 + 5
     listed = [json.loads(row) for row in run_cli("runs", "--json", env_home=lab_home).stdout.splitlines()]
     assert {row["run_id"]: row["dataset"] for row in listed}[line["run_id"]] == "mnist-0-4"
-    assert {row["dataset"] for row in listed if row["default"]} == {"mnist"}
+    mnist_defaults = ("default-dnn", "default-cnn", "default-lenet")
+    assert {row["dataset"] for row in listed if row["run_id"] in mnist_defaults} == {"mnist"}
     refused = run_cli("predict", "--models", line["run_id"], str(PROJECT_ROOT / "data" / "samples" / "README.md"),
                       env_home=lab_home)
     assert refused.returncode == 2 and "reading digits needs a model of all ten MNIST digits" in refused.stderr

@@ -61,6 +61,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     augment.add_argument("--json", action="store_true")
     augment.set_defaults(handler=run_augment)
     add_pages_parser(benches)
+    add_transfer_parser(benches)
 
 
 def add_pages_parser(benches: argparse._SubParsersAction) -> None:
@@ -74,6 +75,20 @@ def add_pages_parser(benches: argparse._SubParsersAction) -> None:
                        help=f"comma list of pages (default: all of them: {','.join(PAGE_NAMES)})")
     pages.add_argument("--json", action="store_true")
     pages.set_defaults(handler=run_pages)
+
+
+def add_transfer_parser(benches: argparse._SubParsersAction) -> None:
+    from webapp.transfer import DEFAULT_EPOCHS, DEFAULT_SMALL_IMAGES, SMALL_RANGE
+
+    transfer = benches.add_parser("transfer", help="seed 004's 2x2 transfer grid measured: 4 recipes on digits 5-9 "
+                                                   "and Fashion-MNIST, small and all images")
+    transfer.add_argument("--seeds", type=positive_int, default=3, help="races per cell (the median is reported)")
+    transfer.add_argument("--small", type=positive_int, default=DEFAULT_SMALL_IMAGES,
+                          help=f"images of a small target ({SMALL_RANGE[0]:,} to {SMALL_RANGE[1]:,}; "
+                               f"default {DEFAULT_SMALL_IMAGES:,})")
+    transfer.add_argument("--epochs", type=positive_int, default=DEFAULT_EPOCHS, help=f"default {DEFAULT_EPOCHS}")
+    transfer.add_argument("--json", action="store_true")
+    transfer.set_defaults(handler=run_transfer, parser=transfer)
 
 
 def server_url(text: str) -> str:
@@ -199,3 +214,12 @@ def run_pages(args: argparse.Namespace) -> int:
             print(format_line(report), flush=True)
     return EXIT_OK
 
+
+def run_transfer(args: argparse.Namespace) -> int:
+    from webapp.device import import_backend_quietly
+
+    import_backend_quietly()
+    from webapp.bench import transfer
+
+    report = transfer.transfer_benchmark(seeds=args.seeds, small=args.small, epochs=args.epochs, log=say)
+    return show_report(args, report, transfer.format_transfer_report)
