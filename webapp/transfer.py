@@ -113,6 +113,30 @@ def verdict(cell: Cell, accuracies: dict[str, float]) -> str:
             f"{gap:.1%} above the seed's advice ({' or '.join(RECIPES[name].label for name in advised)}).")
 
 
+FROZEN = ("head", "early")  # recipes that train only new layers
+
+
+def why_it_may_differ(cell: Cell, winner: str) -> str:
+    """Where the measured winner is not the seed's advice, the likely reason, for the learner to test (more
+    epochs, another size or seed); empty when they agree."""
+    if winner in cell.recommended:
+        return ""
+    advised_frozen = all(name in FROZEN for name in cell.recommended)
+    if advised_frozen and winner not in FROZEN:
+        return ("A likely reason: the frozen layers were trained only to tell the source's classes apart, so the "
+                "features they keep carry less about this target than the seed assumes, while these images were "
+                "already enough for a network that trains every layer. Try more epochs: if the frozen recipe stays "
+                "behind, its features are the limit, not its training time.")
+    if winner in FROZEN and not advised_frozen:
+        return ("A likely reason: with this many images and epochs, training every layer had too few steps or "
+                "began to overfit, and the frozen features generalised better. Try more epochs or more images.")
+    if winner == "early":
+        return ("A likely reason: the source's later layers are too specific to its own classes; its first "
+                "layer's edges and blobs carry over to almost any image.")
+    return ("A likely reason: the two recipes are close here; run other seeds to see whether the gap is larger "
+            "than their spread.")
+
+
 def recipe_problem(recipes: tuple[str, ...] | list[str]) -> str | None:
     """One sentence for an unknown or repeated recipe, else None."""
     unknown = [name for name in recipes if name not in RECIPES]

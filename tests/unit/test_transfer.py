@@ -125,3 +125,12 @@ def test_a_transfer_job_races_the_recipes_and_saves_a_run_per_recipe(monkeypatch
         from webapp.training import compile_recipes
 
         compile_recipes(replace(job.config, source_run=dense.run_id), store)
+
+
+def test_a_disagreement_comes_with_a_likely_reason_and_an_agreement_without_one():
+    small_similar = transfer.cell_for("digits5-9", large=False)
+    assert transfer.why_it_may_differ(small_similar, "head") == ""
+    assert "frozen layers were trained only to tell the source's classes apart" in transfer.why_it_may_differ(
+        small_similar, "scratch")
+    large_similar = transfer.cell_for("digits5-9", large=True)
+    assert "too few steps or began to overfit" in transfer.why_it_may_differ(large_similar, "early")

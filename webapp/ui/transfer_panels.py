@@ -274,6 +274,9 @@ def cell_panel(cell: Cell, result: transfer_grid.CellResult | None) -> None:
     st.markdown(cell_table(result))
     verdict = result.verdict
     (st.success if verdict.startswith("Agrees") else st.info)(verdict)
+    reason = transfer.why_it_may_differ(result.cell, result.winner)
+    if reason:
+        st.caption(reason)
     stopped = " Stopped early: the scores are of partly trained models." if result.stopped else ""
     st.caption(f"{transfer_grid.describe_config(result.config)}, from {result.config.source_run}; job "
                f"{result.job_id}.{stopped}")
