@@ -61,6 +61,8 @@ class Job:
     runs: list[RunInfo] = field(default_factory=list)
     error: str | None = None
     submitted_at: float = field(default_factory=time.time)
+    started_at: float | None = None
+    finished_at: float | None = None
     followups: tuple[TrainConfig, ...] = ()
     stage: int = 0
 
