@@ -15,11 +15,12 @@ from webapp.jobs import JobQueue
 from webapp.ownership import NotOwnerError
 
 CONFIG = TrainConfig(models=("dnn",), epochs=1, subset=1000)
+BATCHES = [{"step": step, "epoch": step / 10, "loss": 2.0 / step, "accuracy": 0.1 * step, "seconds": 0.1 * step,
+            "samples_per_second": 640.0} for step in (1, 2, 3)]
 SNAPSHOT = {"models": ["dnn"], "total_steps": 10, "steps_per_epoch": 10, "train_images": 900,
             "validation_images": 100, "started_at": 1.0, "finished_at": None, "evaluation_seconds": 0.0,
-            "results": {}, "curves": {"dnn": {"batches": [{"step": 1, "loss": 2.0, "accuracy": 0.3, "seconds": 0.0}],
-                                              "validations": [], "epochs": [], "epoch_seconds": [],
-                                              "compute_seconds": 0.0, "warmup_seconds": 0.4}}}
+            "results": {}, "curves": {"dnn": {"batches": BATCHES, "validations": [], "epochs": [], "epoch_seconds": [],
+                                              "compute_seconds": 0.3, "warmup_seconds": 0.4}}}
 
 
 @pytest.fixture(autouse=True)
