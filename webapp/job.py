@@ -29,7 +29,7 @@ class JobStatus(enum.StrEnum):
     DONE = "done"
     STOPPED = "stopped"
     FAILED = "failed"
-    INTERRUPTED = "interrupted"  # the server died while it ran (see webapp.housekeeping); never a live job's
+    INTERRUPTED = "interrupted"  # the server died while it ran (webapp.job_store, webapp.housekeeping); never live
 
     @property
     def finished(self) -> bool:
