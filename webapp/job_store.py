@@ -228,12 +228,12 @@ def check(path: Path | None = None) -> str | None:
                 aside = _move_aside(path)
                 sentence = (f"The job database {path} is not the lab's ({why}), so it was moved aside to "
                             f"{aside.name} and the lab started with an empty queue.")
-                LOG.warning(sentence)
+                LOG.warning("%s", sentence)
                 _prepare(path)
         except (OSError, sqlite3.Error, NotTheLabsDatabase) as error:
             sentence = (f"The job database {path} cannot be written ({error}), so waiting jobs will not survive "
                         "a restart of the server.")
-            LOG.warning(sentence)
+            LOG.warning("%s", sentence)
             _unusable.add(path)
         _problems[path] = sentence
         return sentence or None

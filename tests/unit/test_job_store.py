@@ -109,7 +109,8 @@ def test_old_finished_jobs_are_pruned_and_unfinished_ones_kept():
 
 
 @pytest.mark.parametrize("kind", ["garbage", "another program's"])
-def test_a_file_that_is_not_the_labs_is_moved_aside_with_one_sentence_and_the_queue_starts_empty(lab_home, kind):
+def test_a_file_that_is_not_the_labs_is_moved_aside_with_one_sentence_and_the_queue_starts_empty(lab_home, kind,
+                                                                                                  caplog):
     path = lab_home / job_store.FILE_NAME
     lab_home.mkdir(parents=True)
     if kind == "garbage":
@@ -122,6 +123,8 @@ def test_a_file_that_is_not_the_labs_is_moved_aside_with_one_sentence_and_the_qu
     store = JobStore()
     assert store.problem is not None and store.problem == job_store.problem(lab_home)
     assert store.problem.startswith(f"The job database {path} is not the lab's") and store.problem.count(". ") == 0
+    assert [record.getMessage() for record in caplog.records if record.name == "convnet_lab.job_store"] == [
+        store.problem], "logged once, for the server's operator"
     moved = [entry for entry in lab_home.iterdir() if entry.name.startswith("jobs.sqlite3.not-the-labs-")]
     assert [entry.read_bytes() for entry in moved] == [before], "moved aside whole, never deleted"
     assert store.jobs() == []
