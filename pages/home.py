@@ -1,7 +1,7 @@
 """Home: what the lab offers, what this machine has, and how to start. Imports no TensorFlow."""
 import streamlit as st
 
-from webapp import datasets
+from webapp import datasets, job_store
 from webapp.network_catalog import short_name
 from webapp.store import RunStore
 from webapp.ui.navigation import PAGES, ensure_app_navigation
@@ -36,6 +36,8 @@ shipped = [short_name(info.model_name) + ("" if info.record.dataset == datasets.
                                          f" ({info.record.dataset})") + f" {info.record.test_accuracy or 0:.2%}"
            for info in defaults]  # MNIST's keep their plain names; other datasets' say which they learnt
 models.caption(", ".join(shipped) or "none found")
+if job_problem := job_store.problem():
+    st.warning(job_problem, icon=":material/database:")
 
 st.subheader("Quick start")
 st.markdown(

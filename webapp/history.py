@@ -35,6 +35,14 @@ class TrainingRecord:
             "results": {},
         }
 
+    @classmethod
+    def from_snapshot(cls, snapshot: dict[str, Any]) -> "TrainingRecord":
+        """A record holding a saved `snapshot` (an interrupted job's curves, read back from the job database)."""
+        record = cls(snapshot["models"], snapshot["total_steps"], snapshot["steps_per_epoch"],
+                     snapshot.get("train_images", 0), snapshot.get("validation_images", 0))
+        record._data.update(copy.deepcopy(snapshot))
+        return record
+
     def header(self) -> dict[str, Any]:
         """The constructor arguments, to build a mirror of this record elsewhere."""
         return copy.deepcopy(self._header)

@@ -30,7 +30,7 @@ class JobStatus(enum.StrEnum):
     DONE = "done"
     STOPPED = "stopped"
     FAILED = "failed"
-    INTERRUPTED = "interrupted"  # the server died while it ran (see webapp.housekeeping); never a live job's
+    INTERRUPTED = "interrupted"  # the server died while it ran (webapp.job_store, webapp.housekeeping); never live
 
     @property
     def finished(self) -> bool:
@@ -62,6 +62,8 @@ class Job:
     runs: list[RunInfo] = field(default_factory=list)
     error: str | None = None
     submitted_at: float = field(default_factory=time.time)
+    started_at: float | None = None
+    finished_at: float | None = None
     followups: tuple[TrainConfig, ...] = ()
     stage: int = 0
 

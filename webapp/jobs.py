@@ -2,6 +2,11 @@
 
 The queue's thread never calls streamlit; in the server it hands each job (`webapp.job`) to a training
 process (`webapp.worker`). Pages look jobs up by id and read their record.
+
+In the server the queue writes through a job database (`webapp.job_store`) at each step of a job, and
+saves the running job's live record every few seconds: when a server starts again (even after a
+`kill -9`), the waiting jobs run in their order, the one that was running shows as interrupted with the
+curves it had (its owner may start it again), and finished jobs still show their runs.
 """
 from __future__ import annotations
 
@@ -9,22 +14,26 @@ import collections
 import hmac
 import logging
 import os
+import sqlite3
 import threading
 import time
 from typing import Callable
 
 from webapp.config import TrainConfig
 from webapp.errors import describe_error
+from webapp.history import TrainingRecord
 from webapp.job import Job, JobStatus
 from webapp.job import PartialSaveError, execute  # noqa: F401  re-exported: webapp.cli imports them from here
+from webapp.job_store import JobStore, JobStoreUnavailable, StoredJob
 from webapp.ownership import NotOwnerError
-from webapp.store import RunInfo
+from webapp.store import RunInfo, RunStore
 from webapp.worker import TrainingProcess
 
 LOG = logging.getLogger("convnet_lab.jobs")
 KEEP_FINISHED_JOBS = 200  # finished jobs stay reachable by id (for reloads) up to this many
 MAX_WAITING_VARIABLE = "CONVNET_LAB_MAX_WAITING"
 DEFAULT_MAX_WAITING = 30
+SNAPSHOT_SECONDS = 3.0  # how often the running job's live record is saved (not per batch: it can be large)
 
 
 class QueueFullError(RuntimeError):
@@ -44,16 +53,28 @@ def max_waiting() -> int:
 class JobQueue:
     """One job runs at a time; each owner (a browser, across its tabs) may have one job queued or running.
 
-    Anyone holding a job's id may look at it (`get`); only its owner may stop it (`stop`)."""
+    Anyone holding a job's id may look at it (`get`); only its owner may stop it (`stop`) or start an
+    interrupted one again (`start_again`). With a `store`, every job is also kept in the job database, and the
+    queue starts with the jobs it holds (see the module's docstring); without one it lives in memory only."""
 
-    def __init__(self, run: Callable[[Job], list[RunInfo]]) -> None:
+    def __init__(self, run: Callable[[Job], list[RunInfo]], store: JobStore | None = None) -> None:
         self._run = run
+        self._store = store
         self._lock = threading.Condition()
         self._waiting: collections.deque[Job] = collections.deque()
         self._jobs: dict[str, Job] = {}
         self._current: Job | None = None
         self._worker: threading.Thread | None = None
+        self._saver: threading.Thread | None = None
+        self._closing = threading.Event()
         self._closed = False
+        if store is not None:
+            self._load(store)
+
+    @property
+    def problem(self) -> str | None:
+        """The sentence about a job database that was not the lab's (moved aside at start), or None."""
+        return self._store.problem if self._store is not None else None
 
     def submit(self, config: TrainConfig, owner: str, followups: tuple[TrainConfig, ...] = ()) -> Job:
         """Queue a job: `config`, then each of `followups` in turn, in one slot of the queue."""
@@ -68,6 +89,7 @@ class JobQueue:
             self._forget_old_jobs()
             self._jobs[job.job_id] = job
             self._waiting.append(job)
+            self._persist(lambda store: store.add(_stored(job)))
             self._ensure_worker()
             self._lock.notify_all()
             return job
@@ -95,7 +117,14 @@ class JobQueue:
             job.stop_event.set()
             if job in self._waiting:
                 self._waiting.remove(job)
-                job.status = JobStatus.STOPPED
+                job.status, job.finished_at = JobStatus.STOPPED, time.time()
+                self._persist(lambda store: store.finish(job.job_id, job.status, time.time(), None, []))
+
+    def start_again(self, job: Job, owner: str) -> Job:
+        """Queue an interrupted (or any finished) job's settings again, as a new job: its owner only."""
+        if not hmac.compare_digest(owner, job.owner):
+            raise NotOwnerError("Only the browser that started this job can start it again.")
+        return self.submit(job.config, owner, job.followups)
 
     def wait(self, job: Job, timeout: float) -> bool:
         """Block until the job has finished (for tests and the CLI); True if it did."""
@@ -111,10 +140,13 @@ class JobQueue:
             self._closed = True
             for job in list(self._waiting) + ([self._current] if self._current else []):
                 job.stop_event.set()
-            self._waiting.clear()
+            self._waiting.clear()  # they stay queued in the job database: the next start runs them
             self._lock.notify_all()
+        self._closing.set()
         if self._worker:
             self._worker.join(timeout=60)
+        if self._saver:
+            self._saver.join(timeout=10)
         close = getattr(self._run, "close", None)
         if close:
             close()
@@ -128,6 +160,9 @@ class JobQueue:
         if self._worker is None or not self._worker.is_alive():
             self._worker = threading.Thread(target=self._work, name="convnet-lab-trainer", daemon=True)
             self._worker.start()
+        if self._store is not None and (self._saver is None or not self._saver.is_alive()):
+            self._saver = threading.Thread(target=self._save_snapshots, name="convnet-lab-snapshots", daemon=True)
+            self._saver.start()
 
     def _work(self) -> None:
         while True:
@@ -137,12 +172,15 @@ class JobQueue:
                 if self._closed:
                     return
                 job = self._current = self._waiting.popleft()
-                job.status = JobStatus.RUNNING
+                job.status, job.started_at = JobStatus.RUNNING, time.time()
+                self._persist(lambda store: store.mark_running(job.job_id, job.started_at or time.time()))
             status, runs, error = self._run_safely(job)
             with self._lock:
                 job.runs, job.error = runs, error
-                job.status = status
+                job.status, job.finished_at = status, time.time()
                 self._current = None
+                self._persist(lambda store: store.finish(job.job_id, status, job.finished_at or time.time(), error,
+                                                         [info.run_id for info in runs]))
                 self._lock.notify_all()
 
     def _run_safely(self, job: Job) -> tuple[JobStatus, list[RunInfo], str | None]:
@@ -152,6 +190,77 @@ class JobQueue:
             LOG.warning("Training job %s failed: %s", job.job_id, error, exc_info=True)  # details: server log only
             return JobStatus.FAILED, [], describe_error(error)
         return (JobStatus.STOPPED if job.stop_event.is_set() else JobStatus.DONE), runs, None
+
+    # -- the job database ----------------------------------------------------------------------------
+    def _persist(self, write: Callable[[JobStore], None]) -> None:
+        """Write through to the job database, if any. A failing disk only logs: training goes on in memory."""
+        if self._store is None:
+            return
+        try:
+            write(self._store)
+        except (sqlite3.Error, OSError) as error:
+            LOG.warning("Could not write to the job database: %s", error)
+
+    def _save_snapshots(self) -> None:
+        """Every few seconds, save the running job's live record, so an interrupted job keeps its curves."""
+        while not self._closing.wait(SNAPSHOT_SECONDS):
+            with self._lock:
+                job = self._current
+            record = job.record if job is not None else None
+            if job is not None and record is not None:
+                snapshot, stage = record.snapshot(), job.stage
+                self._persist(lambda store: store.save_snapshot(job.job_id, stage, snapshot))
+
+    def _load(self, store: JobStore) -> None:
+        """Start with the jobs the database holds: waiting ones in their order, the rest to be looked at."""
+        try:
+            store.prune(KEEP_FINISHED_JOBS)
+            stored = store.take_over()
+        except (sqlite3.Error, OSError) as error:
+            LOG.warning("Could not read the job database; the queue starts empty: %s", error)
+            return
+        for row in stored:
+            job = _revived(row)
+            if job is None:
+                continue
+            self._jobs[job.job_id] = job
+            if job.status == JobStatus.QUEUED:
+                self._waiting.append(job)
+        interrupted = [job.job_id for job in self._jobs.values() if job.status == JobStatus.INTERRUPTED]
+        if self._waiting or interrupted:
+            LOG.warning("Resumed the job database: %d jobs waiting, interrupted: %s.", len(self._waiting),
+                        interrupted)
+        if self._waiting:
+            self._ensure_worker()
+
+
+def _stored(job: Job) -> StoredJob:
+    """A new job as the job database keeps it."""
+    return StoredJob(job_id=job.job_id, owner=job.owner, status=job.status, config=job.config.to_dict(),
+                     followups=[more.to_dict() for more in job.followups], submitted_at=job.submitted_at)
+
+
+def _revived(row: StoredJob) -> Job | None:
+    """A job of the database as the queue keeps it (an interrupted one with its last curves, a finished one with
+    the runs still in the store), or None, logged, if its settings or status no longer read."""
+    try:
+        job = Job(config=TrainConfig.from_dict(row.config), owner=row.owner, job_id=row.job_id,
+                  status=JobStatus(row.status), submitted_at=row.submitted_at, started_at=row.started_at,
+                  finished_at=row.finished_at, error=row.error, stage=row.stage,
+                  followups=tuple(TrainConfig.from_dict(more) for more in row.followups))
+        job.record = TrainingRecord.from_snapshot(row.snapshot) if row.snapshot else None
+    except (TypeError, ValueError, KeyError) as error:
+        LOG.warning("Skipped the stored job %s: it cannot be read (%s).", row.job_id, error)
+        return None
+    if job.status == JobStatus.INTERRUPTED:
+        job.stop_event.set()  # it is not training: a page shows it finished
+    store = RunStore()
+    for run_id in row.run_ids:
+        try:
+            job.runs.append(store.get(run_id))
+        except LookupError:  # deleted since, or damaged: the job shows the runs that are left
+            continue
+    return job
 
 
 _machine_queue: JobQueue | None = None
@@ -163,8 +272,17 @@ def machine_queue() -> JobQueue:
     global _machine_queue
     with _machine_queue_lock:
         if _machine_queue is None:
-            _machine_queue = JobQueue(TrainingProcess())
+            _machine_queue = JobQueue(TrainingProcess(), _open_store())
         return _machine_queue
+
+
+def _open_store() -> JobStore | None:
+    """The lab home's job database, or None (logged) where none can be written: then jobs live in memory."""
+    try:
+        return JobStore()
+    except (JobStoreUnavailable, sqlite3.Error, OSError) as error:
+        LOG.warning("Training jobs are kept in memory only: %s", error)
+        return None
 
 
 def reset_machine_queue() -> None:

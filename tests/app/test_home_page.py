@@ -57,3 +57,13 @@ def test_every_page_keeps_streamlits_clean_up_to_its_own_visitor(monkeypatch):
     monkeypatch.setattr(script_runner, "_clean_problem_modules", lambda: None)  # as before any page ran
     assert not open_page().exception
     assert script_runner._clean_problem_modules is clean_up_after_run
+
+
+def test_home_says_in_one_sentence_that_a_job_database_that_is_not_the_labs_was_moved_aside(lab_home):
+    lab_home.mkdir(parents=True, exist_ok=True)
+    (lab_home / "jobs.sqlite3").write_bytes(b"these bytes are no database" * 50)
+    at = open_page()
+    assert not at.exception, at.exception
+    sentences = [warning.value for warning in at.warning if "job database" in warning.value]
+    assert len(sentences) == 1 and "moved aside to jobs.sqlite3.not-the-labs-" in sentences[0]
+    assert any(path.name.startswith("jobs.sqlite3.not-the-labs-") for path in lab_home.iterdir())

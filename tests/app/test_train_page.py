@@ -263,6 +263,43 @@ def test_a_job_a_crashed_server_was_training_is_shown_as_interrupted(lab_home):
     assert json.loads((lab_home / "interrupted-jobs" / "job-0123abcd.json").read_text())["status"] == "interrupted"
 
 
+@pytest.mark.slow
+def test_a_job_interrupted_by_a_restart_shows_its_curves_and_its_owner_can_start_it_again(lab_home):
+    """The job database of a server killed mid-job: the next server shows the job with the curves it had, and
+    only the browser that started it gets the button that queues its settings again."""
+    import sqlite3
+    import types
+
+    from tests.unit.test_job_store import SNAPSHOT, dead_pid
+    from webapp.config import TrainConfig
+    from webapp.job_store import JobStore, StoredJob
+    from webapp.ownership import new_secret, owner_key
+    from webapp.ui.identity import SESSION_KEY
+
+    secret, config = new_secret(), TrainConfig(models=("dnn",), epochs=1, subset=1000)
+    store = JobStore()
+    store.add(StoredJob(job_id="job-0000beef", owner=owner_key(secret), status="queued", config=config.to_dict(),
+                        submitted_at=time.time()))
+    store.mark_running("job-0000beef", time.time())
+    store.save_snapshot("job-0000beef", 0, SNAPSHOT)
+    with sqlite3.connect(store.path) as connection:
+        connection.execute("UPDATE jobs SET server_pid = ?", (dead_pid(),))
+    stranger = open_page(TRAIN, job="job-0000beef")
+    assert any("interrupted" in warning.value for warning in stranger.warning)
+    assert any("Plotted: DNN:" in caption.value for caption in stranger.caption), "the curves it had"
+    assert not any(button.label == "Start again" for button in stranger.button)
+    assert any("Only the browser that started this job" in caption.value for caption in stranger.caption)
+    owner = open_page(TRAIN, browser_of=types.SimpleNamespace(session_state={SESSION_KEY: secret}),
+                      job="job-0000beef")
+    next(button for button in owner.button if button.label == "Start again").click().run()
+    owner.run()  # AppTest drops a click made right after a run that ended in st.rerun; a browser does not
+    assert not owner.exception, owner.exception
+    again = machine_queue().get(owner.query_params["job"])
+    assert again.job_id != "job-0000beef" and again.config == config and again.owner == owner_key(secret)
+    machine_queue().stop(again, again.owner)
+    assert machine_queue().wait(again, 120)
+
+
 def test_the_saved_runs_table_shows_each_runs_recipe():
     """The shipped defaults list how they were trained: optimizer, rate and schedule, batch, augmentation."""
     from webapp.store import RunStore

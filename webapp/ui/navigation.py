@@ -68,10 +68,13 @@ def inside_app() -> Iterator[None]:
 @st.cache_resource(show_spinner=False)
 def server_started() -> dict[str, list[str]]:
     """Once per server process, before the first page: end a training process a crashed server left, mark
-    its job interrupted, and remove old half-written folders (webapp.housekeeping, a light import)."""
-    from webapp import housekeeping
+    its job interrupted, and remove old half-written folders (webapp.housekeeping, a light import); then check
+    the job database, so a file that is not the lab's is moved aside and logged at start (webapp.job_store)."""
+    from webapp import housekeeping, job_store
 
-    return housekeeping.on_server_start()
+    cleaned = housekeeping.on_server_start()
+    job_store.problem()
+    return cleaned
 
 
 def page_frame() -> None:

@@ -184,7 +184,12 @@ def _live_job_body(job: Job, describe_stage: Callable[[Job], str] | None = None)
     eta_text = f", about {_duration(eta)} left" if eta is not None and fraction < 1 else ""
     stopping = " (stopping)" if job.stop_event.is_set() else ""
     st.progress(min(1.0, fraction), text=f"Training{stopping}: {fraction:.0%}{eta_text}")
-    draw_curves({entry_label(name): curves for name, curves in snapshot["curves"].items()}, key="live",
+    record_curves(job, snapshot, key="live")
+
+
+def record_curves(job: Job, snapshot: dict[str, Any], key: str) -> None:
+    """The curves of a job's live record (or of the last one saved before the server was interrupted)."""
+    draw_curves({entry_label(name): curves for name, curves in snapshot["curves"].items()}, key=key,
                 epochs=snapshot["total_steps"] / snapshot["steps_per_epoch"],
                 kinds={entry_label(name): name for name in snapshot["curves"]},
                 configs={entry_label(name): job.current_config.to_dict() for name in snapshot["curves"]})
@@ -200,12 +205,36 @@ def job_outcome(job: Job, outcome: Callable[[list[RunInfo]], None] | None = None
     if job.status == JobStatus.FAILED:
         st.error(job.error or "Training failed.")
         return
+    if job.status == JobStatus.INTERRUPTED:
+        interrupted(job)
+        return
     if job.status == JobStatus.STOPPED and not job.runs:
         st.warning("The job was taken off the queue before it started.")
         return
     if job.status == JobStatus.STOPPED:
         st.warning("Stopped early: the models below are saved as they were, marked stopped.")
     (outcome or results)(job.runs)
+
+
+def interrupted(job: Job) -> None:
+    """A job the server's restart interrupted: why it has no saved models, the curves it had, and (for its own
+    browser) a button that queues the same settings again."""
+    st.warning("The server restarted while this job was training, so it was interrupted before it could save its "
+               "models. The curves below are where it had got to.", icon=":material/restart_alt:")
+    owner = identity.visitor_key()
+    if owner != job.owner:
+        st.caption("Only the browser that started this job can start it again.")
+    elif st.button("Start again", icon=":material/replay:", key=f"again_{job.job_id}",
+                   help="Queue this job's settings again, as a new job that trains from the start."):
+        try:
+            again = cached.queue().start_again(job, owner)
+        except QueueFullError as busy:
+            st.warning(str(busy))
+        else:
+            state.follow_job(again.job_id)
+            st.rerun()
+    if job.record is not None:
+        record_curves(job, job.record.snapshot(), key="interrupted")
 
 
 def results(runs: list[RunInfo]) -> None:
