@@ -57,3 +57,12 @@ def test_every_page_keeps_streamlits_clean_up_to_its_own_visitor(monkeypatch):
     monkeypatch.setattr(script_runner, "_clean_problem_modules", lambda: None)  # as before any page ran
     assert not open_page().exception
     assert script_runner._clean_problem_modules is clean_up_after_run
+
+
+def test_home_gives_each_pages_blurb_its_own_wrapping_line():
+    """A page link's label stays on one line and is cut at the page's edge (on a phone, after a few words): the
+    blurb is a caption under the link instead."""
+    from webapp.ui.navigation import PAGES
+
+    captions = [caption.value for caption in open_page().caption]
+    assert all(entry.blurb in captions for entry in PAGES[1:])
