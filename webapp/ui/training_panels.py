@@ -76,7 +76,8 @@ def curves_caption(histories: dict[str, dict[str, Any]], x: str, configs: dict[s
         parts.append("Hollow markers: each epoch's training accuracy as Keras' fit log reports it (the mean over "
                      "that epoch's batches).")
     if any(history.get("test") for history in histories.values()):
-        parts.append("Diamonds: the final test accuracy on the 10,000 test images.")
+        parts.append("Diamonds: the final test accuracy on the whole test set (a subset such as digits 5-9 "
+                     "has fewer than 10,000 images).")
     if references and x == "epoch":
         sources = sorted({point["label"].split(":")[0] for points in references.values() for point in points
                           if point["label"]})
