@@ -289,7 +289,14 @@ def mistakes(info: RunInfo, test_set: Dataset) -> None:
     if len(wrong):
         shown = wrong[:40]
         right.image([x_test[index] for index in shown], width=56,
-                    caption=[f"{names[y_test[index]]}→{names[predictions[index]]}" for index in shown])
+                    caption=[mistake_caption(names[y_test[index]], names[predictions[index]]) for index in shown])
+
+
+def mistake_caption(true_name: str, predicted_name: str) -> str:
+    """'5→9' for digits; 'Shirt → Coat' for longer names, so a narrow caption wraps between words, not in one."""
+    if len(true_name) == 1 and len(predicted_name) == 1:
+        return f"{true_name}→{predicted_name}"
+    return f"{true_name} → {predicted_name}"
 
 
 def runs_browser() -> None:
