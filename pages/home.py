@@ -15,8 +15,9 @@ st.write("Train a dense network and a convolutional network on handwritten digit
          "pulls ahead after only a fraction of an epoch.")
 
 st.subheader("What you can do")
-for entry in PAGES[1:]:
-    st.page_link(entry.script, label=f"**{entry.title}**: {entry.blurb}", icon=entry.icon, help=f"Open {entry.title}.")
+for entry in PAGES[1:]:  # a link's label stays on one line and is cut at the page's edge: the blurb goes below
+    st.page_link(entry.script, label=f"**{entry.title}**", icon=entry.icon, help=f"Open {entry.title}.")
+    st.caption(entry.blurb)
 
 st.subheader("This machine")
 device, data, models = st.columns(3)

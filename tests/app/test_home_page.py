@@ -67,3 +67,12 @@ def test_home_says_in_one_sentence_that_a_job_database_that_is_not_the_labs_was_
     sentences = [warning.value for warning in at.warning if "job database" in warning.value]
     assert len(sentences) == 1 and "moved aside to jobs.sqlite3.not-the-labs-" in sentences[0]
     assert any(path.name.startswith("jobs.sqlite3.not-the-labs-") for path in lab_home.iterdir())
+
+
+def test_home_gives_each_pages_blurb_its_own_wrapping_line():
+    """A page link's label stays on one line and is cut at the page's edge (on a phone, after a few words): the
+    blurb is a caption under the link instead."""
+    from webapp.ui.navigation import PAGES
+
+    captions = [caption.value for caption in open_page().caption]
+    assert all(entry.blurb in captions for entry in PAGES[1:])

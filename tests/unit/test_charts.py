@@ -112,3 +112,30 @@ def test_two_runs_of_one_kind_share_its_colour_but_not_its_dash_or_marker():
     second = styles["DNN 3c4d (augmented)"]
     assert second.color == KIND_STYLES["dnn"].color
     assert (second.dash, second.shape) != (KIND_STYLES["dnn"].dash, KIND_STYLES["dnn"].shape)
+
+
+def test_a_confusion_matrix_with_long_class_names_is_taller_so_every_row_keeps_its_name():
+    """Fashion-MNIST's rotated names ("Ankle boot") take height from the cells; digits keep the old 320."""
+    import numpy as np
+
+    from webapp.ui.charts import confusion_chart
+
+    matrix = np.eye(10, dtype=int)
+    garments = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+                "Ankle boot")
+    assert confusion_chart(matrix, "digits").to_dict()["height"] == 320
+    assert confusion_chart(matrix, "clothes", garments, "garment").to_dict()["height"] > 320 + 10 * 6
+
+
+def test_a_layer_panel_names_its_layer_order_so_a_switched_network_keeps_it():
+    """With no explicit order, switching VGG16 to CNN-3 drew CNN-3's "flatten" first (Vega kept the old
+    network's place for a shared name); the spec lists the network's own order instead."""
+    import pandas as pd
+
+    from webapp.ui.charts import layer_panel
+
+    layers = ["pixels", "conv_1", "pool_1", "flatten", "dense_1"]
+    frame = pd.DataFrame({"Layer": layers, "Type": ["x"] * 5, "Output shape": ["1"] * 5,
+                          "Parameters": [0, 320, 0, 0, 73856]})
+    spec = layer_panel(frame, "Parameters", "Parameters per layer", True, ",.0f").to_dict()
+    assert spec["layer"][0]["encoding"]["x"]["sort"] == layers

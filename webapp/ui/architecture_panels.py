@@ -16,6 +16,7 @@ from webapp.ui.charts import layer_panel
 from webapp.ui.concepts import show_spec_code
 from webapp.ui.numbers import memory_metric
 from webapp.ui.state import preset
+from webapp.ui.theme import is_dark
 
 DESIGN = "design"
 NETWORK_CHOICES = [*ARCHITECTURE_NAMES, DESIGN]
@@ -178,10 +179,12 @@ def _unit(largest: int) -> tuple[str, int]:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def layer_panel_spec(frame: pd.DataFrame, field: str, title: str, names: bool, number_format: str,
-                     axis_title: str | None) -> dict:
+                     axis_title: str | None, dark: bool = False) -> dict:
     """The chart's Vega-Lite spec, kept per network and settings. Altair's check of the spec against its schema
     costs a few hundred milliseconds a chart, on every switch: it is left out here and made once, in
-    tests/app/test_architectures_page.py, on the same spec."""
+    tests/app/test_architectures_page.py, on the same spec. `dark` (the browser's theme) is part of the cache key:
+    the label on the tallest bar is drawn in the theme's ink, so a spec kept from a light page would be dark grey
+    on a dark one."""
     return layer_panel(frame, field, title, names, number_format, axis_title).to_dict(validate=False)
 
 
@@ -203,10 +206,11 @@ def show_layers(table: NetworkTable, report: MemoryReport) -> None:
     settings = report.settings
     names = len(frame) <= 40  # beyond that the names cannot be read; the tooltips still give them
     hover = None if names else "Layers in network order (hover for names)"
-    st.vega_lite_chart(layer_panel_spec(frame, "Parameters", "Parameters per layer", False, ",.0f", hover),
+    st.vega_lite_chart(layer_panel_spec(frame, "Parameters", "Parameters per layer", False, ",.0f", hover, is_dark()),
                        width="stretch")
     title = f"Activation memory per layer ({unit}, batch {settings.batch_size}, {settings.dtype})"
-    st.vega_lite_chart(layer_panel_spec(frame, memory, title, names, ",.2f", hover), width="stretch")
+    st.vega_lite_chart(layer_panel_spec(frame, memory, title, names, ",.2f", hover, is_dark()),
+                       width="stretch")
     st.dataframe(frame, hide_index=True, width="stretch", column_config={
         "Parameters": st.column_config.NumberColumn(format="localized", help="Weights and biases of the layer."),
         "How they add up": st.column_config.TextColumn(help="(kernel height x width x input depth + 1 bias) x filters; "

@@ -164,7 +164,10 @@ def confusion_chart(matrix: np.ndarray, title: str, class_names: Sequence[str] =
     text = base.mark_text(fontSize=11).encode(
         text=alt.condition(alt.datum.count > 0, "count:Q", alt.value("")),
         color=alt.condition(alt.datum.count > matrix.max() / 3, alt.value("white"), alt.value("black")))
-    return (cells + text).properties(height=320)
+    # Streamlit fits the rotated class names under the plot into the height too: long names ("Ankle boot") take
+    # rows away from the cells, and Vega then drops every other name on the side.
+    longest = max(len(name) for name in class_names)
+    return (cells + text).properties(height=320 + LABEL_CHAR_PIXELS * (longest - 1))
 
 
 
@@ -173,7 +176,9 @@ def layer_panel(frame: pd.DataFrame, field: str, title: str, names: bool, number
                 axis_title: str | None = None) -> alt.LayerChart:
     """Bars per layer in network order, titled, with the tallest bar named on the chart, so it reads without
     colour. Panels drawn one above the other line up: same layer axis, same width kept for the numbers."""
-    x = alt.X("Layer:N", sort=None, title=axis_title,
+    # The order is spelled out, not `sort=None`: when the page switches network, Vega updates the chart in place
+    # and a layer name the previous network also had ("flatten") kept its old place, first on the axis.
+    x = alt.X("Layer:N", sort=list(frame["Layer"]), title=axis_title,
               axis=alt.Axis(labels=names, ticks=names, labelAngle=-90, labelOverlap=False, labelLimit=160))
     tooltip = ["Layer:N", "Type:N", "Output shape:N", alt.Tooltip("Parameters:Q", format=","),
                alt.Tooltip(f"{field}:Q", format=number_format, title=title)]

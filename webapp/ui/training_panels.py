@@ -76,7 +76,8 @@ def curves_caption(histories: dict[str, dict[str, Any]], x: str, configs: dict[s
         parts.append("Hollow markers: each epoch's training accuracy as Keras' fit log reports it (the mean over "
                      "that epoch's batches).")
     if any(history.get("test") for history in histories.values()):
-        parts.append("Diamonds: the final test accuracy on the 10,000 test images.")
+        parts.append("Diamonds: the final test accuracy on the whole test set (a subset such as digits 5-9 "
+                     "has fewer than 10,000 images).")
     if references and x == "epoch":
         sources = sorted({point["label"].split(":")[0] for points in references.values() for point in points
                           if point["label"]})
@@ -317,7 +318,14 @@ def mistakes(info: RunInfo, test_set: Dataset) -> None:
     if len(wrong):
         shown = wrong[:40]
         right.image([x_test[index] for index in shown], width=56,
-                    caption=[f"{names[y_test[index]]}→{names[predictions[index]]}" for index in shown])
+                    caption=[mistake_caption(names[y_test[index]], names[predictions[index]]) for index in shown])
+
+
+def mistake_caption(true_name: str, predicted_name: str) -> str:
+    """'5→9' for digits; 'Shirt → Coat' for longer names, so a narrow caption wraps between words, not in one."""
+    if len(true_name) == 1 and len(predicted_name) == 1:
+        return f"{true_name}→{predicted_name}"
+    return f"{true_name} → {predicted_name}"
 
 
 def runs_browser() -> None:

@@ -1,0 +1,16 @@
+"""The words under a race's chart hold for every dataset: Transfer's digits 5-9 have 4,861 test images, not 10,000."""
+from webapp.ui.training_panels import curves_caption
+
+
+def test_the_caption_does_not_promise_10000_test_images():
+    histories = {"From scratch": {"test": {"accuracy": 0.93, "loss": 0.2}, "epochs": [], "batches": []}}
+    caption = curves_caption(histories, "epoch", {"From scratch": {"validation": True}}, {})
+    assert "Diamonds: the final test accuracy on the whole test set" in caption
+    assert "on the 10,000 test images" not in caption
+
+
+def test_a_mistakes_caption_wraps_between_garment_names_not_inside_one():
+    from webapp.ui.training_panels import mistake_caption
+
+    assert mistake_caption("5", "9") == "5→9"  # digits stay compact under a 56-pixel image
+    assert mistake_caption("Shirt", "Coat") == "Shirt → Coat"
