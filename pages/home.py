@@ -37,6 +37,10 @@ shipped = [short_name(info.model_name) + ("" if info.record.dataset == datasets.
                                          f" ({info.record.dataset})") + f" {info.record.test_accuracy or 0:.2%}"
            for info in defaults]  # MNIST's keep their plain names; other datasets' say which they learnt
 models.caption(", ".join(shipped) or "none found")
+training, waiting = job_store.activity()
+device.metric("Training jobs", f"{training} running, {waiting} waiting",
+              help="How busy the lab is: jobs of every visitor, no names. One job trains at a time; the others wait "
+                   "their turn, first come first served.")
 if job_problem := job_store.problem():
     st.warning(job_problem, icon=":material/database:")
 

@@ -244,6 +244,24 @@ def problem(home: Path | None = None) -> str | None:
     return check(database_path(home))
 
 
+def activity(home: Path | None = None) -> tuple[int, int]:
+    """(jobs training, jobs waiting) on this lab home, no names: how busy the lab is, for Home. (0, 0) where
+    there is no usable database (the queue then lives in the server's memory only)."""
+    path = database_path(home)
+    if check(path) and path in _unusable:
+        return 0, 0
+    try:
+        connection = _connect(path)
+        try:
+            rows = dict(connection.execute("SELECT status, COUNT(*) FROM jobs WHERE status IN (?, ?) GROUP BY status",
+                                           (RUNNING, WAITING)).fetchall())
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return 0, 0
+    return int(rows.get(RUNNING, 0)), int(rows.get(WAITING, 0))
+
+
 def forget_checks() -> None:
     """Check every file again at its next use (tests)."""
     with _problems_lock:

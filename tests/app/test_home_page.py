@@ -10,10 +10,12 @@ from tests.conftest import PROJECT_ROOT
 def test_home_shows_the_offer_the_device_data_and_default_models():
     at = open_page()
     assert at.title[0].value == "Welcome to ConvNet Lab"
-    labels = [metric.label for metric in at.metric]
-    assert labels == ["Device", "MNIST handwritten digits", "Fashion-MNIST clothes", "Default models"]
-    assert at.metric[1].value == "found" and at.metric[2].value == "found"  # both files are in data/
-    assert int(at.metric[3].value) >= 2  # the shipped DNN and CNN
+    metrics = {metric.label: metric.value for metric in at.metric}
+    assert list(metrics) == ["Device", "Training jobs", "MNIST handwritten digits", "Fashion-MNIST clothes",
+                             "Default models"]
+    assert metrics["MNIST handwritten digits"] == metrics["Fashion-MNIST clothes"] == "found"  # both in data/
+    assert int(metrics["Default models"]) >= 2  # the shipped DNN and CNN
+    assert metrics["Training jobs"] == "0 running, 0 waiting"  # how busy the lab is, no names
     assert any(caption.value == "**Data:** MNIST handwritten digits found; Fashion-MNIST clothes found"
                for caption in at.sidebar.caption)
     assert any("Quick start" in header.value for header in at.subheader)

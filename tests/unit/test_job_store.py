@@ -193,3 +193,13 @@ def test_the_running_jobs_record_is_saved_every_few_seconds_while_it_trains(monk
     assert queue.wait(job, 15) and seen[-1] == SNAPSHOT
     assert store.get(job.job_id).snapshot is None, "a finished job's runs hold its curves"
     queue.shutdown()
+
+
+def test_home_can_count_the_jobs_training_and_waiting_without_names(lab_home):
+    assert job_store.activity() == (0, 0)
+    store = JobStore()
+    for job_id in ("job-00000001", "job-00000002", "job-00000003", "job-00000004"):
+        store.add(stored(job_id))
+    store.mark_running("job-00000001", 2.0)
+    store.finish("job-00000004", "done", 3.0, None, [])
+    assert job_store.activity() == (1, 2)
