@@ -19,9 +19,10 @@ import threading
 import time
 from typing import Callable
 
+from webapp import datasets
 from webapp.config import TrainConfig
 from webapp.errors import describe_error
-from webapp.history import TrainingRecord
+from webapp.history import TrainingRecord, progress
 from webapp.job import Job, JobStatus
 from webapp.job import PartialSaveError, execute  # noqa: F401  re-exported: webapp.cli imports them from here
 from webapp.job_store import JobStore, JobStoreUnavailable, StoredJob
@@ -38,6 +39,16 @@ SNAPSHOT_SECONDS = 3.0  # how often the running job's live record is saved (not 
 
 class QueueFullError(RuntimeError):
     """This visitor already has a job waiting or running, or the whole lab's queue is full."""
+
+
+def workload(config: TrainConfig) -> float:
+    """A job stage's size in image-passes: training images x epochs x race entries (a rough yardstick: a CNN
+    pass costs more than a DNN pass, which the estimate ignores)."""
+    try:
+        images = config.subset or datasets.get(config.dataset).train_size
+    except LookupError:
+        images = config.subset or 1
+    return float(images * config.epochs * len(config.race_entries))
 
 
 def max_waiting() -> int:
@@ -108,6 +119,26 @@ class JobQueue:
         """0 while running (or finished), N for the N-th job waiting."""
         with self._lock:
             return next((index + 1 for index, waiting in enumerate(self._waiting) if waiting is job), 0)
+
+    def wait_estimate(self, job: Job) -> float | None:
+        """About how many seconds until a waiting `job` starts: what the training job has left, then the jobs
+        ahead, each sized by its images x epochs x race entries at the pace the training job shows. None while
+        nothing trains yet to measure the pace by."""
+        with self._lock:
+            current, waiting = self._current, list(self._waiting)
+        if job not in waiting or current is None or current.record is None:
+            return None
+        snapshot = current.record.snapshot()
+        fraction, left = progress(snapshot)
+        done = workload(current.current_config) * fraction
+        if left is None or done <= 0 or not snapshot["started_at"]:
+            return None
+        seconds_per_unit = (time.time() - snapshot["started_at"]) / done
+        later_stages = current.configs[current.stage + 1:]
+        ahead = waiting[:waiting.index(job)]
+        units = sum(workload(config) for config in later_stages)
+        units += sum(workload(config) for waiting_job in ahead for config in waiting_job.configs)
+        return left + units * seconds_per_unit
 
     def stop(self, job: Job, owner: str) -> None:
         """Stop a running job within one batch, or take a waiting one off the queue: its owner only."""

@@ -111,3 +111,38 @@ def test_statuses_print_compare_and_save_as_their_words():
     assert f"{JobStatus.FAILED}" == str(JobStatus.FAILED) == "failed"
     assert json.dumps({"status": JobStatus.RUNNING}) == '{"status": "running"}'
     assert [status.finished for status in (JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.DONE)] == [False, False, True]
+
+
+def test_a_waiting_job_is_told_about_when_it_starts_from_the_training_jobs_pace(monkeypatch):
+    import webapp.jobs as jobs
+    from webapp.history import TrainingRecord
+
+    release, trained_half = threading.Event(), threading.Event()
+
+    def run(job):
+        record = TrainingRecord(job.config.race_entries, total_steps=10, steps_per_epoch=10)
+        record.mark_started()
+        for step in range(1, 6):  # half of the job, 5 of 10 batches
+            record.add_batch("dnn", {"step": step, "epoch": step / 10, "seconds": 0.0, "loss": 1.0, "accuracy": 0.5,
+                                     "samples_per_second": 1.0})
+        job.record = record
+        trained_half.set()
+        release.wait(10)
+        return []
+
+    queue = JobQueue(run)
+    first = queue.submit(CONFIG, "alice")
+    second = queue.submit(CONFIG, "bob")
+    third = queue.submit(TrainConfig(models=("dnn", "cnn"), epochs=1, subset=1000), "carol")
+    fourth = queue.submit(CONFIG, "dave")
+    assert trained_half.wait(10)
+    assert queue.wait_estimate(first) is None, "a job already training is not waiting"
+    started = first.record.snapshot()["started_at"]
+    monkeypatch.setattr(jobs.time, "time", lambda: started + 10.0)  # half of the first job took 10 s
+    # the first job has 10 s left; the second is as large as it (20 s); the third races two models (40 s)
+    assert queue.wait_estimate(second) == pytest.approx(10, rel=0.05)
+    assert queue.wait_estimate(third) == pytest.approx(10 + 20, rel=0.05)
+    assert queue.wait_estimate(fourth) == pytest.approx(10 + 20 + 40, rel=0.05)
+    monkeypatch.undo()
+    release.set()
+    queue.shutdown()

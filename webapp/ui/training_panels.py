@@ -164,8 +164,10 @@ def _live_job_body(job: Job, describe_stage: Callable[[Job], str] | None = None)
     if job.finished:
         st.rerun()  # draw the results with the whole page
     if job.status == JobStatus.QUEUED:
+        wait = queue.wait_estimate(job)
+        when = f" It should start in about {_duration(wait)}." if wait is not None else ""
         st.info(f"Queued, position {queue.position(job)}: another learner's job is training. "
-                "Yours starts when it ends.",
+                f"Yours starts when the jobs ahead of it end.{when}",
                 icon=":material/hourglass_top:")
     owner = identity.visitor_key()
     if owner != job.owner:
