@@ -33,12 +33,14 @@ from webapp.worker import TrainingProcess
 LOG = logging.getLogger("convnet_lab.jobs")
 KEEP_FINISHED_JOBS = 200  # finished jobs stay reachable by id (for reloads) up to this many
 MAX_WAITING_VARIABLE = "CONVNET_LAB_MAX_WAITING"
+MAX_JOB_IMAGES_VARIABLE = "CONVNET_LAB_MAX_JOB_IMAGES"  # a teacher's cap on one job: epochs x images x models
 DEFAULT_MAX_WAITING = 30
 SNAPSHOT_SECONDS = 3.0  # how often the running job's live record is saved (not per batch: it can be large)
 
 
 class QueueFullError(RuntimeError):
-    """This visitor already has a job waiting or running, or the whole lab's queue is full."""
+    """This visitor already has a job waiting or running, or the whole lab's queue is full, or the job is larger
+    than the lab's teacher allows."""
 
 
 def workload(config: TrainConfig) -> float:
@@ -51,14 +53,25 @@ def workload(config: TrainConfig) -> float:
     return float(images * config.epochs * len(config.race_entries))
 
 
+def _positive_setting(variable: str) -> int | None:
+    """A positive whole number from the environment, None when unset; one sentence when it is anything else."""
+    raw = os.environ.get(variable, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"{variable} must be a positive whole number; it is {raw!r}.")
+    return int(raw)
+
+
 def max_waiting() -> int:
     """How many jobs may wait at once on this server (`CONVNET_LAB_MAX_WAITING`, default 30)."""
-    raw = os.environ.get(MAX_WAITING_VARIABLE, "").strip()
-    if not raw:
-        return DEFAULT_MAX_WAITING
-    if not raw.isdigit() or int(raw) < 1:
-        raise ValueError(f"{MAX_WAITING_VARIABLE} must be a positive whole number; it is {raw!r}.")
-    return int(raw)
+    return _positive_setting(MAX_WAITING_VARIABLE) or DEFAULT_MAX_WAITING
+
+
+def max_job_images() -> int | None:
+    """The largest job a shared server accepts, in image-passes (epochs x training images x models, every stage
+    counted; `CONVNET_LAB_MAX_JOB_IMAGES`), or None: no limit."""
+    return _positive_setting(MAX_JOB_IMAGES_VARIABLE)
 
 
 class JobQueue:
@@ -96,6 +109,10 @@ class JobQueue:
             if len(self._waiting) >= max_waiting():
                 raise QueueFullError(f"The lab is full: {len(self._waiting)} jobs are already waiting. "
                                      "Try again in a few minutes.")
+            limit, size = max_job_images(), sum(workload(stage) for stage in (config, *followups))
+            if limit is not None and size > limit:
+                raise QueueFullError(f"This lab takes jobs of at most {limit:,} image passes (epochs x images x "
+                                     f"models); this one asks for {size:,.0f}: choose fewer epochs or images.")
             job = Job(config=config, owner=owner, followups=tuple(followups))
             self._forget_old_jobs()
             self._jobs[job.job_id] = job

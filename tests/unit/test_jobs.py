@@ -146,3 +146,19 @@ def test_a_waiting_job_is_told_about_when_it_starts_from_the_training_jobs_pace(
     monkeypatch.undo()
     release.set()
     queue.shutdown()
+
+
+def test_a_teacher_can_cap_the_size_of_one_job(monkeypatch):
+    from webapp.jobs import max_job_images
+
+    assert max_job_images() is None
+    monkeypatch.setenv("CONVNET_LAB_MAX_JOB_IMAGES", "5000")
+    queue, release = gated_queue()
+    queue.submit(TrainConfig(models=("dnn", "cnn"), epochs=2, subset=1000), "alice")  # 4,000 image passes
+    with pytest.raises(QueueFullError, match="at most 5,000 image passes .* this one asks for 6,000"):
+        queue.submit(TrainConfig(models=("dnn", "cnn"), epochs=3, subset=1000), "bob")
+    monkeypatch.setenv("CONVNET_LAB_MAX_JOB_IMAGES", "lots")
+    with pytest.raises(ValueError, match="CONVNET_LAB_MAX_JOB_IMAGES must be a positive whole number; it is 'lots'"):
+        queue.submit(CONFIG, "carol")
+    release.set()
+    queue.shutdown()

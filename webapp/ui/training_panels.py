@@ -101,6 +101,9 @@ def submit_job(config: TrainConfig | None, problem: str | None, param: str = sta
     except QueueFullError as busy:
         st.warning(str(busy))
         return
+    except ValueError as misconfigured:  # a server setting that is not a number: the teacher's to fix
+        st.error(str(misconfigured))
+        return
     st.rerun()
 
 
