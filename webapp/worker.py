@@ -174,6 +174,37 @@ def _streamer(events: Any, job: Job) -> Callable[[TrainingRecord], None]:
     return stream
 
 
+THREADS_VARIABLE = "CONVNET_LAB_TRAINING_THREADS"
+
+
+def training_threads(cores: int | None = None) -> int | None:
+    """How many threads one training job may compute with: `CONVNET_LAB_TRAINING_THREADS`, else one core fewer
+    than the machine has from four cores up (that core stays with the pages), else None: every core (on one or
+    two cores, capping would halve training while the lower priority already keeps pages first)."""
+    raw = os.environ.get(THREADS_VARIABLE, "").strip()
+    if raw:
+        if not raw.isdigit() or int(raw) < 1:
+            raise ValueError(f"{THREADS_VARIABLE} must be a positive whole number; it is {raw!r}.")
+        return int(raw)
+    cores = cores or os.cpu_count() or 1
+    return cores - 1 if cores >= 4 else None
+
+
+def cap_threads(threads: int | None) -> None:
+    """Cap TensorFlow's thread pools before it starts computing (it refuses later); other backends as they are."""
+    if threads is None:
+        return
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        return
+    import tensorflow as tf
+
+    with contextlib.suppress(RuntimeError):  # already initialised: the cap cannot apply any more
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(min(2, threads))
+
+
 def serve(requests: Any, events: Any, stop: Any, parent_pid: int | None = None) -> None:
     """The child's loop: train each requested job, streaming its record; None ends the loop."""
     if parent_pid is not None:
@@ -182,6 +213,10 @@ def serve(requests: Any, events: Any, stop: Any, parent_pid: int | None = None) 
     from webapp.device import import_backend_quietly
 
     import_backend_quietly()
+    try:
+        cap_threads(training_threads())
+    except ValueError as misconfigured:  # the operator's setting: said once in the server's log, training goes on
+        print(f"ConvNet Lab: {misconfigured} Training uses every core.", file=sys.stderr, flush=True)
     from webapp.config import TrainConfig
     from webapp.errors import describe_error
 

@@ -97,3 +97,25 @@ def test_the_training_process_runs_below_the_pages_priority():
     process.start()
     process.join(30)
     assert queue.get(timeout=5) == min(19, os.nice(0) + TRAINING_NICENESS)
+
+
+def test_training_threads_leave_a_core_to_the_pages_on_larger_machines(monkeypatch):
+    from webapp.worker import training_threads
+
+    monkeypatch.delenv("CONVNET_LAB_TRAINING_THREADS", raising=False)
+    assert (training_threads(2), training_threads(4), training_threads(16)) == (None, 3, 15)
+    monkeypatch.setenv("CONVNET_LAB_TRAINING_THREADS", "1")
+    assert training_threads(16) == 1
+    monkeypatch.setenv("CONVNET_LAB_TRAINING_THREADS", "all")
+    with pytest.raises(ValueError, match="CONVNET_LAB_TRAINING_THREADS must be a positive whole number"):
+        training_threads()
+
+
+@pytest.mark.slow
+def test_the_cap_reaches_tensorflow_in_a_fresh_process():
+    code = ("from webapp.device import import_backend_quietly; import_backend_quietly()\n"
+            "from webapp.worker import cap_threads; cap_threads(1)\n"
+            "import tensorflow as tf; print(tf.config.threading.get_intra_op_parallelism_threads())")
+    result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                            timeout=120)
+    assert result.stdout.strip().splitlines()[-1] == "1", result.stderr[-500:]
