@@ -326,3 +326,21 @@ def test_a_collection_trains_through_the_job_and_its_run_is_listed(kind, lab_hom
     model = store.load_model(info.run_id)
     assert model.output_shape == (None, 2)
     assert model.input_shape == (None, *classes.image_shape(kind))
+
+
+def test_trying_a_model_gives_every_class_by_name_and_a_note_when_unsure(tmp_path):
+    def model(batch, training=False):
+        assert batch.shape == (1, 28, 28, 1) and not training, "prepared as the samples were"
+        return np.array([[0.55, 0.45]], np.float32)
+
+    probabilities = classes.class_probabilities(model, sketch("circle", 1), "sketch", ["circle", "cross"])
+    assert probabilities == pytest.approx({"circle": 0.55, "cross": 0.45})
+    assert classes.unsure_note(probabilities).startswith("The model is unsure ('circle' has only 55%)")
+    assert classes.unsure_note({"circle": 0.95, "cross": 0.05}) is None
+    with pytest.raises(ValueError, match="The model answers 2 classes, and the collection now has 3: train it again"):
+        classes.class_probabilities(model, sketch("circle", 1), "sketch", ["circle", "cross", "star"])
+    (tmp_path / "circle.png").write_bytes(png_bytes(sketch("circle", 2)))
+    (tmp_path / "empty.png").write_bytes(b"")
+    result = classes.predict_file(tmp_path / "circle.png", model, "sketch", ["circle", "cross"])
+    assert result["label"] == "circle" and set(result["probabilities"]) == {"circle", "cross"} and "note" in result
+    assert classes.predict_file(tmp_path / "empty.png", model, "sketch", ["a", "b"])["error"] == "The file is empty."
