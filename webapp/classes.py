@@ -537,6 +537,16 @@ def collection_for(dataset: str, root: Path | None = None) -> ClassCollection | 
     return collection if collection.name == name and collection.exists() else None
 
 
+def owned_collections(owner: str, root: Path | None = None) -> list[ClassCollection]:
+    """The collections `owner` made, newest first (a returning browser finds its own without a link)."""
+    base = Path(root if root is not None else classes_dir())
+    found = [ClassCollection(path.name, base) for path in base.iterdir()
+             if path.is_dir() and not path.name.startswith(".")] if base.is_dir() else []
+    mine = [collection for collection in found if collection.name == collection.path.name
+            and collection.is_owned_by(owner)]
+    return sorted(mine, key=lambda collection: (collection.path / COLLECTION_FILE).stat().st_mtime, reverse=True)
+
+
 def import_zip(data: bytes, owner: str, input_kind: str | None = None, title: str | None = None,
                root: Path | None = None) -> ClassCollection:
     """A new collection, owned by `owner`, from a zip of one folder per class (such as `zip_bytes` makes; one

@@ -136,6 +136,14 @@ def test_only_the_owner_changes_a_collection_and_a_stranger_with_the_link_reads_
     assert ClassCollection(collection.name).owner_key() == OWNER, "a second create never takes it over"
 
 
+def test_a_browser_finds_the_collections_it_made_and_no_others(lab_home):
+    assert classes.owned_collections(OWNER) == []
+    mine = shapes_collection(per_class=1)
+    ClassCollection("theirs").create("photo", STRANGER)
+    (lab_home / "classes" / ".tmp-import-x").mkdir()
+    assert [collection.name for collection in classes.owned_collections(OWNER)] == [mine.name]
+
+
 def test_names_are_unguessable_links_and_safe_folders(lab_home):
     first, second = classes.new_collection_name("My shapes!"), classes.new_collection_name("My shapes!")
     assert first != second and first.startswith("my-shapes-")
