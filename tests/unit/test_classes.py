@@ -308,6 +308,15 @@ def test_a_run_on_a_deleted_collection_is_skipped_with_a_sentence(lab_home):
                                       "which no longer exists")
 
 
+def test_recorded_class_names_must_be_a_list_of_names(lab_home):
+    from webapp.run_checks import config_problem
+
+    collection = shapes_collection(per_class=2)
+    for bad in ([], "circle", [1, 2]):
+        config = {"model": "cnn", "dataset": collection.dataset_id, "class_names": bad}
+        assert config_problem(config) == "its class names are not a list of names"
+
+
 def test_lenet32_trains_for_any_shape_and_class_count_and_keeps_seed_004s_count():
     from webapp.networks import build, options_for
 
@@ -334,6 +343,12 @@ def test_a_collection_trains_through_the_job_and_its_run_is_listed(kind, lab_hom
     model = store.load_model(info.run_id)
     assert model.output_shape == (None, 2)
     assert model.input_shape == (None, *classes.image_shape(kind))
+    first, second = collection.class_names()
+    assert info.record.class_names == (first, second)
+    collection.add_class("third", OWNER)  # the collection changes after training ...
+    collection.rename_class(first, "renamed", OWNER)
+    [listed] = [run for run in store.list().runs if run.run_id == info.run_id]  # ... the run stays listed
+    assert listed.record.class_names == (first, second), "with the names it learned"
 
 
 def test_trying_a_model_gives_every_class_by_name_and_a_note_when_unsure(tmp_path):

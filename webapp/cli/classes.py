@@ -120,7 +120,8 @@ def train_report(collection: classes.ClassCollection, config: Any, info: Any) ->
 
 # -- predict ---------------------------------------------------------------------------------------------------
 def load_run(run_id: str) -> tuple[Any, str, list[str]]:
-    """The run's model, input kind and class names (its dataset tells them); anything else is a usage error."""
+    """The run's model, input kind and class names (its collection tells the kind; the run recorded the names it
+    learned); a run of another dataset is a usage error."""
     from webapp.datasets import CLASSES_PREFIX
     from webapp.store import RunStore, UnknownRunError, UnreadableRunError
 
@@ -137,7 +138,8 @@ def load_run(run_id: str) -> tuple[Any, str, list[str]]:
     from webapp.device import import_backend_quietly
 
     import_backend_quietly()
-    return store.load_model(info.run_id), collection.input_kind, collection.class_names()
+    names = list(info.record.class_names or collection.class_names())  # the names it learned, if recorded
+    return store.load_model(info.run_id), collection.input_kind, names
 
 
 def run_predict(args: argparse.Namespace) -> int:
