@@ -34,7 +34,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                        help="sketch: grey drawings prepared like the Draw page's digits (28x28); photo: colour "
                             "pictures, centre square at 32x32")
     train.add_argument("--recipe", choices=list(RECIPES),
-                       help="; ".join(f"{name}: {recipe.what}" for name, recipe in RECIPES.items())
+                       help="; ".join(f"{name}: {recipe.what.rstrip('.')}" for name, recipe in RECIPES.items())
                             + f" (default {classes.DEFAULT_RECIPE['sketch']} for sketches; photos: "
                               f"{classes.DEFAULT_RECIPE['photo']} only)")
     train.add_argument("--epochs", type=int, metavar="E",
