@@ -9,8 +9,8 @@ import enum
 import secrets
 import threading
 import time
-from dataclasses import dataclass, field
-from typing import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable
 
 from webapp import device
 from webapp.config import TrainConfig
@@ -157,6 +157,7 @@ def _execute_one(job: Job, job_config: TrainConfig, store: RunStore, device_type
             source_run=job_config.source_run or None,
             trainable_params=trainable,
             frozen_params=frozen,
+            class_names=trained_class_names(job_config.dataset),
         )
         history = {key: curves.get(key, []) for key in ("batches", "validations", "epochs", "epoch_seconds")}
         history["test"] = {"accuracy": result.test_accuracy, "loss": result.test_loss}
@@ -169,6 +170,13 @@ def _execute_one(job: Job, job_config: TrainConfig, store: RunStore, device_type
             raise PartialSaveError(f"{describe_error(error, 'Saving').rstrip('.')} (the {result.name} model); "
                                    f"saved before that: {kept}.", saved) from None
     return saved
+
+
+def trained_class_names(dataset: str) -> tuple[str, ...] | None:
+    """A collection of the learner's own classes changes after training: its run keeps the names it learned."""
+    from webapp import datasets
+
+    return datasets.get(dataset).class_names if dataset.startswith(datasets.CLASSES_PREFIX) else None
 
 
 def transfer_config(source_run: str, source_network: str, target: str, images: int, recipes: tuple[str, ...],
@@ -185,3 +193,33 @@ def transfer_config(source_run: str, source_network: str, target: str, images: i
                          "transfer starts from a CNN.")
     return TrainConfig(models=(source_network,), dataset=TARGETS[target].dataset, recipes=tuple(recipes),
                        source_run=source_run, subset=images, epochs=epochs, seed=seed, batch_size=batch_size)
+
+
+def classes_config(dataset: str, input_kind: str, recipes: tuple[str, ...] = (), epochs: int | None = None,
+                   pipeline: dict[str, Any] | None = None, seed: int = 0) -> TrainConfig:
+    """The TrainConfig that trains on a collection of the learner's own classes ("classes:<name>").
+
+    Sketches: transfer recipes (default `head`) made from the digit CNN, since a sketch is drawn like a digit.
+    Photos: seed 004's lenet32 trained from scratch (the lab ships no network pretrained on colour photos), with
+    the Augment page's "photos" preset on the fly unless `pipeline` is given. Every sample but the held-out share
+    trains (no validation part: the held-out share is the test set), in batches of at most 16."""
+    from webapp import classes, datasets
+
+    if input_kind not in classes.INPUT_KINDS:
+        raise ValueError(f"Unknown input kind {input_kind!r}; choose from {', '.join(classes.INPUT_KINDS)}.")
+    recipes = tuple(recipes) or (classes.DEFAULT_RECIPE[input_kind],)
+    if input_kind == "photo" and recipes != ("scratch",):
+        raise ValueError("Photos train from scratch only: the lab has no network pretrained on colour photos to "
+                         "start from.")
+    info = datasets.get(dataset)
+    batch_size = max(1, min(classes.BATCH_SIZE, info.train_size))
+    base = TrainConfig(models=("cnn",), dataset=dataset, validation=False, seed=seed, batch_size=batch_size,
+                       epochs=epochs or classes.DEFAULT_EPOCHS[input_kind], recipes=recipes,
+                       source_run=classes.SKETCH_SOURCE_RUN)
+    if input_kind == "sketch":
+        return base
+    if pipeline is None:
+        from webapp.augment import PRESETS, steps_to_dict
+
+        pipeline = steps_to_dict(PRESETS["photos"].steps, classes.PHOTO_SHAPE)
+    return replace(base, models=(classes.PHOTO_NETWORK,), recipes=(), source_run="", pipeline=pipeline)
