@@ -1,5 +1,6 @@
 """The race chart (Train page) and the robustness chart (Draw page): they build from any part of a live
 record, label every model without overlap, and give a model the same look on both pages."""
+import re
 from pathlib import Path
 
 import numpy as np
@@ -78,7 +79,19 @@ def test_the_race_chart_spaces_its_labels_by_at_least_a_label_height():
     assert min(pixels) >= LABEL_GAP_PIXELS - 1e-6
     # the labels sit right of the plot, in room kept for them, and the zoomable plot's clipping spares them
     assert spec["layer"][2]["mark"]["clip"] is False
-    assert spec["padding"]["right"] >= LABEL_CHAR_PIXELS * max(len(row["label"]) for row in label_layer(spec))
+    room = int(re.search(r"'right': (\d+)", spec["padding"]["expr"]).group(1))
+    assert room >= LABEL_CHAR_PIXELS * max(len(row["label"]) for row in label_layer(spec))
+
+
+def test_on_a_narrow_container_the_end_labels_give_their_room_back_to_the_plot():
+    """A phone's ~360 pixels: the label column would leave the plot a sliver, so the browser hides the labels
+    and keeps no room for them (the legend still names each series; dash and marker tell them apart)."""
+    spec = race_chart(chart_rows(LIVE_SHAPES["both validated"]), kinds=KINDS).to_dict()
+    wide, narrow = spec["padding"]["expr"].split(" ? ")
+    threshold = int(re.search(r">= (\d+)", wide).group(1))
+    assert 360 < threshold <= 800, "a phone is narrow, a laptop's chart is wide"
+    assert spec["layer"][2]["mark"]["opacity"] == {"expr": f"{wide} ? 1 : 0"}
+    assert narrow.rsplit(": {", 1)[1].endswith("'right': 5}")
 
 
 def scale_of(layer, channel):

@@ -134,3 +134,13 @@ def test_a_disagreement_comes_with_a_likely_reason_and_an_agreement_without_one(
         small_similar, "scratch")
     large_similar = transfer.cell_for("digits5-9", large=True)
     assert "too few steps or began to overfit" in transfer.why_it_may_differ(large_similar, "early")
+
+
+def test_a_race_chart_names_recipes_by_short_names_that_fit_a_legend_entry():
+    """The labels ("First conv block only, frozen") were cut off in the legend and the end labels at 1400 px."""
+    from webapp.ui.training_panels import series_name
+
+    shorts = [series_name(recipe.label, name) for name, recipe in transfer.RECIPES.items()]
+    assert shorts == [recipe.short for recipe in transfer.RECIPES.values()]
+    assert len(set(shorts)) == len(shorts) and max(len(short) for short in shorts) <= 16
+    assert series_name("DNN", "dnn") == "DNN", "networks keep their names"
