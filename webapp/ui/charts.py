@@ -65,12 +65,13 @@ def race_chart(rows: list[dict[str, Any]], x: str = "epoch", metric: str = "accu
     column = 12 + LABEL_CHAR_PIXELS * max((len(line) for label in ends["label"] for line in label.split("\n")),
                                           default=0)
     # Room for the plot and the labels? Naming the `width` signal makes Vega work this out again whenever the
-    # chart is laid out anew (on its first draw the container can still have a provisional size).
+    # chart is laid out anew (on its first draw the container can still have a provisional size). Filtered
+    # out, not just made transparent: Vega sizes the plot to leave room for every mark, hidden or not.
     wide = f"(width > -1 && containerSize()[0] >= {column + PLOT_WIDTH_AT_LEAST + 60})"
-    # Marks are clipped to the plot when the x axis can be dragged and zoomed; the labels live right of it.
-    labels = alt.Chart(ends).mark_text(
-        align="left", baseline="middle", dx=8, fontWeight="bold", clip=False, lineBreak="\n",
-        opacity=alt.ExprRef(f"{wide} ? 1 : 0")).encode(
+    # Marks are clipped to the plot when the x axis can be dragged and zoomed; the labels live right of it, in
+    # room Vega keeps for them (its "fit" sizing counts every mark, so the padding needs none).
+    labels = alt.Chart(ends).transform_filter(wide).mark_text(
+        align="left", baseline="middle", dx=8, fontWeight="bold", clip=False, lineBreak="\n").encode(
         x=alt.value("width"), y=alt.Y("y:Q", scale=y_scale), text="label:N",
         color=alt.Color("model:N", scale=style_scales(styles)["color"], legend=None))
     return themed(alt.LayerChart(layer=[  # not alt.layer(...): mypy reads that as maybe a FacetChart
@@ -79,15 +80,7 @@ def race_chart(rows: list[dict[str, Any]], x: str = "epoch", metric: str = "accu
         labels,  # third: tests and readers find the end labels here
         epoch_log.encode(**encode, shape=channels["shape"], tooltip=tooltip),
         *marks,
-    ]).properties(height=CHART_HEIGHT, padding=label_padding(wide, column)).interactive(bind_y=False))
-
-
-def label_padding(wide: str, column: int) -> alt.ExprRef:
-    """The chart's padding, worked out in the browser: room right of the plot for the end labels' column where
-    the container is `wide` enough for it (the Vega expression), none on a narrow one, where they are hidden."""
-    room = max(5, column)
-    return alt.ExprRef(f"{wide} ? {{'left': 5, 'top': 5, 'bottom': 5, 'right': {room}}} "
-                       "  : {'left': 5, 'top': 5, 'bottom': 5, 'right': 5}")
+    ]).properties(height=CHART_HEIGHT).interactive(bind_y=False))
 
 
 def _marked_points(base: alt.Chart, encode: dict[str, Any], tooltip: list[Any]) -> list[alt.Chart]:
