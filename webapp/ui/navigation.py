@@ -54,7 +54,8 @@ def app_navigation() -> st.Page:
     pages = [st.Page(entry.script, title=entry.title, default=entry.url_path == "home",
                      url_path=HOME_AT_ROOT if entry.url_path == "home" else entry.url_path)
              for entry in PAGES]
-    return st.navigation([*pages, home_alias(pages[0])])
+    home = next(page for page, entry in zip(pages, PAGES) if entry.url_path == "home")
+    return st.navigation([*pages, home_alias(home)])
 
 
 def home_alias(home: st.Page) -> st.Page:
