@@ -60,7 +60,8 @@ def augment_samples(data: dict, images: Sequence[np.ndarray], seed: int,
     samples = []
     for index, image in enumerate(images):
         result = pipeline(image=image)
-        applied = tuple(describe_applied(name, params) for name, params in result["applied_transforms"])
+        applied = tuple(describe_applied(name, params) for name, params in result["applied_transforms"]
+                        if not leaves_unchanged(name, params))
         samples.append(Sample(result["image"], applied, None if labels is None else int(labels[index])))
     return samples
 
@@ -143,6 +144,25 @@ def describe_applied(name: str, params: dict[str, Any]) -> str:
     """The drawn parameters that matter to a learner, e.g. 'Rotate +12°'; others just the transform's name."""
     words = APPLIED_WORDS.get(name, lambda params: "")(params)
     return f"{name} {words}".strip()
+
+
+# Words that describe a draw which does nothing: a transform fired, but with these it leaves the image as it was
+# (to the caption's precision), so the sample counts as unchanged rather than "Rotate 0°".
+NEUTRAL_WORDS: dict[str, str] = {
+    "Rotate": "0°", "RandomBrightnessContrast": "contrast ×1.00, brightness +0", "RandomGamma": "gamma 1.00",
+    "Sharpen": "alpha 0.00", "Downscale": "scale 1.00", "CoarseDropout": "0 holes", "GaussNoise": "σ 0 grey levels",
+}
+
+
+def leaves_unchanged(name: str, params: dict[str, Any]) -> bool:
+    """Whether a transform that fired drew parameters that change nothing a learner could see: a turn of under
+    half a degree, a gamma of 1.00, no holes... An Affine is judged by its whole matrix (its words leave out the
+    shift and shear): the identity to within half a degree, half a percent of zoom and half a pixel."""
+    if name == "Affine":
+        matrix = params.get("matrix")
+        return matrix is not None and bool(np.allclose(matrix[:2, :2], np.eye(2), atol=0.005)
+                                           and np.all(np.abs(matrix[:2, 2]) < 0.5))
+    return name in NEUTRAL_WORDS and APPLIED_WORDS[name](params) == NEUTRAL_WORDS[name]
 
 
 # -- pictures ------------------------------------------------------------------------------------------

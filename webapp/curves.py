@@ -71,5 +71,12 @@ def plotted_summary(histories: dict[str, dict[str, Any]]) -> str:
         epochs = history.get("epochs", [])
         last += f", training accuracy at its last epoch's end {epochs[-1]['accuracy']:.4f}" if epochs else ""
         last += f", test accuracy {history['test']['accuracy']:.4f}" if history.get("test") else ""
-        parts.append(f"{label}: {len(history.get('batches', []))} batches, {len(validations)} validation points{last}")
+        counts = f"{_count(len(history.get('batches', [])), 'batch', 'batches')}, " \
+                 f"{_count(len(validations), 'validation point', 'validation points')}"
+        parts.append(f"{label}: {counts}{last}")
     return "; ".join(parts)
+
+
+def _count(number: int, one: str, many: str) -> str:
+    """'1 validation point', '3 validation points': the caption reads as a sentence."""
+    return f"{number} {one if number == 1 else many}"

@@ -27,23 +27,23 @@ class Recipe:
 
     name: str  # the id on the command line and in saved runs
     label: str  # chart legends and tables
-    short: str  # a few words for the grid
+    short: str  # a few words for a chart's legend and end labels
     what: str  # what the recipe does, in one sentence
     seed_case: str  # the seed's case this recipe is its advice for
 
 
 RECIPES: dict[str, Recipe] = {recipe.name: recipe for recipe in (
-    Recipe("head", "New head, all else frozen", "frozen, new head",
+    Recipe("head", "New head, all else frozen", "New head only",
            "Cut off the last layer, add a new one for the target's classes and train only that; every pretrained "
            "weight stays as it is.", "small target, similar data"),
-    Recipe("early", "First conv block only, frozen", "first block only",
+    Recipe("early", "First conv block only, frozen", "First block only",
            "Keep only the first convolution and its pooling (edges and blobs, which most images share), frozen, "
            "and train a new classifier on top of them.", "small target, different data"),
-    Recipe("finetune", "Fine-tune everything", "fine-tune all",
+    Recipe("finetune", "Fine-tune everything", "Fine-tune all",
            "Replace the last layer, start every other layer from its pretrained weights and retrain them all "
            f"(the pretrained layers at {PRETRAINED_RATE_FACTOR:g} of the new layer's learning rate).",
            "large target, similar data"),
-    Recipe("scratch", "From scratch", "from scratch",
+    Recipe("scratch", "From scratch", "From scratch",
            "The same network with random weights, trained on the target alone: the yardstick transfer has to beat.",
            "large target, different data"),
 )}

@@ -68,3 +68,16 @@ def test_long_transform_names_wrap_between_words(server, browser, width):
         page.get_by_test_id("stImageCaption").nth(2).scroll_into_view_if_needed()  # the page scrolls inside
         page.screenshot(path=str(Path(shots) / f"augment-captions-{width}.png"), full_page=True)
     page.context.close()
+
+
+def test_on_a_phone_the_samples_stay_four_to_a_row(server, browser):
+    """Streamlit stacks columns on a narrow screen: the sixteen samples stood one per row at full width, a page
+    ~9,600 pixels tall. They keep four to a row, each a quarter of the width."""
+    page = browser.new_context(viewport={"width": 390, "height": 1600}).new_page()
+    page.goto(f"{server}/augment")
+    page.get_by_test_id("stImageCaption").first.wait_for(timeout=90_000)
+    boxes = [image.bounding_box() for image in page.locator(".st-key-augment_samples img").all()[:8]]
+    tops = sorted({round(box["y"]) for box in boxes})
+    assert len(boxes) == 8 and len(tops) == 2, f"two rows of four: {boxes}"
+    assert all(60 <= box["width"] <= 100 for box in boxes), boxes
+    page.context.close()

@@ -66,7 +66,7 @@ def test_every_page_is_served_by_the_lab_alone_and_reads_in_both_themes(server, 
     page = context.new_page()
     try:
         for entry in PAGES:
-            page.goto(f"{server}/{entry.url_path}")
+            page.goto(f"{server}/{'' if entry.url_path == 'home' else entry.url_path}")  # Home lives at `/`
             wait_until_shown(page, TITLES[entry.url_path])
             assert page.locator("[data-testid=stException]").count() == 0, f"{entry.title} shows an exception"
             background = page.evaluate(
@@ -84,3 +84,16 @@ def test_every_page_is_served_by_the_lab_alone_and_reads_in_both_themes(server, 
     finally:
         context.close()
     assert outside == [], f"the browser tried to fetch from outside the lab: {sorted(set(outside))}"
+
+
+def test_home_opens_at_its_own_name_too_without_a_page_not_found_dialog(server, browser):
+    """Streamlit serves the default page at `/` only; `/home` (its name in PAGES) used to answer with a
+    "Page not found" dialog before showing Home."""
+    page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    try:
+        page.goto(f"{server}/home")
+        wait_until_shown(page, TITLES["home"])
+        assert page.get_by_text("Page not found").count() == 0
+        assert urlparse(page.url).path == "/", page.url
+    finally:
+        page.context.close()

@@ -8,8 +8,8 @@ import pytest
 
 pytestmark = pytest.mark.slow  # a real server and a real browser: seconds per test
 
-PLOTTED = re.compile(r"(DNN|CNN): (\d+) batches")
-VALIDATED = re.compile(r"(DNN|CNN): \d+ batches, (\d+) validation points")
+PLOTTED = re.compile(r"(DNN|CNN): (\d+) batch(?:es)?")
+VALIDATED = re.compile(r"(DNN|CNN): \d+ batch(?:es)?, (\d+) validation points?")
 ERROR_BOX = '[data-testid="stException"]'
 
 

@@ -30,6 +30,23 @@ def test_a_transform_that_does_not_fire_is_not_listed():
     assert samples[0].applied == () and samples[0].caption == "unchanged"
 
 
+
+@pytest.mark.parametrize("name, arguments", [("Rotate", {"limit": (0.0, 0.0)}), ("Rotate", {"limit": (0.2, 0.2)}),
+                                             ("Affine", {"rotate": (0.0, 0.0), "scale": (1.0, 1.0),
+                                                         "translate_percent": (0.0, 0.0)}),
+                                             ("RandomGamma", {"gamma_limit": (100, 100)})])
+def test_a_transform_that_fires_but_draws_no_change_leaves_the_sample_unchanged(name, arguments):
+    digits, labels = synthetic_digits(3)
+    data = augment.steps_to_dict([augment.step(name, 1.0, **arguments)])
+    samples = augment_preview.augment_samples(data, list(digits), seed=0, labels=labels)
+    assert [sample.applied for sample in samples] == [(), (), ()]
+    assert samples[0].caption == f"a {labels[0]}: unchanged"
+
+
+def test_a_turn_of_one_degree_still_counts_as_a_change():
+    data = augment.steps_to_dict([augment.step("Rotate", 1.0, limit=(1.0, 1.0))])
+    assert augment_preview.augment_samples(data, [np.zeros((28, 28), np.uint8)], seed=0)[0].applied == ("Rotate +1°",)
+
 @pytest.mark.parametrize("name, expected", [
     ("Affine", "°, zoom "), ("CoarseDropout", "CoarseDropout 1 hole"), ("RandomResizedCrop", "crop "),
     ("GaussNoise", "grey levels"), ("RandomBrightnessContrast", "contrast ×"), ("Downscale", "Downscale scale 0."),

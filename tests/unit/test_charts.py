@@ -1,5 +1,6 @@
 """The race chart (Train page) and the robustness chart (Draw page): they build from any part of a live
 record, label every model without overlap, and give a model the same look on both pages."""
+import re
 from pathlib import Path
 
 import numpy as np
@@ -8,7 +9,8 @@ import pytest
 from webapp.curves import chart_rows
 from webapp.run_record import RunRecord
 from webapp.store import RunInfo
-from webapp.ui.charts import LABEL_CHAR_PIXELS, LABEL_GAP_PIXELS, PLOT_HEIGHT_AT_LEAST, race_chart, spread
+from webapp.ui.charts import (LABEL_CHAR_PIXELS, LABEL_GAP_PIXELS, PLOT_HEIGHT_AT_LEAST, PLOT_WIDTH_AT_LEAST,
+                              race_chart, spread)
 from webapp.ui.model_style import KIND_STYLES, series_styles
 from webapp.ui.predictions import shift_sweep_chart
 
@@ -78,7 +80,20 @@ def test_the_race_chart_spaces_its_labels_by_at_least_a_label_height():
     assert min(pixels) >= LABEL_GAP_PIXELS - 1e-6
     # the labels sit right of the plot, in room kept for them, and the zoomable plot's clipping spares them
     assert spec["layer"][2]["mark"]["clip"] is False
-    assert spec["padding"]["right"] >= LABEL_CHAR_PIXELS * max(len(row["label"]) for row in label_layer(spec))
+    assert "padding" not in spec, "Vega's own sizing keeps room for the labels: padding would double it"
+
+
+def test_on_a_narrow_container_the_end_labels_give_their_room_back_to_the_plot():
+    """A phone's ~360 pixels: the label column would leave the plot a sliver, so the browser drops the labels
+    (the legend still names each series; dash and marker tell them apart). Dropped, not made transparent:
+    Vega keeps room for every mark, hidden or not."""
+    spec = race_chart(chart_rows(LIVE_SHAPES["both validated"]), kinds=KINDS).to_dict()
+    [wide] = [step["filter"] for step in spec["layer"][2]["transform"]]
+    threshold = int(re.search(r"containerSize\(\)\[0\] >= (\d+)", wide).group(1))
+    assert 360 < threshold <= 800, "a phone is narrow, a laptop's chart is wide"
+    longest = max(len(line) for row in label_layer(spec) for line in row["label"].split("\n"))
+    assert threshold >= LABEL_CHAR_PIXELS * longest + PLOT_WIDTH_AT_LEAST, "the labels never squeeze the plot"
+    assert "opacity" not in spec["layer"][2]["mark"]
 
 
 def scale_of(layer, channel):

@@ -27,7 +27,8 @@ def test_rows_carry_train_and_validation_curves_for_each_model():
     assert {(row["model"], row["split"]) for row in rows} == {("DNN", "train"), ("DNN", "validation"), ("CNN", "train")}
     assert [row["x"] for row in rows if row["model"] == "DNN"] == [0.1, 0.2, 0.2]
     assert plotted_summary({"DNN": history([0.1, 0.5], [(2, 0.6)])}) == \
-        "DNN: 2 batches, 1 validation points, last validation accuracy 60.0%"
+        "DNN: 2 batches, 1 validation point, last validation accuracy 60.0%"
+    assert plotted_summary({"CNN": history([0.2], [])}) == "CNN: 1 batch, 0 validation points"
 
 
 def test_confusion_matrix_counts_true_against_predicted():

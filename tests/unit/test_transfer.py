@@ -134,3 +134,32 @@ def test_a_disagreement_comes_with_a_likely_reason_and_an_agreement_without_one(
         small_similar, "scratch")
     large_similar = transfer.cell_for("digits5-9", large=True)
     assert "too few steps or began to overfit" in transfer.why_it_may_differ(large_similar, "early")
+
+
+def test_a_race_chart_names_recipes_by_short_names_that_fit_a_legend_entry():
+    """The labels ("First conv block only, frozen") were cut off in the legend and the end labels at 1400 px."""
+    from webapp.ui.training_panels import series_name
+
+    shorts = [series_name(recipe.label, name) for name, recipe in transfer.RECIPES.items()]
+    assert shorts == [recipe.short for recipe in transfer.RECIPES.values()]
+    assert len(set(shorts)) == len(shorts) and max(len(short) for short in shorts) <= 16
+    assert series_name("DNN", "dnn") == "DNN", "networks keep their names"
+
+
+def test_the_recipe_diagram_gives_each_recipe_a_column_and_each_layer_a_row():
+    """A row of a dozen boxes per recipe left each box a few pixels on a phone, its words on top of each other:
+    one column per recipe (its short name on top) keeps a box a quarter of the width, however many layers."""
+    from webapp.ui.transfer_panels import BOX_HEIGHT, recipe_chart
+
+    def box(recipe, layer, role):
+        return {"recipe": transfer.RECIPES[recipe].label, "short": transfer.RECIPES[recipe].short, "layer": layer,
+                "kind": "Dense", "role": role, "weights": 10, "text": f"{role}\n10"}
+
+    boxes = [box("head", "conv 1", "frozen"), box("head", "dense 1", "frozen"), box("head", "new output", "new"),
+             box("early", "conv 1", "frozen"), box("early", "dense 1", "cut"), box("early", "new flatten", "new"),
+             box("early", "new output", "new")]
+    spec = recipe_chart(boxes).to_dict()
+    x, y = spec["layer"][0]["encoding"]["x"], spec["layer"][0]["encoding"]["y"]
+    assert x["field"] == "short" and x["sort"] == ["New head only", "First block only"]
+    assert y["field"] == "layer" and y["sort"] == ["conv 1", "dense 1", "new flatten", "new output"]
+    assert spec["height"] >= BOX_HEIGHT * 4

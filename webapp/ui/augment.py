@@ -24,6 +24,11 @@ IMPORT_KEY = "augment_import"  # (file id, error or None) of the last upload rea
 PHOTO_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif"]
 SOURCES = {"digits": "MNIST digits", "sample": "Sample photo", "upload": "Your photo"}
 COLUMNS = 4
+# A row of the sample grid stays a row on a narrow screen (Streamlit's own rule gives each column the full width
+# there): four columns share it, with a smaller gap.
+GRID_STYLE = ("<style>.st-key-KEY [data-testid=stHorizontalBlock] {flex-wrap: nowrap; gap: 0.5rem;}"
+              ".st-key-KEY [data-testid=stColumn] {min-width: 0 !important; width: auto !important; "
+              "flex: 1 1 0 !important;}</style>")
 CHOICE_WORDS = {0: "black (0)", 255: "white (255)", "random": "random noise", "random_uniform": "random grey",
                 "jpeg": "JPEG", "webp": "WebP"}
 
@@ -299,12 +304,17 @@ def show_samples(data: dict, preview: PreviewImages) -> None:
 
 
 def _grid(samples: list[Sample], original: bool = False) -> None:
-    for row_start in range(0, len(samples), COLUMNS):
-        for column, sample in zip(st.columns(COLUMNS), samples[row_start:row_start + COLUMNS]):
-            caption = ((f"a {sample.label}" if sample.label is not None else "original") if original
-                       else sample.narrow_caption)
-            column.image(display_tile(sample.image), caption=caption, width="stretch",
-                         output_format=tile_format(sample.image))
+    """The samples four to a row at every width: Streamlit stacks columns one below the other on a phone, which
+    made sixteen samples a page ~9,600 pixels tall, so the grid's columns are kept side by side (`GRID_STYLE`)."""
+    key = "augment_originals" if original else "augment_samples"
+    st.html(GRID_STYLE.replace("KEY", key))
+    with st.container(key=key):
+        for row_start in range(0, len(samples), COLUMNS):
+            for column, sample in zip(st.columns(COLUMNS), samples[row_start:row_start + COLUMNS]):
+                caption = ((f"a {sample.label}" if sample.label is not None else "original") if original
+                           else sample.narrow_caption)
+                column.image(display_tile(sample.image), caption=caption, width="stretch",
+                             output_format=tile_format(sample.image))
 
 
 # -- export and hand-over ------------------------------------------------------------------------------

@@ -19,6 +19,9 @@ CHART_HEIGHT = 360
 PLOT_HEIGHT_AT_LEAST = 200
 LABEL_GAP_PIXELS = 15
 LABEL_CHAR_PIXELS = 7  # width of one character of a bold 11-pixel label, a little generously
+# The end labels' column is drawn only where the plot keeps at least this many pixels beside it (and the y axis
+# its ~60): on a phone the labels would squeeze the plot to a sliver, and the legend already names every series.
+PLOT_WIDTH_AT_LEAST = 260
 
 
 def race_chart(rows: list[dict[str, Any]], x: str = "epoch", metric: str = "accuracy",
@@ -38,7 +41,8 @@ def race_chart(rows: list[dict[str, Any]], x: str = "epoch", metric: str = "accu
     frame = pd.DataFrame(rows, columns=["model", "split", "x", "y", "label"])
     frame["label"] = frame["label"].fillna("")
     styles = series_styles(list(dict.fromkeys(frame["model"])), kinds)
-    channels = model_encodings(styles, legend=alt.Legend(orient="top"))
+    # Two entries a row when there are more than three: four recipes' names in one row are wider than a phone.
+    channels = model_encodings(styles, legend=alt.Legend(orient="top", columns=2 if len(styles) > 3 else alt.Undefined))
     x_scale = alt.Scale(domain=[0, x_max]) if x_max else alt.Scale(zero=True)  # curves start from the run's start
     low, high = _y_domain(frame["y"])
     y_scale = alt.Scale(domain=[low, high], nice=False) if len(frame) else alt.Scale(zero=False)
@@ -60,8 +64,13 @@ def race_chart(rows: list[dict[str, Any]], x: str = "epoch", metric: str = "accu
     ends = end_labels(frame[frame["split"].isin([TRAIN, VALIDATION])], metric, low, high, _mark_lines(frame))
     column = 12 + LABEL_CHAR_PIXELS * max((len(line) for label in ends["label"] for line in label.split("\n")),
                                           default=0)
-    # Marks are clipped to the plot when the x axis can be dragged and zoomed; the labels live right of it.
-    labels = alt.Chart(ends).mark_text(
+    # Room for the plot and the labels? Naming the `width` signal makes Vega work this out again whenever the
+    # chart is laid out anew (on its first draw the container can still have a provisional size). Filtered
+    # out, not just made transparent: Vega sizes the plot to leave room for every mark, hidden or not.
+    wide = f"(width > -1 && containerSize()[0] >= {column + PLOT_WIDTH_AT_LEAST + 60})"
+    # Marks are clipped to the plot when the x axis can be dragged and zoomed; the labels live right of it, in
+    # room Vega keeps for them (its "fit" sizing counts every mark, so the padding needs none).
+    labels = alt.Chart(ends).transform_filter(wide).mark_text(
         align="left", baseline="middle", dx=8, fontWeight="bold", clip=False, lineBreak="\n").encode(
         x=alt.value("width"), y=alt.Y("y:Q", scale=y_scale), text="label:N",
         color=alt.Color("model:N", scale=style_scales(styles)["color"], legend=None))
@@ -71,8 +80,7 @@ def race_chart(rows: list[dict[str, Any]], x: str = "epoch", metric: str = "accu
         labels,  # third: tests and readers find the end labels here
         epoch_log.encode(**encode, shape=channels["shape"], tooltip=tooltip),
         *marks,
-    ]).properties(height=CHART_HEIGHT, padding={"left": 5, "top": 5, "bottom": 5, "right": max(5, column)}
-                 ).interactive(bind_y=False))
+    ]).properties(height=CHART_HEIGHT).interactive(bind_y=False))
 
 
 def _marked_points(base: alt.Chart, encode: dict[str, Any], tooltip: list[Any]) -> list[alt.Chart]:

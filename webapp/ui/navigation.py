@@ -46,13 +46,22 @@ FAVICON = Path(__file__).parent / "assets" / "favicon.png"
 _running = threading.local()
 
 
+HOME_AT_ROOT = "start"  # the default page's own url_path: unused (Streamlit serves it at `/`), but unique
+
+
 def app_navigation() -> st.Page:
-    """`st.navigation` over every page; Home is the default."""
-    return st.navigation([
-        st.Page(entry.script, title=entry.title, url_path=entry.url_path,
-                default=entry.url_path == "home")
-        for entry in PAGES
-    ])
+    """`st.navigation` over every page; Home is the default, at `/`, and `/home` leads there too."""
+    pages = [st.Page(entry.script, title=entry.title, default=entry.url_path == "home",
+                     url_path=HOME_AT_ROOT if entry.url_path == "home" else entry.url_path)
+             for entry in PAGES]
+    home = next(page for page, entry in zip(pages, PAGES) if entry.url_path == "home")
+    return st.navigation([*pages, home_alias(home)])
+
+
+def home_alias(home: st.Page) -> st.Page:
+    """A hidden page at `/home` that only switches to Home at `/`: Streamlit serves the default page at the root
+    alone and answered `/home` (the name PAGES gives it, and what a learner may type) with "Page not found"."""
+    return st.Page(lambda: st.switch_page(home), title=home.title, url_path="home", visibility="hidden")
 
 
 @contextlib.contextmanager

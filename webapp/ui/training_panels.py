@@ -44,11 +44,14 @@ def draw_curves(histories: dict[str, dict[str, Any]], key: str, epochs: float | 
     `configs` (label -> the run's TrainConfig as a dict) adds what a tutorial reported with the same settings."""
     x, metric = chart_axes(key)
     references = reference_marks(kinds or {}, configs or {})
-    rows = chart_rows(histories, x=x, metric=metric, references=references)
+    names = {label: series_name(label, kind) for label, kind in (kinds or {}).items()}
+    rows = chart_rows({names.get(label, label): history for label, history in histories.items()}, x=x,
+                      metric=metric, references={names.get(label, label): marks for label, marks in references.items()})
     if not rows:
         st.info("The first batches are on their way: the curves appear in a second or two.")
         return
-    st.altair_chart(race_chart(rows, x=x, metric=metric, x_max=epochs if x == "epoch" else None, kinds=kinds),
+    st.altair_chart(race_chart(rows, x=x, metric=metric, x_max=epochs if x == "epoch" else None,
+                               kinds={names[label]: kind for label, kind in (kinds or {}).items()} or None),
                     width="stretch")
     st.caption(curves_caption(histories, x, configs or {}, references))
 
@@ -155,6 +158,14 @@ def entry_label(name: str) -> str:
     from webapp.transfer import RECIPES
 
     return RECIPES[name].label if name in RECIPES else short_name(name)
+
+
+def series_name(label: str, kind: str) -> str:
+    """A chart's name for a series: a transfer recipe's short name ("New head only": its label does not fit a
+    legend entry or an end label), else the label itself."""
+    from webapp.transfer import RECIPES
+
+    return RECIPES[kind].short if kind in RECIPES else label
 
 
 def run_label(info: RunInfo) -> str:

@@ -23,6 +23,7 @@ JOBS_KEY = "transfer_jobs"  # the transfer jobs this session submitted or follow
 EPOCH_CHOICES = (1, 10)
 BATCH_SIZES = (16, 32, 64, 128, 256)
 ROLE_COLOURS = {"frozen": "#4c78a8", "retrained": "#f58518", "random": "#b279a2", "new": "#54a24b", "cut": "#9d9d9d"}
+BOX_HEIGHT = 34  # pixels per layer in the recipes' diagram: two lines of 11-pixel words
 ROLE_WORDS = {"frozen": "frozen", "retrained": "retrained", "random": "random init", "new": "new", "cut": "cut"}
 
 INTRO = (
@@ -176,7 +177,8 @@ def recipe_rows(source: RunInfo, recipes: tuple[str, ...], classes: int) -> tupl
         label = RECIPES[recipe].label
         for role in roles:
             weights = f"{role.params:,}" if role.params else ""
-            boxes.append({"recipe": label, "layer": _layer_name(role.name), "kind": role.kind,
+            boxes.append({"recipe": label, "short": RECIPES[recipe].short, "layer": _layer_name(role.name),
+                          "kind": role.kind,
                           "role": ROLE_WORDS[role.role],
                           "weights": role.params, "text": f"{ROLE_WORDS[role.role]}\n{weights}".strip()})
         cut = sum(role.params for role in roles if role.role == "cut")
@@ -194,11 +196,18 @@ def layer_order(boxes: list[dict]) -> list[str]:
 
 
 def recipe_chart(boxes: list[dict]) -> alt.LayerChart:
-    """One row of layer boxes per recipe, each box naming its role in words (colour only repeats it)."""
+    """One column of layer boxes per recipe, the layers top to bottom in network order, each box naming its role
+    in words (colour only repeats it). Columns, not rows: on a phone a row of a dozen boxes left each too narrow
+    for its words, while four columns of a quarter of the width hold "random init" and "18,496"."""
     frame = pd.DataFrame(boxes)
     order = layer_order(boxes)
-    x = alt.X("layer:N", sort=order, title=None, axis=alt.Axis(orient="top", labelAngle=0, labelLimit=120))
-    y = alt.Y("recipe:N", sort=list(dict.fromkeys(frame["recipe"])), title=None, axis=alt.Axis(labelLimit=240))
+    # A recipe's name one word a line (a column is a quarter of a phone's width); Vega draws the lines under the
+    # first, so they are lifted by as many lines, clear of the boxes.
+    lines = max(len(str(short).split()) for short in frame["short"])
+    x = alt.X("short:N", sort=list(dict.fromkeys(frame["short"])), title=None,
+              axis=alt.Axis(orient="top", labelAngle=0, labelExpr="split(datum.label, ' ')", labelLimit=200,
+                            labelFontWeight="bold", labelPadding=4 + 13 * (lines - 1)))
+    y = alt.Y("layer:N", sort=order, title=None, axis=alt.Axis(labelLimit=120))
     roles = [ROLE_WORDS[role] for role in ROLE_COLOURS]
     colours = list(ROLE_COLOURS.values())
     tooltip = [alt.Tooltip("recipe:N"), alt.Tooltip("layer:N"), alt.Tooltip("kind:N", title="Keras layer"),
@@ -206,10 +215,11 @@ def recipe_chart(boxes: list[dict]) -> alt.LayerChart:
     base = alt.Chart(frame).encode(x=x, y=y)
     rects = base.mark_rect(cornerRadius=4, opacity=0.45, stroke="#888", strokeWidth=1).encode(
         color=alt.Color("role:N", scale=alt.Scale(domain=roles, range=colours),
-                        legend=alt.Legend(orient="bottom", title="Role (also written in each box)")),
+                        legend=alt.Legend(orient="bottom", columns=3, title="Role (also written in each box)")),
         tooltip=tooltip)
     text = base.mark_text(fontSize=11, lineBreak="\n").encode(text="text:N", tooltip=tooltip)
-    height = 64 * frame["recipe"].nunique() + 90  # Streamlit fits the axis and the legend into the height too
+    # Streamlit fits the recipes' names above and the legend below into the height too
+    height = BOX_HEIGHT * len(order) + 150
     return themed(alt.LayerChart(layer=[rects, text]).properties(height=height))
 
 
@@ -221,11 +231,22 @@ def recipe_diagrams(source: RunInfo | None, choice: Choice) -> None:
     with st.expander("What each recipe does with the source's layers", expanded=True, icon=":material/account_tree:"):
         boxes, summary = recipe_rows(source, choice.recipes, classes)
         st.altair_chart(recipe_chart(boxes), width="stretch")
-        st.caption(f"Boxes left to right: the source network's layers, then the layers a recipe adds for the "
-                   f"target's {classes} classes. Frozen: kept and never changed; retrained: kept, then trained further "
-                   "(at a tenth of the new layer's rate); random init: the same layer started afresh; cut: dropped; "
-                   "new: added and trained. The number in a box is its weights.")
-        st.table(pd.DataFrame(summary).set_index("Recipe"))  # a table, not a grid: "What it does" wraps
+        st.caption(f"One column per recipe. Boxes top to bottom: the source network's layers, then the layers a "
+                   f"recipe adds for the target's {classes} classes. Frozen: kept and never changed; retrained: kept, "
+                   "then trained further (at a tenth of the new layer's rate); random init: the same layer started "
+                   "afresh; cut: dropped; new: added and trained. The number in a box is its weights.")
+        # The sentences go in a list under the numbers: as a fifth column they were cut off on a phone
+        table = pd.DataFrame(summary).set_index("Recipe")
+        st.table(table.drop(columns="What it does"))  # a table, not a grid: long recipe names wrap
+        st.markdown("\n".join(f"- **{label}**{also_called(name)}: {RECIPES[name].what}"
+                               for name, label in zip(choice.recipes, table.index)))
+
+
+def also_called(recipe: str) -> str:
+    """' (New head only)': the short name the diagram's columns and the race chart give a recipe, where it
+    differs from its label."""
+    short, label = RECIPES[recipe].short, RECIPES[recipe].label
+    return "" if short == label else f" ({short})"
 
 
 # -- the running job, the grid, the finished job ----------------------------------------------------------------
