@@ -51,11 +51,17 @@ HOME_AT_ROOT = "start"  # the default page's own url_path: unused (Streamlit ser
 
 def app_navigation() -> st.Page:
     """`st.navigation` over every page; Home is the default, at `/`, and `/home` leads there too."""
+    return st.navigation(navigation_pages())
+
+
+def navigation_pages() -> list[st.Page]:
+    """Every page, Home the default, and the hidden `/home` alias (the same list wherever the lab declares its
+    navigation, so a fresh server's first visitor at `/home` finds it too)."""
     pages = [st.Page(entry.script, title=entry.title, default=entry.url_path == "home",
                      url_path=HOME_AT_ROOT if entry.url_path == "home" else entry.url_path)
              for entry in PAGES]
     home = next(page for page, entry in zip(pages, PAGES) if entry.url_path == "home")
-    return st.navigation([*pages, home_alias(home)])
+    return [*pages, home_alias(home)]
 
 
 def home_alias(home: st.Page) -> st.Page:
@@ -111,6 +117,6 @@ def ensure_app_navigation() -> None:
     if getattr(_running, "inside_app", False):
         return
     page_frame()
-    st.navigation([st.Page(entry.script, url_path=entry.url_path) for entry in PAGES], position="hidden")
+    st.navigation(navigation_pages(), position="hidden")
     if st.context.headers:
         st.rerun()
