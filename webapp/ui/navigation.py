@@ -60,14 +60,16 @@ def navigation_pages() -> list[st.Page]:
     pages = [st.Page(entry.script, title=entry.title, default=entry.url_path == "home",
                      url_path=HOME_AT_ROOT if entry.url_path == "home" else entry.url_path)
              for entry in PAGES]
-    home = next(page for page, entry in zip(pages, PAGES) if entry.url_path == "home")
-    return [*pages, home_alias(home)]
+    home, entry = next((page, entry) for page, entry in zip(pages, PAGES) if entry.url_path == "home")
+    return [*pages, home_alias(home, entry.title)]
 
 
-def home_alias(home: st.Page) -> st.Page:
+def home_alias(home: st.Page, title: str) -> st.Page:
     """A hidden page at `/home` that only switches to Home at `/`: Streamlit serves the default page at the root
-    alone and answered `/home` (the name PAGES gives it, and what a learner may type) with "Page not found"."""
-    return st.Page(lambda: st.switch_page(home), title=home.title, url_path="home", visibility="hidden")
+    alone and answered `/home` (the name PAGES gives it, and what a learner may type) with "Page not found".
+    The title comes from PAGES, not from `home`: outside a Streamlit runtime (a spawned child re-running app.py)
+    a Page has no title to read."""
+    return st.Page(lambda: st.switch_page(home), title=title, url_path="home", visibility="hidden")
 
 
 @contextlib.contextmanager
