@@ -7,6 +7,7 @@ stay importable without it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Callable
 
 from webapp.network_catalog import ALL_NAMES, load_builder
@@ -216,4 +217,6 @@ def builder(name: str) -> Callable[[], Any]:
     """A function that builds the named network (untrained), from the network catalog."""
     if name not in ARCHITECTURE_NAMES:
         raise ValueError(f"Unknown network {name!r}; choose from {', '.join(ARCHITECTURE_NAMES)}.")
+    if name in SPEC_NETWORKS:  # the seed's own layers (lenet32 trains in the lab with a rescaling layer in front)
+        return partial(build_spec, SPEC_NETWORKS[name], name=name)
     return load_builder(name)

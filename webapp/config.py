@@ -15,6 +15,12 @@ MODEL_NAMES = TRAINABLE_NAMES  # the networks the lab trains: dnn, cnn, lenet
 FULL_TRAINING_SET = datasets.MNIST.train_size  # the default dataset's
 
 
+def unknown_dataset_sentence(name: str) -> str:
+    if name.startswith(datasets.CLASSES_PREFIX):
+        return f"There is no collection of classes called {name[len(datasets.CLASSES_PREFIX):]!r}."
+    return f"Unknown dataset {name}; choose from {', '.join(datasets.CATALOG)}."
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """One training job: one model, or two or more trained in lockstep (a race).
@@ -41,7 +47,7 @@ class TrainConfig:
     collection: str = ""  # ... trained on this collection of the learner's own digits instead of MNIST
     activation: str = "relu"  # the hidden units of dnn and cnn (the seed tutorial's relu by default)
     validation: bool = True  # hold out `validation_fraction` to validate; off trains on every image, as seed 003 did
-    dataset: str = datasets.DEFAULT_DATASET  # an id of webapp.datasets.CATALOG; runs record it
+    dataset: str = datasets.DEFAULT_DATASET  # an id of webapp.datasets.CATALOG or "classes:<name>"; runs record it
     # Transfer (webapp.transfer): the recipes race instead of networks, each made from the saved CNN `source_run`
     # (whose network is `models`' one entry) and trained on `dataset`, the target.
     recipes: tuple[str, ...] = ()
@@ -58,10 +64,10 @@ class TrainConfig:
         """The first impossible setting, as one sentence, or None when the config can run."""
         trainable = trainable_names()
         unknown = [name for name in self.models if name not in trainable]
-        known_dataset = self.dataset in datasets.CATALOG
-        train_size = datasets.CATALOG[self.dataset].train_size if known_dataset else FULL_TRAINING_SET
+        known_dataset = datasets.known(self.dataset)
+        train_size = datasets.get(self.dataset).train_size if known_dataset else FULL_TRAINING_SET
         checks = [
-            (not known_dataset, f"Unknown dataset {self.dataset}; choose from {', '.join(datasets.CATALOG)}."),
+            (not known_dataset, unknown_dataset_sentence(self.dataset)),
             (not self.models, "Choose at least one model."),
             (bool(unknown), f"Unknown model {', '.join(unknown)}; choose from {', '.join(trainable)}."),
             (len(set(self.models)) != len(self.models), "Each model can run only once in a race."),

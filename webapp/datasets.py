@@ -4,8 +4,9 @@ An entry (`DatasetInfo`) says everything a page or a command needs without readi
 names, the image shape, the file under `data/`, the licence line and published reference accuracies. `load(name)`
 reads one. A *view* is an entry made from another one (some of its classes, relabelled 0..k-1, as the transfer
 cases need), so its images are picked from the parent's arrays at load time, never copied on disk. The learner's
-own collections are one more source returning the same `Dataset`
-(`webapp.own_digits.Collection.as_dataset`).
+own digit collections are one more source returning the same `Dataset`
+(`webapp.own_digits.Collection.as_dataset`), and a collection of the learner's own classes is a dataset by its id
+"classes:<name>" (`webapp.classes`: `get`, `load` and `known` resolve it).
 
 Adding a dataset: put its `.npz` (Keras layout: x_train, y_train, x_test, y_test) under `data/` with its
 provenance in `data/README.md`, and add one `DatasetInfo` to `CATALOG` below.
@@ -138,12 +139,42 @@ CATALOG: dict[str, DatasetInfo] = {info.name: info for info in (
 )}
 
 
+CLASSES_PREFIX = "classes:"  # a learner's collection of named classes: "classes:<name>" (webapp.classes)
+
+
 def get(name: str) -> DatasetInfo:
-    """The catalog entry `name`, or UnknownDatasetError with a sentence listing the ids."""
+    """The catalog entry `name` (or the learner's collection "classes:<name>"), or UnknownDatasetError with a
+    sentence listing the ids."""
+    if name.startswith(CLASSES_PREFIX):
+        return classes_info(name)
     try:
         return CATALOG[name]
     except KeyError:
         raise UnknownDatasetError(f"Unknown dataset {name!r}; choose from {', '.join(CATALOG)}.") from None
+
+
+def known(name: str) -> bool:
+    """Whether `name` is a dataset a run can train on: a catalog entry, or a collection of classes that exists."""
+    if name.startswith(CLASSES_PREFIX):
+        from webapp.classes import collection_for
+
+        return collection_for(name) is not None
+    return name in CATALOG
+
+
+def classes_info(name: str) -> DatasetInfo:
+    """The entry of a learner's collection of classes: its class names and image shape, and the sizes of the
+    training part and of the held-out part (which is its test set)."""
+    from webapp import classes
+
+    collection = classes.collection_for(name)
+    if collection is None:
+        raise UnknownDatasetError(f"There is no collection of classes called {name[len(CLASSES_PREFIX):]!r}.")
+    train_size, test_size = collection.split_sizes()
+    return DatasetInfo(name=name, label=f"your classes '{collection.name}'",
+                       class_names=tuple(collection.class_names()),
+                       image_shape=classes.image_shape(collection.input_kind), file="",
+                       licence="Your own samples", train_size=train_size, test_size=test_size, item="sample")
 
 
 def with_files() -> list[DatasetInfo]:
@@ -177,6 +208,8 @@ def read_npz(path: Path, info: DatasetInfo) -> Dataset:
 def load(name: str = DEFAULT_DATASET, path: Path | None = None) -> Dataset:
     """The dataset `name` from `path`, else from the project's `data/` (or a known fallback copy)."""
     info = get(name)
+    if name.startswith(CLASSES_PREFIX):
+        return _load_classes(info)
     if info.is_view:
         return _select(load(info.parent, path), info)
     if path is not None:
@@ -187,6 +220,17 @@ def load(name: str = DEFAULT_DATASET, path: Path | None = None) -> Dataset:
     if found is None:
         raise DataMissingError(f"{info.label} is missing: put {info.file} at {info.path}.")
     return read_npz(found, info)
+
+
+def _load_classes(info: DatasetInfo) -> Dataset:
+    """A collection of classes: the training part, and the held-out part (stratified) as the test set, so a run's
+    test accuracy is its held-out accuracy. A collection too small to split gets one sentence (ValueError)."""
+    from webapp.classes import collection_for
+
+    collection = collection_for(info.name)
+    if collection is None:
+        raise UnknownDatasetError(f"There is no collection of classes called {info.name[len(CLASSES_PREFIX):]!r}.")
+    return Dataset(*collection.split(), info=info)
 
 
 def _select(parent: Dataset, info: DatasetInfo) -> Dataset:

@@ -9,8 +9,8 @@ import enum
 import secrets
 import threading
 import time
-from dataclasses import dataclass, field
-from typing import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable
 
 from webapp import device
 from webapp.config import TrainConfig
@@ -185,3 +185,33 @@ def transfer_config(source_run: str, source_network: str, target: str, images: i
                          "transfer starts from a CNN.")
     return TrainConfig(models=(source_network,), dataset=TARGETS[target].dataset, recipes=tuple(recipes),
                        source_run=source_run, subset=images, epochs=epochs, seed=seed, batch_size=batch_size)
+
+
+def classes_config(dataset: str, input_kind: str, recipes: tuple[str, ...] = (), epochs: int | None = None,
+                   pipeline: dict[str, Any] | None = None, seed: int = 0) -> TrainConfig:
+    """The TrainConfig that trains on a collection of the learner's own classes ("classes:<name>").
+
+    Sketches: transfer recipes (default `head`) made from the digit CNN, since a sketch is drawn like a digit.
+    Photos: seed 004's lenet32 trained from scratch (the lab ships no network pretrained on colour photos), with
+    the Augment page's "photos" preset on the fly unless `pipeline` is given. Every sample but the held-out share
+    trains (no validation part: the held-out share is the test set), in batches of at most 16."""
+    from webapp import classes, datasets
+
+    if input_kind not in classes.INPUT_KINDS:
+        raise ValueError(f"Unknown input kind {input_kind!r}; choose from {', '.join(classes.INPUT_KINDS)}.")
+    recipes = tuple(recipes) or (classes.DEFAULT_RECIPE[input_kind],)
+    if input_kind == "photo" and recipes != ("scratch",):
+        raise ValueError("Photos train from scratch only: the lab has no network pretrained on colour photos to "
+                         "start from.")
+    info = datasets.get(dataset)
+    batch_size = max(1, min(classes.BATCH_SIZE, info.train_size))
+    base = TrainConfig(models=("cnn",), dataset=dataset, validation=False, seed=seed, batch_size=batch_size,
+                       epochs=epochs or classes.DEFAULT_EPOCHS[input_kind], recipes=recipes,
+                       source_run=classes.SKETCH_SOURCE_RUN)
+    if input_kind == "sketch":
+        return base
+    if pipeline is None:
+        from webapp.augment import PRESETS, steps_to_dict
+
+        pipeline = steps_to_dict(PRESETS["photos"].steps, classes.PHOTO_SHAPE)
+    return replace(base, models=(classes.PHOTO_NETWORK,), recipes=(), source_run="", pipeline=pipeline)

@@ -55,9 +55,10 @@ NETWORKS: tuple[Network, ...] = (
     Network("cnn3", "CNN, 3 conv + 3 dense", "CNN-3", "CNN, 3 conv + 3 dense (seed 004's transfer network)",
             (28, 28, 1), convolutional=True, trainable=True, published_params=138_506,
             builder="webapp.networks:build_cnn3"),
-    # Seed 004's network, counted from its layers: 168 + 880 + 69,240 + 10,164 + 3,655.
+    # Seed 004's network, counted from its layers: 168 + 880 + 69,240 + 10,164 + 3,655. The lab trains it on photos
+    # of the learner's own classes (webapp.classes); the Architectures page shows the seed's code for it.
     Network("lenet32", "LeNet-style 32x32", "LeNet-32", "LeNet-style, 32x32 colour (seed 004)", (32, 32, 3),
-            convolutional=True, trainable=False, published_params=84_107, builder="webapp.architectures:build_lenet32"),
+            convolutional=True, trainable=True, published_params=84_107, builder="webapp.networks:build_lenet32"),
     Network("alexnet", "AlexNet", "AlexNet", "AlexNet (2012)", (227, 227, 3), convolutional=True, trainable=False,
             published_params=62_378_344, builder="webapp.architectures:build_alexnet"),
     Network("vgg16", "VGG16", "VGG16", "VGG16 (2014)", (224, 224, 3), convolutional=True, trainable=False,

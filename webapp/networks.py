@@ -129,9 +129,31 @@ def build_cnn3(options: NetworkOptions = NetworkOptions(), dtype: str = "float32
     return _sequential("cnn3", body, options, dtype)
 
 
-def build(name: str, options: NetworkOptions = NetworkOptions(), precision: str = "float32") -> keras.Model:
-    """Build a trainable network by its short name (`dnn`, `cnn`, `lenet`: the catalog's trainable entries, whose
-    builders take the options and `dtype`, a Keras dtype policy name); the softmax always computes in float32."""
+LENET32_OPTIONS = NetworkOptions(input_shape=(32, 32, 3), num_classes=43)  # seed 004's: 32x32 colour, 43 signs
+
+
+def build_lenet32(options: NetworkOptions | None = None, dtype: str = "float32") -> keras.Model:
+    """Seed 004's small network for colour photos: LeNet's pattern with two unpadded 3x3 convolutions (6 and 16
+    filters, relu), each followed by 2x2 max pooling, then Dense 120 and 84 and one output per class (84,107
+    weights on 32x32x3 with seed 004's 43 classes). Its layers keep the seed's names, so the Architectures page's
+    table (webapp.architectures, the seed's code as data) and the trained model read alike."""
+    options = options or LENET32_OPTIONS
+    body = (
+        _hidden(partial(layers.Conv2D, 6, 3, name="conv1"), options.activation, options, dtype)
+        + [layers.MaxPooling2D(2, name="pool1", dtype=dtype)]
+        + _hidden(partial(layers.Conv2D, 16, 3, name="conv2"), options.activation, options, dtype)
+        + [layers.MaxPooling2D(2, name="pool2", dtype=dtype), layers.Flatten(name="flatten", dtype=dtype)]
+        + _dense_head(options, (120, 84), options.activation, dtype)
+    )
+    return _sequential("lenet32", body, options, dtype)
+
+
+def build(name: str, options: NetworkOptions | None = None, precision: str = "float32") -> keras.Model:
+    """Build a trainable network by its short name (`dnn`, `cnn`, `lenet`...: the catalog's trainable entries, whose
+    builders take the options and `dtype`, a Keras dtype policy name); the softmax always computes in float32.
+    Without options each network gets its own defaults (MNIST's shape, or seed 004's 32x32 colour for lenet32)."""
     if name not in trainable_names():
         raise ValueError(f"Unknown network {name!r}; choose from {', '.join(trainable_names())}.")
+    if options is None:
+        return load_builder(name)(dtype=precision)
     return load_builder(name)(options, dtype=precision)

@@ -28,7 +28,7 @@ from PIL import Image
 
 from webapp import datasets
 from webapp.data import Split
-from webapp.ownership import OWNER_KEY_PATTERN, NotOwnerError, personal_token, view_token
+from webapp.ownership import OWNER_KEY_PATTERN, NotOwnerError, folder_name, linked_name, personal_token
 from webapp.paths import collections_dir
 
 DEFAULT_COLLECTION = "my-digits"
@@ -42,14 +42,12 @@ SAMPLE_FILE = re.compile(r"^(\d{8}-\d{6}-\d{6}-[0-9a-f]{4})\.png$")  # date-time
 def sanitise_name(text: str | None) -> str:
     """Lower-case letters (any script), digits and single dashes, at most 40 characters: safe as a folder name
     (no dots, slashes or spaces), and "Ärger" and "Über" stay two names instead of collapsing into one."""
-    cleaned = re.sub(r"[\W_]+", "-", (text or "").lower()).strip("-")[:MAX_NAME_LENGTH].strip("-")
-    return cleaned or DEFAULT_COLLECTION
+    return folder_name(text, DEFAULT_COLLECTION, MAX_NAME_LENGTH)
 
 
 def new_collection_name(title: str | None) -> str:
     """A name for a new collection: the learner's words plus an unguessable token (its view link)."""
-    token = view_token()
-    return f"{sanitise_name(title)[:MAX_NAME_LENGTH - len(token) - 1].strip('-')}-{token}"
+    return linked_name(title, DEFAULT_COLLECTION, MAX_NAME_LENGTH)
 
 
 def personal_collection_name(secret: str) -> str:

@@ -48,6 +48,19 @@ def is_owner(stored_key: str | None, secret: str | None) -> bool:
     return hmac.compare_digest(stored_key, owner_key(secret))
 
 
+def folder_name(text: str | None, fallback: str, max_length: int = 40) -> str:
+    """Lower-case letters (any script), digits and single dashes, at most `max_length` characters: safe as a
+    folder name (no dots, slashes or spaces), and "Ärger" and "Über" stay two names instead of collapsing into one."""
+    cleaned = re.sub(r"[\W_]+", "-", (text or "").lower()).strip("-")[:max_length].strip("-")
+    return cleaned or fallback
+
+
+def linked_name(title: str | None, fallback: str, max_length: int = 40) -> str:
+    """A name for a new shared thing: the learner's words plus an unguessable token (its view link)."""
+    token = view_token()
+    return f"{folder_name(title, fallback, max_length)[:max_length - len(token) - 1].strip('-')}-{token}"
+
+
 def view_token() -> str:
     """The unguessable part of a view link."""
     return secrets.token_hex(VIEW_TOKEN_BYTES)

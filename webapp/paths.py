@@ -26,3 +26,8 @@ def runs_dir() -> Path:
 def collections_dir() -> Path:
     """Where the learners' own digit collections are kept (gitignored in the project)."""
     return lab_home() / "collections"
+
+
+def classes_dir() -> Path:
+    """Where the learners' collections of their own classes are kept (gitignored in the project)."""
+    return lab_home() / "classes"

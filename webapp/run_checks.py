@@ -74,7 +74,10 @@ def config_problem(config: Any) -> str | None:
     """What is wrong with a run's config.json contents (already parsed), or None."""
     if not isinstance(config, dict) or config.get("model") not in trainable_names():
         return "it was not written by ConvNet Lab"
-    if isinstance(config.get("dataset"), str) and config["dataset"] not in datasets.CATALOG:
+    if isinstance(config.get("dataset"), str) and not datasets.known(config["dataset"]):
+        if config["dataset"].startswith(datasets.CLASSES_PREFIX):
+            return (f"it was trained on the collection of classes "
+                    f"{config['dataset'][len(datasets.CLASSES_PREFIX):]!r}, which no longer exists")
         return f"it was trained on {config['dataset']!r}, a dataset this lab does not have"
     if "status" in config and config["status"] not in STATUSES:
         return "its status is neither done nor stopped"
