@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import altair as alt
@@ -16,7 +17,7 @@ from webapp import classes
 from webapp.classes import ClassCollection, Sample
 from webapp.config import TrainConfig
 from webapp.errors import describe_error
-from webapp.job import Job
+from webapp.job import Job, classes_config
 from webapp.ownership import NotOwnerError
 from webapp.store import RunInfo
 from webapp.transfer import RECIPES
@@ -41,8 +42,6 @@ SAVED_KEY = "classes_saved"  # ids of the drawings saved this session
 UPLOADS_KEY = "classes_uploads"  # a counter in the uploader's key: a new one empties it after adding
 ZIP_KEY = "classes_zip"
 SHOWN_PER_CLASS = 40
-SOURCE_RUN = "default-cnn"  # the digit CNN the sketch recipes start from
-DEFAULT_EPOCHS = 20
 UNSURE_TOP = 0.6  # below this top probability, or ...
 UNSURE_GAP = 0.15  # ... with the top two this close, the page says the model is unsure
 PICTURE_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif"]
@@ -65,27 +64,33 @@ NO_PRETRAINED = (
 
 
 # -- small helpers ----------------------------------------------------------------------------------------------
-def flash(kind: str, sentence: str) -> None:
-    """Keep a sentence for the next run (callbacks run before the page is drawn)."""
-    st.session_state[FLASH_KEY] = (kind, sentence)
+def flash(kind: str, sentence: str, place: str = "samples") -> None:
+    """Keep a sentence for the next run (callbacks run before the page is drawn), to show at `place`: "collection"
+    (the top), "classes" (under the class names) or "samples" (under the buttons that add samples, so a sentence
+    never pushes the canvas down while someone draws)."""
+    st.session_state[FLASH_KEY] = (place, kind, sentence)
 
 
-def show_flash() -> None:
-    shown = st.session_state.pop(FLASH_KEY, None)
-    if shown:
-        kind, sentence = shown
+def show_flash(place: str) -> None:
+    shown = st.session_state.get(FLASH_KEY)
+    if shown and shown[0] == place:
+        del st.session_state[FLASH_KEY]
+        _, kind, sentence = shown
         {"success": st.success, "warning": st.warning}.get(kind, st.error)(sentence)
 
 
-def attempt(doing: str, action: Callable[[], Any]) -> Any:
-    """Run a change of the collection; a refusal or a disk problem becomes the flashed sentence (None back)."""
+def attempt(doing: str, action: Callable[[], Any], place: str = "samples") -> bool:
+    """Run a change of the collection: True when it was made; a refusal or a disk problem becomes the flashed
+    sentence instead."""
     try:
-        return action()
+        action()
     except (NotOwnerError, ValueError) as refused:
-        flash("error", str(refused))
+        flash("error", str(refused), place)
     except OSError as error:  # a full or read-only disk: one sentence, nothing half-written
-        flash("error", describe_error(error, doing))
-    return None
+        flash("error", describe_error(error, doing), place)
+    else:
+        return True
+    return False
 
 
 def owner() -> str:
@@ -146,7 +151,8 @@ def start_form() -> None:
     st.markdown("**Start a collection of your own classes**")
     st.text_input("Title", key=NEW_TITLE_KEY, max_chars=26, placeholder="e.g. shapes",
                   help="A few words; the lab adds a random ending, so only people with the link can open it.")
-    st.radio("What it collects", list(KIND_LABELS), format_func=KIND_LABELS.get, key=NEW_KIND_KEY, horizontal=True,
+    st.radio("What it collects", list(KIND_LABELS), format_func=KIND_LABELS.__getitem__, key=NEW_KIND_KEY,
+             horizontal=True,
              help="Sketches are prepared like the Draw page's digits and train from the digit CNN; photos keep their "
                   "colour and train seed 004's small network from scratch. It cannot change later.")
     st.button("Create", icon=":material/add:", on_click=start_collection, type="primary",
@@ -156,8 +162,7 @@ def start_form() -> None:
 def start_collection() -> None:
     kind = st.session_state.get(NEW_KIND_KEY) or "sketch"
     collection = ClassCollection(classes.new_collection_name(st.session_state.get(NEW_TITLE_KEY)))
-    if attempt("Starting the collection", lambda: collection.create(kind, owner())) is not None or \
-            collection.exists():
+    if attempt("Starting the collection", lambda: collection.create(kind, owner()), "collection"):
         st.session_state[NAME_KEY] = collection.name
         st.session_state[NEW_TITLE_KEY] = ""
 
@@ -174,11 +179,12 @@ def import_collection() -> None:
     upload = st.session_state.get(ZIP_KEY)
     if upload is None:
         return
-    imported = attempt("Reading the zip", lambda: classes.import_zip(upload.getvalue(), owner()))
-    if imported is not None:
+    made: list[ClassCollection] = []
+    if attempt("Reading the zip", lambda: made.append(classes.import_zip(upload.getvalue(), owner())), "collection"):
+        imported = made[0]
         st.session_state[NAME_KEY] = imported.name
         flash("success", f"Opened '{imported.name}': {plural(sum(imported.counts().values()), 'sample')} in "
-                         f"{plural(len(imported.class_names()), 'class')}.")
+                         f"{plural(len(imported.class_names()), 'class')}.", "collection")
 
 
 # -- its classes ------------------------------------------------------------------------------------------------
@@ -188,8 +194,8 @@ def classes_editor(collection: ClassCollection) -> None:
     if not collection.is_owned_by(owner()):
         st.caption("Classes: " + (", ".join(names) or "none yet") + ".")
         return
-    with st.container(horizontal=True, vertical_alignment="bottom"):
-        st.text_input("New class", key=NEW_CLASS_KEY, max_chars=30, placeholder="e.g. circle",
+    with st.container(horizontal=True, vertical_alignment="bottom"):  # one block, whatever it holds
+        st.text_input("New class", key=NEW_CLASS_KEY, max_chars=30, placeholder="e.g. circle", width=320,
                       help="1 to 30 characters, no slashes; two classes may not differ only in upper and lower case.")
         st.button("Add class", icon=":material/add:", on_click=add_class, args=(collection,),
                   help="Add the class; then give it samples below.")
@@ -197,8 +203,8 @@ def classes_editor(collection: ClassCollection) -> None:
             with st.popover("Rename or remove a class", icon=":material/edit:",
                             help="Rename a class (its samples stay) or remove it with all its samples."):
                 rename_or_remove(collection, names)
-    if not names:
-        st.info("Name your first two classes: type a name and press Add class.")
+        if len(names) < 2:
+            st.caption("Name your first two classes: type a name and press Add class.")
 
 
 def rename_or_remove(collection: ClassCollection, names: list[str]) -> None:
@@ -215,20 +221,20 @@ def rename_or_remove(collection: ClassCollection, names: list[str]) -> None:
 
 def add_class(collection: ClassCollection) -> None:
     name = st.session_state.get(NEW_CLASS_KEY) or ""
-    if attempt("Adding the class", lambda: collection.add_class(name, owner()) or True) is not None:
+    if attempt("Adding the class", lambda: collection.add_class(name, owner()), "classes"):
         st.session_state[NEW_CLASS_KEY] = ""
 
 
 def rename_class(collection: ClassCollection, old: str) -> None:
     new = st.session_state.get(RENAME_KEY) or ""
-    if attempt("Renaming the class", lambda: collection.rename_class(old, new, owner()) or True) is not None:
+    if attempt("Renaming the class", lambda: collection.rename_class(old, new, owner()), "classes"):
         st.session_state[RENAME_KEY] = ""
-        flash("success", f"Renamed '{old}' to '{new.strip()}'.")
+        flash("success", f"Renamed '{old}' to '{new.strip()}'.", "classes")
 
 
 def remove_class(collection: ClassCollection, name: str) -> None:
-    if attempt("Removing the class", lambda: collection.remove_class(name, owner()) or True) is not None:
-        flash("success", f"Removed the class '{name}'.")
+    if attempt("Removing the class", lambda: collection.remove_class(name, owner()), "classes"):
+        flash("success", f"Removed the class '{name}'.", "classes")
 
 
 # -- samples ----------------------------------------------------------------------------------------------------
@@ -238,7 +244,7 @@ def sample_inputs(collection: ClassCollection) -> None:
     if not names or not collection.is_owned_by(owner()):
         return
     sources = ["draw", "upload", "camera"] if collection.input_kind == "sketch" else ["upload", "camera"]
-    source = st.segmented_control("Add samples by", sources, format_func=SOURCES.get, default=sources[0],
+    source = st.segmented_control("Add samples by", sources, format_func=SOURCES.__getitem__, default=sources[0],
                                   required=True, key="classes_source",
                                   help="Drawings suit sketches; photos of a sketch on paper are prepared the same "
                                        "way. Uploads take several pictures at once.")
@@ -265,13 +271,15 @@ def drawing_input(collection: ClassCollection, names: list[str]) -> None:
         with canvas_slot:
             drawing = drawing_canvas(DRAW_KEY, width)
     with right:
-        prepared = preview_sketch(drawing)
+        with st.container(key="classes_draw_preview"):
+            prepared = preview_sketch(drawing)
         offer_drawing(collection, names, drawing if prepared is not None else None)
+        show_flash("samples")
 
 
 def preview_sketch(drawing: np.ndarray | None) -> np.ndarray | None:
     """What the model will see of the drawing (28x28, boxed and centred like an MNIST digit), or a prompt."""
-    if drawing is None:
+    if drawing is None or not has_ink(drawing):
         st.info("Draw one example of a class on the canvas, then tap the class it belongs to.")
         return None
     try:
@@ -281,6 +289,11 @@ def preview_sketch(drawing: np.ndarray | None) -> np.ndarray | None:
         return None
     st.image(prepared, width=84, caption="what the model sees (28x28)", clamp=True)
     return prepared
+
+
+def has_ink(drawing: np.ndarray) -> bool:
+    """Whether anything is drawn: the canvas's ink is in its alpha channel (an emptied canvas still sends pixels)."""
+    return bool(drawing.ndim == 3 and drawing.shape[2] == 4 and drawing[:, :, 3].any())
 
 
 def offer_drawing(collection: ClassCollection, names: list[str], drawing: np.ndarray | None) -> None:
@@ -306,7 +319,7 @@ def save_tapped_drawing() -> None:
     if not offered or offered["drawing_id"] in saved:
         return
     collection = ClassCollection(offered["collection"])
-    if attempt("Saving the drawing", lambda: collection.add_sample(name, offered["drawing"], owner())) is None:
+    if not attempt("Saving the drawing", lambda: collection.add_sample(name, offered["drawing"], owner())):
         return
     saved.add(offered["drawing_id"])
     flash("success", f"Added a drawing to '{name}'.")
@@ -327,18 +340,19 @@ def upload_input(collection: ClassCollection, names: list[str]) -> None:
     if st.button(f"Add {plural(len(files), 'picture')} to '{target}'", icon=":material/add_photo_alternate:",
                  disabled=not files, key="classes_add_uploads", type="primary",
                  help="Keep every picture as a sample of this class."):
-        added = add_pictures(collection, target, [(upload.name, upload.getvalue()) for upload in files])
+        add_pictures(collection, target, [(upload.name, upload.getvalue()) for upload in files])
         st.session_state[UPLOADS_KEY] = count + 1  # a fresh, empty uploader
-        if added:
-            st.rerun()
+        st.rerun()
+    show_flash("samples")
 
 
-def add_pictures(collection: ClassCollection, target: str, files: list[tuple[str, bytes]]) -> int:
+def add_pictures(collection: ClassCollection, target: str, files: list[tuple[str, bytes]],
+                 source: str = "upload") -> None:
     """Add each file as a sample of `target`; one sentence per file that fails, the others are kept."""
     added, problems = 0, []
     for name, data in files:
         try:
-            collection.add_sample(target, classes.read_picture(data), owner())
+            collection.add_sample(target, classes.read_picture(data, source), owner())
         except (NotOwnerError, ValueError) as refused:
             problems.append(f"{name}: {refused}")
         except OSError as error:
@@ -349,7 +363,6 @@ def add_pictures(collection: ClassCollection, target: str, files: list[tuple[str
         flash("error", " ".join(problems) + (f" The other {plural(added, 'picture')} were added." if added else ""))
     elif added:
         flash("success", f"Added {plural(added, 'picture')} to '{target}'.")
-    return added
 
 
 def camera_input(collection: ClassCollection, names: list[str]) -> None:
@@ -360,8 +373,9 @@ def camera_input(collection: ClassCollection, names: list[str]) -> None:
     if frame is not None and st.button(f"Add this picture to '{target}'", icon=":material/add_a_photo:",
                                        key="classes_add_frame", type="primary",
                                        help="Keep the frame as a sample of this class; then take the next one."):
-        add_pictures(collection, target, [("The camera's picture", frame.getvalue())])
+        add_pictures(collection, target, [("The camera's picture", frame.getvalue())], source="camera")
         st.rerun()
+    show_flash("samples")
 
 
 def class_galleries(collection: ClassCollection) -> None:
@@ -395,23 +409,6 @@ def remove_sample(collection: ClassCollection, sample: Sample) -> None:
 
 
 # -- training ---------------------------------------------------------------------------------------------------
-def training_problem(collection: ClassCollection) -> str | None:
-    """Why this collection cannot train yet, in one sentence, or None."""
-    counts = collection.counts()
-    names = collection.class_names()
-    if len(names) < 2:
-        return "Add at least two classes: a network learns to tell classes apart, and one class has nothing to " \
-               "tell apart."
-    empty = [name for name in names if not counts.get(name)]
-    if empty:
-        return f"The class '{empty[0]}' has no samples yet: add some, or remove the class."
-    try:
-        classes.held_out_indices(np.repeat(np.arange(len(names)), [counts[name] for name in names]))
-    except ValueError as problem:
-        return str(problem)
-    return None
-
-
 def train_settings(collection: ClassCollection, busy: bool) -> TrainConfig | None:
     """The network and recipe the input kind calls for, the epochs, and the Train button: the config to queue
     when it is pressed (else None). Why it cannot train is said at once and the button waits."""
@@ -421,8 +418,8 @@ def train_settings(collection: ClassCollection, busy: bool) -> TrainConfig | Non
                     "knows strokes and loops. The Transfer page's recipes reuse it; *from scratch* trains the same "
                     "network with random weights, the yardstick.")
         recipes = st.multiselect(
-            "Recipes", list(RECIPES), default=["head"], format_func=lambda name: RECIPES[name].label,
-            key="classes_recipes",
+            "Recipes", list(RECIPES), default=[classes.DEFAULT_RECIPE["sketch"]], key="classes_recipes",
+            format_func=lambda name: RECIPES[name].label,
             help="Pick two or more to race them on the same batches. New head: keep every digit-CNN weight and "
                  "train one new layer (the usual choice for a few samples); from scratch: no reuse at all.")
         pipeline, pipeline_problem = None, None
@@ -432,10 +429,10 @@ def train_settings(collection: ClassCollection, busy: bool) -> TrainConfig | Non
         st.info(NO_PRETRAINED, icon=":material/info:")
         recipes = []
         pipeline, pipeline_problem = photo_augmentation()
-    epochs = st.slider("Epochs", 1, 100, DEFAULT_EPOCHS, key="classes_epochs",
+    epochs = st.slider("Epochs", 1, 100, classes.DEFAULT_EPOCHS[collection.input_kind], key="classes_epochs",
                        help="Passes over your training samples (a fifth of each class is held out to test). "
                             "A few dozen samples make an epoch a second or less.")
-    problem = training_problem(collection) or pipeline_problem
+    problem = collection.training_problem() or pipeline_problem
     config = None
     if problem is None:
         try:
@@ -459,13 +456,11 @@ def train_settings(collection: ClassCollection, busy: bool) -> TrainConfig | Non
 
 def training_config(collection: ClassCollection, sketch: bool, recipes: tuple[str, ...],
                     pipeline: dict[str, Any] | None, epochs: int) -> TrainConfig:
-    """The brief's two configs: sketches race transfer recipes from the digit CNN; photos train lenet32."""
-    dataset = f"classes:{collection.name}"
+    """The design's two configs (`webapp.job.classes_config`): sketches race transfer recipes from the digit CNN;
+    photos train lenet32 from scratch with the chosen pipeline (None: the photos as they are)."""
     if sketch:
-        return TrainConfig(models=("cnn",), dataset=dataset, recipes=recipes, source_run=SOURCE_RUN,
-                           validation=False, epochs=epochs, batch_size=16)
-    return TrainConfig(models=("lenet32",), dataset=dataset, validation=False, pipeline=pipeline, epochs=epochs,
-                       batch_size=16)
+        return classes_config(collection.dataset_id, "sketch", recipes, epochs)
+    return replace(classes_config(collection.dataset_id, "photo", epochs=epochs), pipeline=pipeline)
 
 
 PHOTO_AUGMENTATIONS = {"photos": "Photos preset: mirror, framing, light, sensor noise",
@@ -481,14 +476,14 @@ def photo_augmentation() -> tuple[dict[str, Any] | None, str | None]:
 
     from_page = st.session_state.get(AUGMENT_PIPELINE_KEY)
     choices = [name for name in PHOTO_AUGMENTATIONS if name != "page" or from_page]
-    choice = st.selectbox("Augmentation", choices, format_func=PHOTO_AUGMENTATIONS.get, key="classes_augment",
+    choice = st.selectbox("Augmentation", choices, format_func=PHOTO_AUGMENTATIONS.__getitem__, key="classes_augment",
                           help="Applied on the fly to the training photos only, differently in every epoch: a few "
                                "photos look like many. Build your own on the Augment page.")
     if choice == "none":
         return None, None
     try:
         shape = (32, 32, 3)
-        pipeline = sized_for(from_page, shape) if choice == "page" else \
+        pipeline = sized_for(from_page, shape) if choice == "page" and from_page else \
             pipeline_to_dict(preset_pipeline("photos", image_shape=shape))
     except PipelineError as problem:
         return None, str(problem)
@@ -556,32 +551,41 @@ def model_picker(collection: ClassCollection) -> RunInfo | None:
         st.info("Train a model on this collection above: then try it here on new drawings or pictures.")
         return None
     by_id = {info.run_id: info for info in runs}
-    picked = st.selectbox("Model", list(by_id), format_func=lambda run_id: f"{by_id[run_id].label} · "
-                          f"{run_label(by_id[run_id])}", key="classes_model",
-                          help="Every model trained on this collection, newest first.")
+    picked = st.selectbox("Model", list(by_id), format_func=lambda run_id: model_name(by_id[run_id]),
+                          key="classes_model", help="Every model trained on this collection, newest first.")
     return by_id[picked]
+
+
+def model_name(info: RunInfo) -> str:
+    """'New head, all else frozen · held-out 95% · 2026-11-30 15:51 (run 20261130-155115-head-6310)'."""
+    accuracy = info.record.test_accuracy
+    score = f"held-out {accuracy:.0%}" if isinstance(accuracy, float) else "not scored"
+    stopped = " · stopped early" if info.record.status == "stopped" else ""
+    return f"{run_label(info)} · {score}{stopped} · {(info.record.created or '')[:16]} (run {info.run_id})"
 
 
 def try_panel(collection: ClassCollection, info: RunInfo) -> None:
     """Draw, upload or take a picture and see every class's probability."""
     sources = ["draw", "upload", "camera"] if collection.input_kind == "sketch" else ["upload", "camera"]
-    source = st.segmented_control("Try it on", sources, format_func=SOURCES.get, default=sources[0], required=True,
-                                  key="classes_try_source", help="A new picture the model has never seen.")
+    source = st.segmented_control("Try it on", sources, format_func=SOURCES.__getitem__, default=sources[0],
+                                  required=True, key="classes_try_source",
+                                  help="A new picture the model has never seen.")
     left, right = st.columns([1, 1], gap="medium")
     with left:
         picture = try_picture(source)
-    with right:
+    with right, st.container(key="classes_try_answer"):
         show_answer(collection, info, picture)
 
 
-def try_picture(source: str | None) -> np.ndarray | None:
+def try_picture(source: str) -> np.ndarray | None:
     if source == "draw":
         slot = st.container()
         with clearing_buttons(TRY_KEY, "tools", width="content"):
             st.button("Clear", icon=":material/delete_sweep:", on_click=clear_canvas, args=(TRY_KEY,),
                       key="classes_try_clear", help="Empty the canvas for the next drawing.")
         with slot:
-            return drawing_canvas(TRY_KEY, 18)
+            drawing = drawing_canvas(TRY_KEY, 18)
+        return drawing if drawing is not None and has_ink(drawing) else None
     if source == "upload":
         upload = st.file_uploader("A picture", type=PICTURE_TYPES, key="classes_try_upload",
                                   help="A new picture of one of your classes.")
@@ -593,7 +597,7 @@ def try_picture(source: str | None) -> np.ndarray | None:
     if data is None:
         return None
     try:
-        return classes.read_picture(data)
+        return classes.read_picture(data, source)
     except ValueError as problem:
         st.error(str(problem))
         return None
@@ -604,14 +608,18 @@ def show_answer(collection: ClassCollection, info: RunInfo, picture: np.ndarray 
         st.info("Draw, upload or take a picture: every class's probability appears here.")
         return
     try:
-        model = cached.model_of(info)
-        names, probabilities, prepared = classes.classify(model, picture, collection.input_kind,
-                                                          classes.run_class_names(info.record))
-    except LookupError as problem:
+        prepared = classes.prepare(picture, collection.input_kind)
+        probabilities = class_probabilities(cached.model_of(info), prepared)
+    except LookupError as problem:  # the run was deleted or is damaged
         st.error(str(problem))
         return
-    except ValueError as problem:
+    except ValueError as problem:  # nothing drawn, say
         st.info(str(problem))
+        return
+    names = collection.class_names()
+    if len(names) != len(probabilities):
+        st.warning(f"This model answers {len(probabilities)} classes and the collection now has {len(names)}: "
+                   "train it again after adding or removing a class.")
         return
     top = int(np.argmax(probabilities))
     st.metric("The model reads", names[top], help=f"Model: {info.label}")
@@ -621,6 +629,14 @@ def show_answer(collection: ClassCollection, info: RunInfo, picture: np.ndarray 
     note = unsure_note(names, probabilities)
     if note:
         st.warning(note, icon=":material/help:")
+
+
+def class_probabilities(model: Any, prepared: np.ndarray) -> np.ndarray:
+    """The model's probability for each class, for one prepared (H, W, C) uint8 picture (the model scales it)."""
+    import keras
+
+    batch = prepared[np.newaxis].astype(np.float32)
+    return keras.ops.convert_to_numpy(model(batch, training=False))[0].astype(float)
 
 
 def unsure_note(names: list[str], probabilities: np.ndarray) -> str | None:
@@ -650,14 +666,13 @@ def probability_chart(names: list[str], probabilities: np.ndarray) -> alt.LayerC
         stroke=alt.condition(alt.datum.top, alt.value(ink()), alt.value(None)),
         tooltip=["class:N", alt.Tooltip("probability:Q", format=".3f")])
     text = base.mark_text(align="left", dx=4).encode(text="text:N")
-    return themed((bars + text).properties(height=max(90, 34 * len(names))))
+    return themed((bars + text).properties(height=70 + 36 * len(names)))  # the axis takes part of the height
 
 
 # -- keeping the model ------------------------------------------------------------------------------------------
 def keep_panel(collection: ClassCollection, info: RunInfo) -> None:
     """The model (.keras), labels.json and a script that classifies an image file the way the lab does."""
-    labels = classes.labels_json(info.record) if hasattr(classes, "labels_json") else \
-        default_labels(collection, info)
+    labels = labels_of(collection, info)
     left, middle = st.columns(2)
     left.download_button("Download model (.keras)", lambda: cached.store().model_bytes(info.run_id),
                          f"{info.run_id}.keras", mime="application/octet-stream", icon=":material/download:",
@@ -677,10 +692,10 @@ def prepare_name(collection: ClassCollection) -> str:
     return "prepare_sketch" if collection.input_kind == "sketch" else "prepare_photo"
 
 
-def default_labels(collection: ClassCollection, info: RunInfo) -> dict[str, Any]:
-    shape = [28, 28, 1] if collection.input_kind == "sketch" else [32, 32, 3]
-    return {"class_names": list(classes.run_class_names(info.record)), "input": collection.input_kind,
-            "image_shape": shape, "run_id": info.run_id}
+def labels_of(collection: ClassCollection, info: RunInfo) -> dict[str, Any]:
+    """labels.json: the class names in the model's output order, the input kind, the image shape it takes."""
+    return {"class_names": collection.class_names(), "input": collection.input_kind,
+            "image_shape": list(classes.image_shape(collection.input_kind)), "run_id": info.run_id}
 
 
 def snippet(run_id: str, input_kind: str) -> str:
