@@ -4,8 +4,10 @@ model to keep. The collection itself is `webapp.classes`; this module only wires
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import altair as alt
@@ -97,8 +99,9 @@ def owner() -> str:
     return identity.visitor_key()
 
 
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}{'s' * (count != 1)}"
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """'1 sample', '3 samples'; `words` for a plural that is not word + s ('classes')."""
+    return f"{count} {word if count == 1 else words or word + 's'}"
 
 
 # -- the collection ---------------------------------------------------------------------------------------------
@@ -180,11 +183,13 @@ def import_collection() -> None:
     if upload is None:
         return
     made: list[ClassCollection] = []
-    if attempt("Reading the zip", lambda: made.append(classes.import_zip(upload.getvalue(), owner())), "collection"):
+    title = re.sub(r"-[0-9a-f]{12}$", "", Path(upload.name).stem)  # a downloaded zip's name ends in its old token
+    if attempt("Reading the zip", lambda: made.append(classes.import_zip(upload.getvalue(), owner(), title=title)),
+               "collection"):
         imported = made[0]
         st.session_state[NAME_KEY] = imported.name
         flash("success", f"Opened '{imported.name}': {plural(sum(imported.counts().values()), 'sample')} in "
-                         f"{plural(len(imported.class_names()), 'class')}.", "collection")
+                         f"{plural(len(imported.class_names()), 'class', 'classes')}.", "collection")
 
 
 # -- its classes ------------------------------------------------------------------------------------------------
@@ -210,12 +215,12 @@ def classes_editor(collection: ClassCollection) -> None:
 def rename_or_remove(collection: ClassCollection, names: list[str]) -> None:
     chosen = st.selectbox("Class", names, key=EDIT_CLASS_KEY, help="The class to rename or remove.")
     st.text_input("New name", key=RENAME_KEY, max_chars=30, help="The class's new name; its samples stay.")
-    st.button("Rename", icon=":material/edit:", on_click=rename_class, args=(collection, chosen),
+    st.button("Rename", icon=":material/edit:", on_click=rename_class, args=(collection,),
               help="Give the class the new name.")
     count = collection.counts().get(chosen, 0)
     sure = st.checkbox(f"Also delete its {plural(count, 'sample')}", key=f"{EDIT_CLASS_KEY}_sure",
                        help="Removing a class deletes its samples for good.") if count else True
-    st.button("Remove class", icon=":material/delete:", on_click=remove_class, args=(collection, chosen),
+    st.button("Remove class", icon=":material/delete:", on_click=remove_class, args=(collection,),
               disabled=not sure, help="Remove the class and its samples from this collection.")
 
 
@@ -225,14 +230,16 @@ def add_class(collection: ClassCollection) -> None:
         st.session_state[NEW_CLASS_KEY] = ""
 
 
-def rename_class(collection: ClassCollection, old: str) -> None:
-    new = st.session_state.get(RENAME_KEY) or ""
+def rename_class(collection: ClassCollection) -> None:
+    """The class chosen when the button was pressed (read from the widget, not from the run before)."""
+    old, new = st.session_state.get(EDIT_CLASS_KEY) or "", st.session_state.get(RENAME_KEY) or ""
     if attempt("Renaming the class", lambda: collection.rename_class(old, new, owner()), "classes"):
         st.session_state[RENAME_KEY] = ""
         flash("success", f"Renamed '{old}' to '{new.strip()}'.", "classes")
 
 
-def remove_class(collection: ClassCollection, name: str) -> None:
+def remove_class(collection: ClassCollection) -> None:
+    name = st.session_state.get(EDIT_CLASS_KEY) or ""
     if attempt("Removing the class", lambda: collection.remove_class(name, owner()), "classes"):
         flash("success", f"Removed the class '{name}'.", "classes")
 
@@ -374,7 +381,6 @@ def camera_input(collection: ClassCollection, names: list[str]) -> None:
                                        key="classes_add_frame", type="primary",
                                        help="Keep the frame as a sample of this class; then take the next one."):
         add_pictures(collection, target, [("The camera's picture", frame.getvalue())], source="camera")
-        st.rerun()
     show_flash("samples")
 
 
