@@ -134,7 +134,7 @@ def test_drawn_circles_and_crosses_train_and_new_drawings_are_read(server, brows
 
     accuracy = train(page, timeout=300)
     assert re.fullmatch(r"\d+\.\d%", accuracy), accuracy
-    page.get_by_text("Try it live").scroll_into_view_if_needed()
+    page.get_by_text("3. Try it live", exact=True).scroll_into_view_if_needed()
     page.locator(TRY).first.wait_for(timeout=30_000)
     misread = []
     for name, seed in (("circle", 11), ("cross", 12)):
