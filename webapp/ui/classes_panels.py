@@ -136,7 +136,7 @@ def collection_bar(collection: ClassCollection) -> None:
                    "look at it and download it, not change it.")
     else:
         st.caption(f"Collection **{collection.name}** ({kind}) was opened by its link and belongs to another "
-                   "browser: you can look at it, download it and try its models, not change it or train on it.")
+                   "browser: you can look at it, download it, train on it and try its models, not change it.")
     with st.container(horizontal=True):
         with st.popover("Start a new collection", icon=":material/add:",
                         help="A fresh, empty collection of your own, of sketches or of photos."):
@@ -447,16 +447,12 @@ def train_settings(collection: ClassCollection, busy: bool) -> TrainConfig | Non
             problem = str(error)
     if problem:
         st.info(problem, icon=":material/info:")
-    owned = collection.is_owned_by(owner())
     pressed = st.button("Train", type="primary", icon=":material/model_training:", key="classes_train",
-                        disabled=bool(problem) or busy or not owned,
+                        disabled=bool(problem) or busy,
                         help="Queue the training job; it starts as soon as the machine is free. Stop it at any "
                              "time; a reload finds it again.")
     if busy:
         st.caption("The job below is still training: wait for it (or stop it) before starting another.")
-    elif not owned:
-        st.caption("Only the browser that started this collection trains on it: download it and upload it as "
-                   "your own to train.")
     return config if pressed else None
 
 
