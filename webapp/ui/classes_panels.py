@@ -21,12 +21,12 @@ from webapp.config import TrainConfig
 from webapp.errors import describe_error
 from webapp.job import Job, classes_config
 from webapp.ownership import NotOwnerError
-from webapp.store import RunInfo
+from webapp.store import RunInfo, history_csv
 from webapp.transfer import RECIPES
 from webapp.ui import cached, identity
 from webapp.ui.canvas import clear_canvas, clearing_buttons, drawing_canvas, drawing_id
 from webapp.ui.theme import ink, themed
-from webapp.ui.training_panels import draw_curves, mistakes, run_actions, run_label
+from webapp.ui.training_panels import draw_curves, mistakes, run_label
 
 CLASSES_PARAM = "classes"
 NAME_KEY = "classes_collection"
@@ -686,8 +686,24 @@ def keep_panel(collection: ClassCollection, info: RunInfo) -> None:
                 f"prepared by `webapp.classes.{prepare_name(collection)}`, the same function the lab used for every "
                 "sample):")
     st.code(snippet(info.run_id, collection.input_kind), language="python")
-    with st.expander("Saved runs of this collection: download curves, delete"):
-        run_actions(info)
+    with st.expander("This run's curves, or delete it"):
+        run_files(info)
+
+
+def run_files(info: RunInfo) -> None:
+    """The run's history as CSV, and (not for a shipped model) deleting it."""
+    store = cached.store()
+    left, right = st.columns(2)
+    left.download_button("Download history (CSV)", lambda: history_csv(store.load_history(info.run_id)),
+                         f"{info.run_id}-history.csv", mime="text/csv", help="One row per batch.")
+    if right.button("Delete run", icon=":material/delete:", key=f"classes_delete_{info.run_id}",
+                    help="Remove this trained model from the lab for good."):
+        try:
+            store.delete(info.run_id)
+        except OSError as error:  # a read-only disk, say: one sentence, the run stays
+            st.error(describe_error(error, "Deleting the run"))
+        else:
+            st.rerun()
 
 
 def prepare_name(collection: ClassCollection) -> str:
