@@ -37,9 +37,11 @@ import numpy as np
 from PIL import Image
 
 from webapp.digits import to_mnist
-from webapp.images import ImageError, load_image, to_array
+from webapp.files import MAX_FILE_BYTES
+from webapp.images import ImageError, load_image, load_image_file, to_array
 from webapp.ownership import OWNER_KEY_PATTERN, NotOwnerError, folder_name, linked_name
 from webapp.paths import classes_dir
+from webapp.predict import DECODE_MAX_SIDE, UNSURE
 
 INPUT_KINDS = ("sketch", "photo")
 DATASET_PREFIX = "classes:"  # a collection's dataset id: "classes:<name>"
@@ -168,6 +170,44 @@ def _original(pixels: np.ndarray) -> np.ndarray:
     image = Image.fromarray(array)
     image.thumbnail((ORIGINAL_MAX_SIDE, ORIGINAL_MAX_SIDE), Image.Resampling.LANCZOS)
     return np.asarray(image)
+
+
+# -- trying a trained model -----------------------------------------------------------------------------------
+def class_probabilities(model: Any, picture: np.ndarray, input_kind: str,
+                        class_names: Sequence[str]) -> dict[str, float]:
+    """Every class's probability for one picture (drawn, uploaded or photographed), prepared as the samples were;
+    one direct call of the model (no `predict()` overhead)."""
+    import keras
+
+    batch = prepare(picture, input_kind)[None].astype(np.float32)
+    values = keras.ops.convert_to_numpy(model(batch, training=False))[0]
+    if len(values) != len(class_names):
+        raise ValueError(f"The model answers {len(values)} classes, and the collection now has {len(class_names)}: "
+                         "train it again.")
+    return {name: round(float(value), 6) for name, value in zip(class_names, values)}
+
+
+def unsure_note(probabilities: dict[str, float]) -> str | None:
+    """One sentence when the best class has less than UNSURE of the probability, else None."""
+    best = max(probabilities, key=lambda name: probabilities[name]) if probabilities else None
+    if best is None or probabilities[best] >= UNSURE:
+        return None
+    return (f"The model is unsure ('{best}' has only {probabilities[best]:.0%}): it knows only these "
+            f"{len(probabilities)} classes and always answers with one of them, so take this answer with doubt.")
+
+
+def predict_file(path: str | Path, model: Any, input_kind: str, class_names: Sequence[str],
+                 max_bytes: int = MAX_FILE_BYTES) -> dict[str, Any]:
+    """One JSON-ready result per file: `label` and `probabilities` by class name (and a `note` when unsure), or
+    `error`, one sentence saying why not."""
+    try:
+        picture = to_array(load_image_file(path, max_bytes=max_bytes, max_side=DECODE_MAX_SIDE))
+        probabilities = class_probabilities(model, picture, input_kind, class_names)
+    except (ImageError, ValueError) as error:
+        return {"file": str(path), "error": str(error)}
+    note = unsure_note(probabilities)
+    return {"file": str(path), "label": max(probabilities, key=lambda name: probabilities[name]),
+            "probabilities": probabilities, **({"note": note} if note else {})}
 
 
 # -- the held-out share -------------------------------------------------------------------------------------
@@ -495,6 +535,16 @@ def collection_for(dataset: str, root: Path | None = None) -> ClassCollection | 
     name = dataset[len(DATASET_PREFIX):]
     collection = ClassCollection(name, root)
     return collection if collection.name == name and collection.exists() else None
+
+
+def owned_collections(owner: str, root: Path | None = None) -> list[ClassCollection]:
+    """The collections `owner` made, newest first (a returning browser finds its own without a link)."""
+    base = Path(root if root is not None else classes_dir())
+    found = [ClassCollection(path.name, base) for path in base.iterdir()
+             if path.is_dir() and not path.name.startswith(".")] if base.is_dir() else []
+    mine = [collection for collection in found if collection.name == collection.path.name
+            and collection.is_owned_by(owner)]
+    return sorted(mine, key=lambda collection: (collection.path / COLLECTION_FILE).stat().st_mtime, reverse=True)
 
 
 def import_zip(data: bytes, owner: str, input_kind: str | None = None, title: str | None = None,

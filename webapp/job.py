@@ -157,6 +157,7 @@ def _execute_one(job: Job, job_config: TrainConfig, store: RunStore, device_type
             source_run=job_config.source_run or None,
             trainable_params=trainable,
             frozen_params=frozen,
+            class_names=trained_class_names(job_config.dataset),
         )
         history = {key: curves.get(key, []) for key in ("batches", "validations", "epochs", "epoch_seconds")}
         history["test"] = {"accuracy": result.test_accuracy, "loss": result.test_loss}
@@ -169,6 +170,13 @@ def _execute_one(job: Job, job_config: TrainConfig, store: RunStore, device_type
             raise PartialSaveError(f"{describe_error(error, 'Saving').rstrip('.')} (the {result.name} model); "
                                    f"saved before that: {kept}.", saved) from None
     return saved
+
+
+def trained_class_names(dataset: str) -> tuple[str, ...] | None:
+    """A collection of the learner's own classes changes after training: its run keeps the names it learned."""
+    from webapp import datasets
+
+    return datasets.get(dataset).class_names if dataset.startswith(datasets.CLASSES_PREFIX) else None
 
 
 def transfer_config(source_run: str, source_network: str, target: str, images: int, recipes: tuple[str, ...],

@@ -14,6 +14,7 @@ import os
 import stat
 import threading
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +90,9 @@ def config_problem(config: Any) -> str | None:
                 "source_run"):
         if key in config and not isinstance(config[key], str):
             return f"its {key} is not text"
+    if "class_names" in config and not (isinstance(config["class_names"], list) and config["class_names"]
+                                        and all(isinstance(name, str) for name in config["class_names"])):
+        return "its class names are not a list of names"
     if "epoch_seconds" in config and not (isinstance(config["epoch_seconds"], list)
                                           and all(is_number(value) for value in config["epoch_seconds"])):
         return "its epoch seconds are not a list of numbers"
@@ -220,13 +224,22 @@ def _signature(folder: Path, names: tuple[str, ...]) -> tuple:
     return tuple(stats)
 
 
+def trained_on(config: dict[str, Any]) -> DatasetInfo:
+    """The dataset's entry as the run saw it: a collection of the learner's own classes may have gained, lost or
+    renamed classes since, so its run is checked against (and shown with) the class names it recorded."""
+    dataset = datasets.get(config.get("dataset", datasets.DEFAULT_DATASET))
+    if config.get("class_names") and dataset.name.startswith(datasets.CLASSES_PREFIX):
+        return replace(dataset, class_names=tuple(config["class_names"]))
+    return dataset
+
+
 def run_problem(folder: Path, config: dict[str, Any], files: dict[str, str]) -> str | None:
     """Everything a page will read of the run: the parsed config each time (cheap, and it names the dataset the
     rest is checked against), the files once per version of them and of the dataset's entry (cached)."""
     problem = config_problem(config)
     if problem:
         return problem
-    dataset = datasets.get(config.get("dataset", datasets.DEFAULT_DATASET))
+    dataset = trained_on(config)
     names = tuple(files.values())
     key, signature = str(folder), (_signature(folder, names), dataset)
     with _cache_lock:

@@ -47,6 +47,9 @@ class RunRecord:
     source_run: str | None = None  # ... from this saved CNN
     trainable_params: int | None = None  # a transfer run: weights its recipe trained ...
     frozen_params: int | None = None  # ... and pretrained weights it kept frozen
+    # A run on the learner's own classes ("classes:<name>"): the class names by label as they were when it trained
+    # (a class added or renamed later changes the collection, not what this model answers).
+    class_names: tuple[str, ...] | None = None
     run_id: str | None = None  # added by the store when it saves the run
 
     @classmethod
@@ -74,4 +77,4 @@ class RunRecord:
         return data
 
 
-_LIST_FIELDS = frozenset({"raced_with", "epoch_seconds"})  # JSON lists, kept as tuples in the frozen record
+_LIST_FIELDS = frozenset({"raced_with", "epoch_seconds", "class_names"})  # JSON lists, kept as tuples

@@ -136,6 +136,14 @@ def test_only_the_owner_changes_a_collection_and_a_stranger_with_the_link_reads_
     assert ClassCollection(collection.name).owner_key() == OWNER, "a second create never takes it over"
 
 
+def test_a_browser_finds_the_collections_it_made_and_no_others(lab_home):
+    assert classes.owned_collections(OWNER) == []
+    mine = shapes_collection(per_class=1)
+    ClassCollection("theirs").create("photo", STRANGER)
+    (lab_home / "classes" / ".tmp-import-x").mkdir()
+    assert [collection.name for collection in classes.owned_collections(OWNER)] == [mine.name]
+
+
 def test_names_are_unguessable_links_and_safe_folders(lab_home):
     first, second = classes.new_collection_name("My shapes!"), classes.new_collection_name("My shapes!")
     assert first != second and first.startswith("my-shapes-")
@@ -300,6 +308,15 @@ def test_a_run_on_a_deleted_collection_is_skipped_with_a_sentence(lab_home):
                                       "which no longer exists")
 
 
+def test_recorded_class_names_must_be_a_list_of_names(lab_home):
+    from webapp.run_checks import config_problem
+
+    collection = shapes_collection(per_class=2)
+    for bad in ([], "circle", [1, 2]):
+        config = {"model": "cnn", "dataset": collection.dataset_id, "class_names": bad}
+        assert config_problem(config) == "its class names are not a list of names"
+
+
 def test_lenet32_trains_for_any_shape_and_class_count_and_keeps_seed_004s_count():
     from webapp.networks import build, options_for
 
@@ -326,3 +343,27 @@ def test_a_collection_trains_through_the_job_and_its_run_is_listed(kind, lab_hom
     model = store.load_model(info.run_id)
     assert model.output_shape == (None, 2)
     assert model.input_shape == (None, *classes.image_shape(kind))
+    first, second = collection.class_names()
+    assert info.record.class_names == (first, second)
+    collection.add_class("third", OWNER)  # the collection changes after training ...
+    collection.rename_class(first, "renamed", OWNER)
+    [listed] = [run for run in store.list().runs if run.run_id == info.run_id]  # ... the run stays listed
+    assert listed.record.class_names == (first, second), "with the names it learned"
+
+
+def test_trying_a_model_gives_every_class_by_name_and_a_note_when_unsure(tmp_path):
+    def model(batch, training=False):
+        assert batch.shape == (1, 28, 28, 1) and not training, "prepared as the samples were"
+        return np.array([[0.55, 0.45]], np.float32)
+
+    probabilities = classes.class_probabilities(model, sketch("circle", 1), "sketch", ["circle", "cross"])
+    assert probabilities == pytest.approx({"circle": 0.55, "cross": 0.45})
+    assert classes.unsure_note(probabilities).startswith("The model is unsure ('circle' has only 55%)")
+    assert classes.unsure_note({"circle": 0.95, "cross": 0.05}) is None
+    with pytest.raises(ValueError, match="The model answers 2 classes, and the collection now has 3: train it again"):
+        classes.class_probabilities(model, sketch("circle", 1), "sketch", ["circle", "cross", "star"])
+    (tmp_path / "circle.png").write_bytes(png_bytes(sketch("circle", 2)))
+    (tmp_path / "empty.png").write_bytes(b"")
+    result = classes.predict_file(tmp_path / "circle.png", model, "sketch", ["circle", "cross"])
+    assert result["label"] == "circle" and set(result["probabilities"]) == {"circle", "cross"} and "note" in result
+    assert classes.predict_file(tmp_path / "empty.png", model, "sketch", ["a", "b"])["error"] == "The file is empty."

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import argparse
 
-from webapp.cli import augment, bench, predict, runs, stages, summary, train, transfer
+from webapp.cli import augment, bench, classes, predict, runs, stages, summary, train, transfer
 from webapp.cli.common import EXIT_FAILED, UsageError, say
 
-COMMANDS = (train, transfer, runs, predict, stages, summary, augment, bench)  # in the order `--help` lists them
+COMMANDS = (train, transfer, classes, runs, predict, stages, summary, augment, bench)  # in `--help` order
 
 
 def build_parser() -> argparse.ArgumentParser:
