@@ -201,6 +201,16 @@ def test_a_stranger_with_the_link_sees_the_collection_and_may_train_on_it_but_no
     assert any(markdown == "**cross** · 3 samples" for markdown in texts(stranger, "markdown"))
 
 
+def test_a_returning_browser_finds_its_collections_without_the_link():
+    first = start("sketch", "Mine")
+    name = first.query_params["classes"]
+    again = open_page(PAGE, browser_of=first)
+    assert again.selectbox(key="classes_reopen").options == [name]
+    click(again, "Open")
+    assert again.query_params["classes"] == name
+    assert not open_page(PAGE).get("selectbox"), "another browser is offered none"
+
+
 def test_a_downloaded_zip_opens_as_a_new_collection_and_a_bad_zip_is_one_sentence():
     owner = filled("photo", 2, ("disc", "square"))
     data = collection_of(owner).zip_bytes()

@@ -43,6 +43,7 @@ OFFERED_KEY = "classes_offered"  # the drawing the pills were shown with
 SAVED_KEY = "classes_saved"  # ids of the drawings saved this session
 UPLOADS_KEY = "classes_uploads"  # a counter in the uploader's key: a new one empties it after adding
 ZIP_KEY = "classes_zip"
+REOPEN_KEY = "classes_reopen"
 SHOWN_PER_CLASS = 40
 UNSURE_TOP = 0.6  # below this top probability, or ...
 UNSURE_GAP = 0.15  # ... with the top two this close, the page says the model is unsure
@@ -118,6 +119,7 @@ def collection_picker() -> ClassCollection | None:
     if collection is None:
         if CLASSES_PARAM in st.query_params:
             del st.query_params[CLASSES_PARAM]
+        reopen_form()
         with st.container(border=True):
             start_form()
         upload_collection()
@@ -148,6 +150,22 @@ def collection_bar(collection: ClassCollection) -> None:
         st.download_button("Download (.zip)", collection.zip_bytes, f"{collection.name}.zip", mime="application/zip",
                            icon=":material/download:",
                            help="Every sample as the picture the model sees and the original, one folder per class.")
+
+
+def reopen_form() -> None:
+    """The collections this browser made, to open again without their link."""
+    mine = classes.owned_collections(owner())
+    if not mine:
+        return
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        st.selectbox("Your collections", [collection.name for collection in mine], key=REOPEN_KEY,
+                     help="The collections this browser started, newest first.")
+        st.button("Open", icon=":material/folder_open:", on_click=reopen_collection,
+                  help="Open the collection; its link is this page's address.")
+
+
+def reopen_collection() -> None:
+    st.session_state[NAME_KEY] = st.session_state.get(REOPEN_KEY)
 
 
 def start_form() -> None:
@@ -611,18 +629,15 @@ def show_answer(collection: ClassCollection, info: RunInfo, picture: np.ndarray 
         return
     try:
         prepared = classes.prepare(picture, collection.input_kind)
-        probabilities = class_probabilities(cached.model_of(info), prepared)
+        by_class = classes.class_probabilities(cached.model_of(info), picture, collection.input_kind,
+                                               learned_names(collection, info))
     except LookupError as problem:  # the run was deleted or is damaged
         st.error(str(problem))
         return
-    except ValueError as problem:  # nothing drawn, say
+    except ValueError as problem:  # nothing drawn, or a model of other classes
         st.info(str(problem))
         return
-    names = collection.class_names()
-    if len(names) != len(probabilities):
-        st.warning(f"This model answers {len(probabilities)} classes and the collection now has {len(names)}: "
-                   "train it again after adding or removing a class.")
-        return
+    names, probabilities = list(by_class), np.asarray(list(by_class.values()))
     top = int(np.argmax(probabilities))
     st.metric("The model reads", names[top], help=f"Model: {info.label}")
     st.caption(f"{probabilities[top]:.1%} sure")
@@ -633,12 +648,9 @@ def show_answer(collection: ClassCollection, info: RunInfo, picture: np.ndarray 
         st.warning(note, icon=":material/help:")
 
 
-def class_probabilities(model: Any, prepared: np.ndarray) -> np.ndarray:
-    """The model's probability for each class, for one prepared (H, W, C) uint8 picture (the model scales it)."""
-    import keras
-
-    batch = prepared[np.newaxis].astype(np.float32)
-    return keras.ops.convert_to_numpy(model(batch, training=False))[0].astype(float)
+def learned_names(collection: ClassCollection, info: RunInfo) -> list[str]:
+    """The class names the run learned, in its output order (the collection's, for a run that did not record them)."""
+    return list(info.record.class_names or collection.class_names())
 
 
 def unsure_note(names: list[str], probabilities: np.ndarray) -> str | None:
@@ -712,7 +724,7 @@ def prepare_name(collection: ClassCollection) -> str:
 
 def labels_of(collection: ClassCollection, info: RunInfo) -> dict[str, Any]:
     """labels.json: the class names in the model's output order, the input kind, the image shape it takes."""
-    return {"class_names": collection.class_names(), "input": collection.input_kind,
+    return {"class_names": learned_names(collection, info), "input": collection.input_kind,
             "image_shape": list(classes.image_shape(collection.input_kind)), "run_id": info.run_id}
 
 
