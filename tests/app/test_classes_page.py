@@ -246,6 +246,8 @@ def test_a_tiny_photo_job_trains_then_reads_a_new_photo_and_its_snippet_classifi
     assert at.query_params.get("job")
     wait_for(at, lambda: "Held-out accuracy" in texts(at, "subheader"))
     assert any("2 held-out samples" in caption for caption in texts(at, "caption"))
+    changed = "The collection changed since this run trained"
+    assert not any(changed in info for info in texts(at, "info")), "its mistakes are shown"
     run = at.selectbox(key="classes_model").value
     at.file_uploader(key="classes_try_upload").set_value(("new.png", png_bytes(photo("disc", 999)), "image/png"))
     at.run()
@@ -271,3 +273,7 @@ def test_a_tiny_photo_job_trains_then_reads_a_new_photo_and_its_snippet_classifi
     assert result.returncode == 0, result.stderr[-2000:]
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 2 and {line.split(":")[0] for line in lines} == {"disc", "square"}, result.stdout
+
+    collection_of(at).add_sample("disc", photo("disc", 997), owner_of(at))  # the held-out samples change
+    at.run()
+    assert any(changed in info for info in texts(at, "info")), "old predictions are not shown against new samples"

@@ -535,7 +535,7 @@ def job_results(collection: ClassCollection, runs: list[RunInfo]) -> None:
         return
     for tab, info in zip(st.tabs([f"{run_label(info)}: where it fails" for info in runs]), runs):
         with tab:
-            if run_matches(info, test_set):
+            if run_matches(info, test_set, collection):
                 mistakes(info, test_set)
             else:
                 st.info("The collection changed since this run trained, so its held-out samples are no longer the "
@@ -543,18 +543,34 @@ def job_results(collection: ClassCollection, runs: list[RunInfo]) -> None:
 
 
 def held_out_set(collection: ClassCollection) -> Any:
-    """The collection as a dataset (training part and held-out part), or None when it cannot be split now."""
+    """The collection as a dataset (training part and held-out part), or None when it cannot be split now. Read
+    once per state of the collection (its class names and sample ids), not on every stroke drawn on the page."""
+    try:
+        signature = (tuple(collection.class_names()), tuple(sample.sample_id for sample in collection.samples()))
+    except ValueError:  # the collection was removed meanwhile
+        return None
+    return _held_out_set(collection.dataset_id, signature)
+
+
+@st.cache_resource(show_spinner="Reading the collection...", max_entries=4)
+def _held_out_set(dataset_id: str, signature: tuple[Any, ...]) -> Any:
+    """`signature` is part of the cache key: a changed collection is read again."""
     from webapp import datasets
 
     try:
-        return datasets.load(f"classes:{collection.name}")
+        return datasets.load(dataset_id)
     except (ValueError, LookupError, OSError):
         return None
 
 
-def run_matches(info: RunInfo, test_set: Any) -> bool:
+def run_matches(info: RunInfo, test_set: Any, collection: ClassCollection) -> bool:
+    """Whether the collection is as the run saw it, so its saved predictions belong to today's held-out samples:
+    as many training and held-out samples, and none added since it was saved (sample ids start with the time)."""
     predictions = cached.store().load_predictions(info.run_id)
-    return predictions is not None and len(predictions) == len(test_set.y_test)
+    saved = (info.record.created or "").replace("-", "").replace(":", "").replace(" ", "-")  # 20261130-160329
+    newest = max((sample.sample_id[:15] for sample in collection.samples()), default="")
+    return (predictions is not None and len(predictions) == len(test_set.y_test)
+            and info.record.train_images in (None, len(test_set.y_train)) and bool(saved) and newest <= saved)
 
 
 # -- trying a model live ----------------------------------------------------------------------------------------
