@@ -218,10 +218,13 @@ def classes_editor(collection: ClassCollection) -> None:
         st.caption("Classes: " + (", ".join(names) or "none yet") + ".")
         return
     with st.container(horizontal=True, vertical_alignment="bottom"):  # one block, whatever it holds
-        st.text_input("New class", key=NEW_CLASS_KEY, max_chars=30, placeholder="e.g. circle", width=320,
-                      help="1 to 30 characters, no slashes; two classes may not differ only in upper and lower case.")
-        st.button("Add class", icon=":material/add:", on_click=add_class, args=(collection,),
-                  help="Add the class; then give it samples below.")
+        with st.form("classes_add_class", border=False, enter_to_submit=True, width="content"):  # Enter adds it
+            with st.container(horizontal=True, vertical_alignment="bottom"):
+                st.text_input("New class", key=NEW_CLASS_KEY, max_chars=30, placeholder="e.g. circle", width=280,
+                              help="1 to 30 characters, no slashes; two classes may not differ only in upper and "
+                                   "lower case.")
+                st.form_submit_button("Add class", icon=":material/add:", on_click=add_class, args=(collection,),
+                                      help="Add the class (Enter does too); then give it samples below.")
         if names:
             with st.popover("Rename or remove a class", icon=":material/edit:",
                             help="Rename a class (its samples stay) or remove it with all its samples."):
