@@ -408,7 +408,7 @@ def camera_input(collection: ClassCollection, names: list[str]) -> None:
 def class_galleries(collection: ClassCollection) -> None:
     """Per class: its count and its samples as the model sees them, newest first, each with a remove button."""
     owned = collection.is_owned_by(owner())
-    for name in collection.class_names():
+    for index, name in enumerate(collection.class_names()):
         samples = collection.samples(name)
         st.markdown(f"**{name}** · {plural(len(samples), 'sample')}")
         if not samples:
@@ -417,7 +417,7 @@ def class_galleries(collection: ClassCollection) -> None:
         shown = samples[-SHOWN_PER_CLASS:][::-1]
         if len(samples) > len(shown):
             st.caption(f"The newest {len(shown)} of {len(samples)}.")
-        with st.container(horizontal=True, gap="small", key=f"classes_gallery_{abs(hash(name))}"):
+        with st.container(horizontal=True, gap="small", key=f"classes_gallery_{index}"):
             for sample in shown:
                 thumbnail(collection, sample, owned)
 
