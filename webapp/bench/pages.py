@@ -207,6 +207,7 @@ PAGE_BENCHES: dict[str, PageBench] = {bench.name: bench for bench in [
     PageBench("draw", "/draw", f"document.body.innerText.includes('{DRAW_PROMPT}')", [
         Action("lift the pen", _draw_stroke, READINGS_JS, prepare=_fresh_canvas, tries=3),
     ]),
+    PageBench("classes", "/classes", "document.body.innerText.includes('Start a collection of your own classes')"),
     PageBench("train", "/train?images=1000&epochs=1", "!!document.querySelector('[data-testid=stFormSubmitButton]')", [
         Action("submit until queued or running", _submit, STOP_JS, after=_stop_job),
     ]),

@@ -33,6 +33,9 @@ PAGES = [
     PageEntry("pages/transfer.py", "Transfer", ":material/swap_horiz:", "transfer",
               "Reuse a CNN trained on digits 0-4 for digits 5-9 or clothes in seed 004's four ways, race them live, "
               "and check the seed's advice for small and large, similar and different targets."),
+    PageEntry("pages/classes.py", "Your classes", ":material/category:", "classes",
+              "Teach a network classes of your own from drawings, photos or the camera: train it in the open, "
+              "see where it fails, try it live and keep the model."),
     PageEntry("pages/architectures.py", "Architectures", ":material/account_tree:", "architectures",
               "Classic CNNs layer by layer: where the parameters are, where the memory goes, "
               "and the formulas behind them."),
