@@ -66,13 +66,15 @@ def test_the_guard_names_what_comes_first(source, expected):
 
 
 @pytest.mark.slow
-def test_app_py_runs_outside_a_streamlit_runtime_without_error():
+def test_app_py_runs_outside_a_streamlit_runtime_without_error(tmp_path):
     """A spawned training process may re-run the parent's `__main__` (Streamlit makes app.py `__main__` while a
     script runs, and the swap in `worker._no_main_script` can race a script starting): app.py must not crash
     there, or the child dies and the job fails with "The training process stopped unexpectedly"."""
+    import os
     import subprocess
     import sys
 
     result = subprocess.run([sys.executable, "-c", "import runpy; runpy.run_path('app.py')"], cwd=PROJECT_ROOT,
-                            capture_output=True, text=True, timeout=120)
+                            capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "CONVNET_LAB_HOME": str(tmp_path)})
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr[-1500:]
