@@ -97,9 +97,10 @@ def server_started() -> dict[str, list[str]]:
     return cleaned
 
 
-def page_frame() -> None:
+def page_frame(remember: bool = True) -> None:
     """What every page shares: page config and the sidebar; first, Streamlit's clean-up after this run is
-    kept to this visitor's thread (webapp/ui/sessions.py)."""
+    kept to this visitor's thread (webapp/ui/sessions.py). `remember=False` leaves the visitor's cookie to
+    the next run: a run about to be cut short by a rerun may never deliver the script that writes it."""
     from webapp.ui.identity import remember_visitor
     from webapp.ui.sessions import keep_sessions_apart
     from webapp.ui.sidebar import shared_sidebar
@@ -108,8 +109,9 @@ def page_frame() -> None:
     st.set_page_config(page_title="ConvNet Lab", page_icon=str(FAVICON), layout="wide")
     server_started()
     shared_sidebar()
-    with st.sidebar:
-        remember_visitor()
+    if remember:
+        with st.sidebar:
+            remember_visitor()
 
 
 def ensure_app_navigation() -> None:
@@ -121,7 +123,8 @@ def ensure_app_navigation() -> None:
     runs every page this way and keeps going.)"""
     if getattr(_running, "inside_app", False):
         return
-    page_frame()
+    browser = bool(st.context.headers)
+    page_frame(remember=not browser)  # a browser reruns at once, through app.py, whose frame remembers it
     st.navigation(navigation_pages(), position="hidden")
-    if st.context.headers:
+    if browser:
         st.rerun()
