@@ -41,7 +41,7 @@ from webapp.files import MAX_FILE_BYTES
 from webapp.images import ImageError, load_image, load_image_file, to_array
 from webapp.ownership import OWNER_KEY_PATTERN, NotOwnerError, folder_name, linked_name
 from webapp.paths import classes_dir
-from webapp.predict import DECODE_MAX_SIDE, UNSURE
+from webapp.predict import DECODE_MAX_SIDE
 
 INPUT_KINDS = ("sketch", "photo")
 DATASET_PREFIX = "classes:"  # a collection's dataset id: "classes:<name>"
@@ -187,13 +187,23 @@ def class_probabilities(model: Any, picture: np.ndarray, input_kind: str,
     return {name: round(float(value), 6) for name, value in zip(class_names, values)}
 
 
+UNSURE_TOP = 0.6  # below this top probability, or ...
+UNSURE_GAP = 0.15  # ... with the top two this close, the model is unsure (the page and `classes predict` alike)
+
+
 def unsure_note(probabilities: dict[str, float]) -> str | None:
-    """One sentence when the best class has less than UNSURE of the probability, else None."""
-    best = max(probabilities, key=lambda name: probabilities[name]) if probabilities else None
-    if best is None or probabilities[best] >= UNSURE:
+    """One sentence when the top probability is low or the top two are close; None when the answer is clear."""
+    if not probabilities:
         return None
-    return (f"The model is unsure ('{best}' has only {probabilities[best]:.0%}): it knows only these "
-            f"{len(probabilities)} classes and always answers with one of them, so take this answer with doubt.")
+    ranked = sorted(probabilities, key=lambda name: probabilities[name], reverse=True)
+    first = probabilities[ranked[0]]
+    second = probabilities[ranked[1]] if len(ranked) > 1 else 0.0
+    if first >= UNSURE_TOP and first - second >= UNSURE_GAP:
+        return None
+    why = (f"'{ranked[0]}' has only {first:.0%}" if first < UNSURE_TOP else
+           f"'{ranked[0]}' ({first:.0%}) and '{ranked[1]}' ({second:.0%}) are close")
+    return (f"The model is unsure ({why}): it only knows these {len(probabilities)} classes and always answers "
+            "one of them, even for a picture of something else.")
 
 
 def predict_file(path: str | Path, model: Any, input_kind: str, class_names: Sequence[str],

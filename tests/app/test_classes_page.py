@@ -278,25 +278,3 @@ def test_a_tiny_photo_job_trains_then_reads_a_new_photo_and_its_snippet_classifi
     at.run()
     assert any(changed in info for info in texts(at, "info")), "old predictions are not shown against new samples"
 
-
-def unsure_notes() -> None:
-    """An AppTest script (the panels need a Streamlit runtime to import): each case's note, one text line each."""
-    import numpy as np
-    import streamlit as st
-
-    from webapp.ui.classes_panels import unsure_note
-
-    for probabilities in ((0.9, 0.1), (0.55, 0.45), (0.5, 0.3, 0.2), (0.62, 0.38), (0.7, 0.2, 0.1),
-                          (0.64, 0.36, 0.0), (0.6, 0.0, 0.4)):
-        names = ["circle", "cross", "square"][:len(probabilities)]
-        st.text(f"{probabilities}: {unsure_note(names, np.asarray(probabilities))}")
-
-
-def test_the_model_is_called_unsure_below_60_percent_or_with_the_top_two_within_15_points():
-    at = AppTest.from_function(unsure_notes).run()
-    assert not at.exception, at.exception
-    notes = dict(line.value.split(": ", 1) for line in at.text)
-    clear = {"(0.9, 0.1)", "(0.62, 0.38)", "(0.7, 0.2, 0.1)", "(0.64, 0.36, 0.0)", "(0.6, 0.0, 0.4)"}
-    assert {case for case, note in notes.items() if note == "None"} == clear, notes
-    assert notes["(0.55, 0.45)"].startswith("The model is unsure ('circle' has only 55%)")
-    assert all("always answers one of them" in note for case, note in notes.items() if case not in clear)

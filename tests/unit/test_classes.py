@@ -367,3 +367,15 @@ def test_trying_a_model_gives_every_class_by_name_and_a_note_when_unsure(tmp_pat
     result = classes.predict_file(tmp_path / "circle.png", model, "sketch", ["circle", "cross"])
     assert result["label"] == "circle" and set(result["probabilities"]) == {"circle", "cross"} and "note" in result
     assert classes.predict_file(tmp_path / "empty.png", model, "sketch", ["a", "b"])["error"] == "The file is empty."
+
+
+def test_the_model_is_called_unsure_below_60_percent_or_with_the_top_two_within_15_points():
+    notes = {}
+    for probabilities in ((0.9, 0.1), (0.55, 0.45), (0.5, 0.3, 0.2), (0.62, 0.38), (0.7, 0.2, 0.1),
+                          (0.64, 0.36, 0.0), (0.6, 0.0, 0.4), (0.45, 0.44, 0.11)):
+        names = ["circle", "cross", "square"][:len(probabilities)]
+        notes[probabilities] = classes.unsure_note(dict(zip(names, probabilities)))
+    clear = {(0.9, 0.1), (0.62, 0.38), (0.7, 0.2, 0.1), (0.64, 0.36, 0.0), (0.6, 0.0, 0.4)}
+    assert {case for case, note in notes.items() if note is None} == clear, notes
+    assert notes[(0.55, 0.45)].startswith("The model is unsure ('circle' has only 55%)")
+    assert all("always answers one of them" in note for case, note in notes.items() if case not in clear)

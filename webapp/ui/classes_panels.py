@@ -45,8 +45,6 @@ UPLOADS_KEY = "classes_uploads"  # a counter in the uploader's key: a new one em
 ZIP_KEY = "classes_zip"
 REOPEN_KEY = "classes_reopen"
 SHOWN_PER_CLASS = 40
-UNSURE_TOP = 0.6  # below this top probability, or ...
-UNSURE_GAP = 0.15  # ... with the top two this close, the page says the model is unsure
 PICTURE_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif"]
 KIND_LABELS = {"sketch": "Sketches (drawings, grey 28x28)", "photo": "Photos (colour 32x32)"}
 SOURCES = {"draw": "Draw", "upload": "Upload pictures", "camera": "Camera"}
@@ -662,7 +660,7 @@ def show_answer(collection: ClassCollection, info: RunInfo, picture: np.ndarray 
     st.caption(f"{probabilities[top]:.1%} sure")
     st.image(prepared, width=84, caption="what the model sees", clamp=True)
     st.altair_chart(probability_chart(names, probabilities), width="stretch")
-    note = unsure_note(names, probabilities)
+    note = classes.unsure_note(dict(zip(names, probabilities.tolist())))
     if note:
         st.warning(note, icon=":material/help:")
 
@@ -670,19 +668,6 @@ def show_answer(collection: ClassCollection, info: RunInfo, picture: np.ndarray 
 def learned_names(collection: ClassCollection, info: RunInfo) -> list[str]:
     """The class names the run learned, in its output order (the collection's, for a run that did not record them)."""
     return list(info.record.class_names or collection.class_names())
-
-
-def unsure_note(names: list[str], probabilities: np.ndarray) -> str | None:
-    """A sentence when the top probability is low or the top two are close; None when the answer is clear."""
-    order = np.argsort(probabilities)[::-1]
-    first = float(probabilities[order[0]])
-    second = float(probabilities[order[1]]) if len(order) > 1 else 0.0
-    if first >= UNSURE_TOP and first - second >= UNSURE_GAP:
-        return None
-    why = (f"'{names[order[0]]}' has only {first:.0%}" if first < UNSURE_TOP else
-           f"'{names[order[0]]}' ({first:.0%}) and '{names[order[1]]}' ({second:.0%}) are close")
-    return (f"The model is unsure ({why}): it only knows your {len(names)} classes and always answers one of them, "
-            "even for a picture of something else.")
 
 
 def probability_chart(names: list[str], probabilities: np.ndarray) -> alt.LayerChart:
