@@ -5,7 +5,7 @@ from webapp.ui.training_panels import curves_caption
 def test_the_caption_does_not_promise_10000_test_images():
     histories = {"From scratch": {"test": {"accuracy": 0.93, "loss": 0.2}, "epochs": [], "batches": []}}
     caption = curves_caption(histories, "epoch", {"From scratch": {"validation": True}}, {})
-    assert "Diamonds: the final test accuracy on the whole test set" in caption
+    assert "Diamonds: the final test accuracy on the run's whole test set" in caption
     assert "on the 10,000 test images" not in caption
 
 

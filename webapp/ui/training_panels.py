@@ -73,14 +73,15 @@ def curves_caption(histories: dict[str, dict[str, Any]], x: str, configs: dict[s
     if any(config.get("validation", True) for config in configs.values()) or not configs:
         parts.append("Thick lines with filled markers: validation on held-out training images.")
     if not all(config.get("validation", True) for config in configs.values()):
-        parts.append("No validation curve where a run held no images out (as seed 003 did, training on all "
-                     "60,000): nothing was kept aside to validate on, so only the test set judges it, at the end.")
+        parts.append("No validation curve where a run held no images out (as seed 003 did, training on all of "
+                     "MNIST's 60,000): nothing was kept aside to validate on, so only the test set (or a collection's "
+                     "held-out share) judges it, at the end.")
     if any(history.get("epochs") for history in histories.values()):
         parts.append("Hollow markers: each epoch's training accuracy as Keras' fit log reports it (the mean over "
                      "that epoch's batches).")
     if any(history.get("test") for history in histories.values()):
-        parts.append("Diamonds: the final test accuracy on the whole test set (a subset such as digits 5-9 "
-                     "has fewer than 10,000 images).")
+        parts.append("Diamonds: the final test accuracy on the run's whole test set (for your own classes, the "
+                     "held-out share of each class).")
     if references and x == "epoch":
         sources = sorted({point["label"].split(":")[0] for points in references.values() for point in points
                           if point["label"]})
