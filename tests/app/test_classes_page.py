@@ -153,6 +153,9 @@ def test_uploads_add_many_pictures_at_once_and_a_bad_file_gets_its_own_sentence(
     add_class(at, "disc")
     add_class(at, "square")
     at.selectbox(key="classes_upload_class").set_value("square")
+    at.run()
+    waiting = at.button(key="classes_add_uploads")
+    assert waiting.disabled and waiting.label == "Add pictures to 'square'", "no 'Add 0 pictures' before a choice"
     uploads = [(f"square-{number}.png", png_bytes(photo("square", number)), "image/png") for number in range(3)]
     at.file_uploader(key="classes_uploads_0").set_value([*uploads, ("notes.png", b"not an image", "image/png")])
     at.run()

@@ -14,3 +14,13 @@ def test_a_mistakes_caption_wraps_between_garment_names_not_inside_one():
 
     assert mistake_caption("5", "9") == "5→9"  # digits stay compact under a 56-pixel image
     assert mistake_caption("Shirt", "Coat") == "Shirt → Coat"
+
+
+def test_the_mistakes_count_never_promises_forty_of_none():
+    """A collection's held-out share is a few samples: none or one wrong must not read "the first 40 are shown"."""
+    from webapp.ui.training_panels import mistakes_count
+
+    assert mistakes_count(0, "sample", 40) == "No misclassified test sample matches."
+    assert mistakes_count(1, "sample", 40) == "1 misclassified test sample matches; all shown."
+    assert mistakes_count(7, "digit", 40) == "7 misclassified test digits match; all shown."
+    assert mistakes_count(95, "digit", 40) == "95 misclassified test digits match; the first 40 are shown."

@@ -163,3 +163,5 @@ def test_the_recipe_diagram_gives_each_recipe_a_column_and_each_layer_a_row():
     assert x["field"] == "short" and x["sort"] == ["New head only", "First block only"]
     assert y["field"] == "layer" and y["sort"] == ["conv 1", "dense 1", "new flatten", "new output"]
     assert spec["height"] >= BOX_HEIGHT * 4
+    legend = spec["layer"][0]["encoding"]["color"]["legend"]  # the key's squares show their colour, not an outline
+    assert legend["symbolOpacity"] > spec["layer"][0]["mark"]["opacity"] and legend["symbolStrokeWidth"] == 0

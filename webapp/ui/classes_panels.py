@@ -363,7 +363,8 @@ def upload_input(collection: ClassCollection, names: list[str]) -> None:
     files = st.file_uploader("Pictures", type=PICTURE_TYPES, accept_multiple_files=True, key=f"{UPLOADS_KEY}_{count}",
                              help="PNG, JPEG, WebP, BMP or GIF; choose or drop several at once. Each is kept as the "
                                   "small picture the model sees and the original, at most 512 pixels wide.")
-    if st.button(f"Add {plural(len(files), 'picture')} to '{target}'", icon=":material/add_photo_alternate:",
+    chosen = plural(len(files), "picture") if files else "pictures"  # never "Add 0 pictures" before a choice
+    if st.button(f"Add {chosen} to '{target}'", icon=":material/add_photo_alternate:",
                  disabled=not files, key="classes_add_uploads", type="primary",
                  help="Keep every picture as a sample of this class."):
         add_pictures(collection, target, [(upload.name, upload.getvalue()) for upload in files])

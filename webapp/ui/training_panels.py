@@ -308,6 +308,9 @@ def reported_beside_measured(runs: list[RunInfo], histories: dict[str, dict[str,
                "of 128, where the tutorial's log counts 469).")
 
 
+SHOWN_MISTAKES = 40  # the gallery's pictures at most: beyond that a page of thumbnails only slows the browser
+
+
 def mistakes(info: RunInfo, test_set: Dataset) -> None:
     """The run's confusion matrix and a gallery of its mistakes, named with its dataset's classes."""
     x_test, y_test = test_set.x_test, test_set.y_test
@@ -331,11 +334,20 @@ def mistakes(info: RunInfo, test_set: Dataset) -> None:
     predicted_label = pick_pred.selectbox("Predicted as", any_label, format_func=label, key=f"pred_{info.run_id}",
                                           help=f"Show only mistakes where the model answered this {item}.")
     wrong = evaluation.misclassified(y_test, predictions, true_label, predicted_label)
-    right.caption(f"{len(wrong)} misclassified test {item}s match; the first 40 are shown.")
+    right.caption(mistakes_count(len(wrong), item, SHOWN_MISTAKES))
     if len(wrong):
-        shown = wrong[:40]
+        shown = wrong[:SHOWN_MISTAKES]
         right.image([x_test[index] for index in shown], width=56,
                     caption=[mistake_caption(names[y_test[index]], names[predictions[index]]) for index in shown])
+
+
+def mistakes_count(count: int, item: str, shown: int) -> str:
+    """How many mistakes match and how many are shown: a collection's few held-out samples often leave none or
+    one, where "0 misclassified test samples match; the first 40 are shown" read as a contradiction."""
+    if count == 0:
+        return f"No misclassified test {item} matches."
+    matches = f"1 misclassified test {item} matches" if count == 1 else f"{count} misclassified test {item}s match"
+    return f"{matches}; the first {shown} are shown." if count > shown else f"{matches}; all shown."
 
 
 def mistake_caption(true_name: str, predicted_name: str) -> str:

@@ -215,7 +215,11 @@ def recipe_chart(boxes: list[dict]) -> alt.LayerChart:
     base = alt.Chart(frame).encode(x=x, y=y)
     rects = base.mark_rect(cornerRadius=4, opacity=0.45, stroke="#888", strokeWidth=1).encode(
         color=alt.Color("role:N", scale=alt.Scale(domain=roles, range=colours),
-                        legend=alt.Legend(orient="bottom", columns=3, title="Role (also written in each box)")),
+                        # The boxes' pale fill and grey outline on a legend's small square left only a grey
+                        # outline (frozen looked like cut): the key's squares are larger, solid and unoutlined
+                        legend=alt.Legend(orient="bottom", columns=3, title="Role (also written in each box)",
+                                          symbolType="square", symbolSize=180, symbolOpacity=0.8,
+                                          symbolStrokeWidth=0)),
         tooltip=tooltip)
     text = base.mark_text(fontSize=11, lineBreak="\n").encode(text="text:N", tooltip=tooltip)
     # Streamlit fits the recipes' names above and the legend below into the height too
