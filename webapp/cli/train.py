@@ -5,7 +5,7 @@ import argparse
 import dataclasses
 import sys
 import threading
-from typing import Any
+from typing import Any, Callable
 
 from webapp import datasets
 from webapp.cli.common import EXIT_FAILED, EXIT_OK, UsageError, emit, name_list, say
@@ -93,25 +93,32 @@ def run(args: argparse.Namespace) -> int:
         if args.augment_preset not in PRESETS:
             raise UsageError(f"Unknown augmentation preset {args.augment_preset}; choose from {', '.join(PRESETS)}.")
         config = dataclasses.replace(config, pipeline=pipeline_to_dict(preset_pipeline(args.augment_preset)))
+    from webapp.store import RunStore
+
+    store = RunStore()
+    return train_and_report(config, store, lambda info: report_saved_run(args, store, info))
+
+
+def train_and_report(config: Any, store: Any, report: Callable[[Any], None]) -> int:
+    """Train `config` as a CLI job (progress bar on stderr), `report` each saved run; when saving fails part way,
+    report what was saved, then the failure in one sentence (exit 1). Shared by `train` and `transfer`."""
     from webapp.device import import_backend_quietly
 
     import_backend_quietly()
     from webapp.errors import describe_error
     from webapp.job import Job, PartialSaveError, execute
-    from webapp.store import RunStore
 
-    store = RunStore()
     job = Job(config=config, owner="cli")
     try:
         with ProgressBar(job):
             runs = execute(job, store)
-    except PartialSaveError as error:  # report what was saved, then the failure
+    except PartialSaveError as error:
         for info in error.saved:
-            report_saved_run(args, store, info)
+            report(info)
         say(describe_error(error, "Saving"))
         return EXIT_FAILED
     for info in runs:
-        report_saved_run(args, store, info)
+        report(info)
     return EXIT_OK
 
 

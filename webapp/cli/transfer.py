@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from webapp import transfer
-from webapp.cli.common import EXIT_FAILED, EXIT_OK, UsageError, emit, say
+from webapp.cli.common import UsageError, emit
 
 
 def images_count(text: str) -> int:
@@ -73,25 +73,9 @@ def run(args: argparse.Namespace) -> int:
 
     store = RunStore()
     config = config_from(store, args)
-    from webapp.device import import_backend_quietly
+    from webapp.cli.train import train_and_report
 
-    import_backend_quietly()
-    from webapp.cli.train import ProgressBar
-    from webapp.errors import describe_error
-    from webapp.job import Job, PartialSaveError, execute
-
-    job = Job(config=config, owner="cli")
-    try:
-        with ProgressBar(job):
-            runs = execute(job, store)
-    except PartialSaveError as error:  # report what was saved, then the failure
-        for info in error.saved:
-            report_recipe_run(args, info)
-        say(describe_error(error, "Saving"))
-        return EXIT_FAILED
-    for info in runs:
-        report_recipe_run(args, info)
-    return EXIT_OK
+    return train_and_report(config, store, lambda info: report_recipe_run(args, info))
 
 
 def recipe_report(target: str, info: Any) -> dict[str, Any]:
