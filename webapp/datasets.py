@@ -65,8 +65,9 @@ class DatasetInfo:
 
 
 def subset_view(parent: DatasetInfo, classes: tuple[int, ...], name: str, label: str) -> DatasetInfo:
-    """An entry showing only `classes` of `parent`, relabelled 0..len(classes)-1 in that order. The sizes are
-    those of the published class counts where the catalog knows them, else left to be counted at load time."""
+    """An entry showing only `classes` of `parent`, relabelled 0..len(classes)-1 in that order. Its sizes are
+    summed from the parent's published class counts (`_CLASS_COUNTS`), so the view knows them without reading
+    the file."""
     return replace(parent, name=name, label=label, class_names=tuple(parent.class_names[c] for c in classes),
                    parent=parent.name, parent_classes=classes, reference_accuracies=(), fallback_paths=(),
                    train_size=_class_total(parent.name, "train", classes),

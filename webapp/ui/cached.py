@@ -12,9 +12,17 @@ from webapp.jobs import JobQueue, machine_queue
 from webapp.store import RunInfo, RunStore, UnreadableRunError
 
 
-@st.cache_resource(show_spinner="Loading the dataset...", max_entries=4)
 def dataset(name: str) -> datasets.Dataset:
-    """A catalog dataset read once per server (cache_resource: no copy per rerun, and nobody writes to it)."""
+    """A dataset for a page: a catalog file read once per server; a learner's collection of classes read afresh,
+    since its samples change while the server runs (a few hundred small images: cheap)."""
+    if name.startswith(datasets.CLASSES_PREFIX):
+        return datasets.load(name)
+    return _catalog_dataset(name)
+
+
+@st.cache_resource(show_spinner="Loading the dataset...", max_entries=4)
+def _catalog_dataset(name: str) -> datasets.Dataset:
+    """Read once per server (cache_resource: no copy per rerun, and nobody writes to it)."""
     return datasets.load(name)
 
 
