@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from webapp import datasets
-from webapp.config import TrainConfig
+from webapp.config import WARMUP_SHARE, TrainConfig
 from webapp.network_catalog import short_name
 
 
@@ -108,12 +108,40 @@ class AugmentedBatches(keras.utils.PyDataset):
 
 
 def _rate_lines(config: TrainConfig) -> str:
-    """The learning rate: a number, or a cosine decay to 0 over every batch of the run (full batches only)."""
+    """The learning rate: a number, or a schedule over every batch of the run (full batches only), as
+    `training.learning_rate_schedule` makes it."""
+    steps = f"{config.epochs} * (len(x_train) // {config.batch_size})"
+    if config.schedule == "warmup-cosine":
+        return (f"# The rate climbs from 0 to {config.learning_rate!r} over the first {WARMUP_SHARE:.0%} of the run's "
+                "batches, then falls to 0 along a half cosine.\n"
+                f"total_steps = {steps}\n"
+                f"warmup_steps = round({WARMUP_SHARE!r} * total_steps)\n"
+                "learning_rate = keras.optimizers.schedules.CosineDecay(\n"
+                "    0.0, decay_steps=total_steps - warmup_steps, "
+                f"warmup_target={config.learning_rate!r}, warmup_steps=warmup_steps,\n"
+                ") if warmup_steps else keras.optimizers.schedules.CosineDecay("
+                f"{config.learning_rate!r}, total_steps)\n")
     if config.schedule == "cosine":
         return (f"# The rate falls from {config.learning_rate!r} to 0 along a half cosine over all the run's batches.\n"
                 f"learning_rate = keras.optimizers.schedules.CosineDecay(\n"
-                f"    {config.learning_rate!r}, decay_steps={config.epochs} * (len(x_train) // {config.batch_size}))\n")
+                f"    {config.learning_rate!r}, decay_steps={steps})\n")
     return f"learning_rate = {config.learning_rate!r}\n"
+
+
+def _loss_lines(config: TrainConfig, classes: int) -> str:
+    """The loss: cross-entropy on the labels, or, with label smoothing, on one-hot rows (Keras' sparse loss has no
+    smoothing), as `training.training_loss` does."""
+    if not config.label_smoothing:
+        return 'loss = "sparse_categorical_crossentropy"\n'
+    held_out = f"y_val = keras.utils.to_categorical(y_val, {classes})\n" if config.validation else ""
+    return (f"# Label smoothing: each target gives {config.label_smoothing!r} of the probability to the other classes,"
+            " so the\n# labels become one-hot rows (the loss printed at the end is the smoothed one; the lab reports "
+            "plain cross-entropy).\n"
+            f"y_train = keras.utils.to_categorical(y_train, {classes})\n{held_out}"
+            f"y_test = keras.utils.to_categorical(y_test, {classes})\n"
+            f"loss = keras.losses.CategoricalCrossentropy(label_smoothing={config.label_smoothing!r})\n")
+
+
 def _split_lines(config: TrainConfig) -> tuple[str, str]:
     """(the code choosing the training images, the validation argument of `fit`): held out as the lab does, or none."""
     order = f"order = np.random.default_rng({config.seed}).permutation(len(x_train))\n"
@@ -177,9 +205,9 @@ keras.utils.set_random_seed({config.seed})
 model = keras.Sequential([
     {body},
 ])
-{_rate_lines(config)}model.compile(
+{_rate_lines(config)}{_loss_lines(config, dataset.num_classes)}model.compile(
     optimizer=keras.optimizers.get({optimizer}),
-    loss="sparse_categorical_crossentropy",
+    loss=loss,
     metrics=["accuracy"],
 )
 {augmentation}model.fit({training_data}, epochs={config.epochs}{validation})

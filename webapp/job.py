@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from webapp import device
-from webapp.config import TrainConfig
+from webapp.config import CONSTANT_RATE, TrainConfig
 from webapp.errors import describe_error
 from webapp.history import TrainingRecord
 from webapp.run_record import RunRecord
@@ -192,7 +192,8 @@ def transfer_config(source_run: str, source_network: str, target: str, images: i
         raise ValueError(f"The source run {source_run} is a {source_network} network, which has no convolutions: "
                          "transfer starts from a CNN.")
     return TrainConfig(models=(source_network,), dataset=TARGETS[target].dataset, recipes=tuple(recipes),
-                       source_run=source_run, subset=images, epochs=epochs, seed=seed, batch_size=batch_size)
+                       source_run=source_run, subset=images, epochs=epochs, seed=seed, batch_size=batch_size,
+                       **CONSTANT_RATE)
 
 
 def classes_config(dataset: str, input_kind: str, recipes: tuple[str, ...] = (), epochs: int | None = None,
@@ -215,7 +216,7 @@ def classes_config(dataset: str, input_kind: str, recipes: tuple[str, ...] = (),
     batch_size = max(1, min(classes.BATCH_SIZE, info.train_size))
     base = TrainConfig(models=("cnn",), dataset=dataset, validation=False, seed=seed, batch_size=batch_size,
                        epochs=epochs or classes.DEFAULT_EPOCHS[input_kind], recipes=recipes,
-                       source_run=classes.SKETCH_SOURCE_RUN)
+                       source_run=classes.SKETCH_SOURCE_RUN, **CONSTANT_RATE)
     if input_kind == "sketch":
         return base
     if pipeline is None:

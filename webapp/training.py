@@ -15,7 +15,7 @@ import keras
 import numpy as np
 
 from webapp import device
-from webapp.config import TrainConfig
+from webapp.config import WARMUP_SHARE, TrainConfig
 from webapp import datasets
 from webapp.data import Split, as_model_input, split_training_set
 from webapp.datasets import Dataset
@@ -67,19 +67,47 @@ def make_schedule(config: TrainConfig, train_images: int) -> Schedule:
     return Schedule(steps_per_epoch=steps, validate_every=validate_every, epochs=config.epochs)
 
 
+def learning_rate_schedule(learning_rate: float, schedule: str, total_steps: int) -> Any:
+    """The rate as Keras takes it: a number, or a schedule over the run's `total_steps` batches. "cosine" falls
+    from `learning_rate` to 0 along a half cosine; "warmup-cosine" first climbs from 0 to it over `WARMUP_SHARE` of
+    the batches (Keras' `CosineDecay` warm-up), then falls the same way over the rest."""
+    total_steps = max(1, total_steps)
+    warmup_steps = round(WARMUP_SHARE * total_steps) if schedule == "warmup-cosine" else 0
+    if warmup_steps:
+        return keras.optimizers.schedules.CosineDecay(0.0, decay_steps=total_steps - warmup_steps,
+                                                      warmup_target=learning_rate, warmup_steps=warmup_steps)
+    if schedule in ("cosine", "warmup-cosine"):  # a run too short to warm up decays from the start
+        return keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=total_steps)
+    return learning_rate
+
+
 def make_optimizer(name: str, learning_rate: float, schedule: str = "constant", total_steps: int = 1,
                    slow_paths: frozenset[str] = frozenset(), slow_factor: float = 1.0) -> Any:
-    """The optimizer; with the cosine schedule its rate falls from `learning_rate` to 0 over `total_steps`
-    batches (the optimizer counts its own steps, so it carries across the run's many `fit` calls). Variables
-    in `slow_paths` (a fine-tuned network's pretrained layers) learn at `slow_factor` times the rate."""
-    rate: Any = learning_rate
-    if schedule == "cosine":
-        rate = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=max(1, total_steps))
+    """The optimizer with its rate schedule (the optimizer counts its own steps, so a schedule carries across the
+    run's many `fit` calls). Variables in `slow_paths` (a fine-tuned network's pretrained layers) learn at
+    `slow_factor` times the rate."""
+    rate = learning_rate_schedule(learning_rate, schedule, total_steps)
     if slow_paths:
         from webapp.optimizers import two_rate
 
         return two_rate(name, rate, slow_paths, slow_factor)
     return keras.optimizers.get({"class_name": name, "config": {"learning_rate": rate}})
+
+
+def training_loss(config: TrainConfig) -> Any:
+    """Cross-entropy on the labels; with label smoothing, on one-hot targets that give `label_smoothing` of the
+    probability to the other classes (Keras' sparse loss has no smoothing, so those runs train on one-hot targets,
+    see `training_targets`). Every loss and accuracy the lab reports is still plain cross-entropy on the labels."""
+    if config.label_smoothing:
+        return keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing)
+    return "sparse_categorical_crossentropy"
+
+
+def training_targets(labels: np.ndarray, config: TrainConfig, num_classes: int) -> np.ndarray:
+    """What `fit` compares the model's answers with: the labels, or one-hot rows when the loss smooths them."""
+    if config.label_smoothing:
+        return np.eye(num_classes, dtype=np.float32)[labels.astype(np.int64)]
+    return labels
 
 
 def compile_recipes(config: TrainConfig, store: Any = None, total_steps: int = 1) -> dict[str, Any]:
@@ -104,7 +132,7 @@ def compile_recipes(config: TrainConfig, store: Any = None, total_steps: int = 1
         model.compile(optimizer=make_optimizer(config.optimizer, config.learning_rate, config.schedule, total_steps,
                                                transfer.pretrained_paths(recipe, model),
                                                transfer.PRETRAINED_RATE_FACTOR),
-                      loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+                      loss=training_loss(config), metrics=["accuracy"])
         models[recipe] = model
     return models
 
@@ -128,7 +156,7 @@ def compile_model(name: str, config: TrainConfig, precision: str = "float32", st
                                         data.image_shape, data.num_classes), precision)
     model.compile(
         optimizer=make_optimizer(config.optimizer, config.learning_rate, config.schedule, total_steps),
-        loss="sparse_categorical_crossentropy",
+        loss=training_loss(config),
         metrics=["accuracy"],
     )
     return model
@@ -231,7 +259,10 @@ def run_training(
     # race takes turns in one thread instead, one `fit` per turn.
     several_devices = any(_replicas(model) > 1 for model in models.values())
     lockstep = Lockstep(list(models)) if len(models) > 1 and not several_devices else None
-    trainers = [ModelTrainer(name, model, config, split, schedule, record, stop, lockstep,
+    # `fit` sees the training targets (one-hot when smoothed); validation and testing read the plain labels
+    classes = int(next(iter(models.values())).output_shape[-1])
+    fit_split = replace(split, y_train=training_targets(split.y_train, config, classes))
+    trainers = [ModelTrainer(name, model, config, fit_split, schedule, record, stop, lockstep,
                              extra_callbacks(name) if extra_callbacks else []) for name, model in models.items()]
     record.mark_started()
     if len(trainers) > 1 and several_devices:

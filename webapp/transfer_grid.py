@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from webapp import datasets, transfer
-from webapp.config import TrainConfig
+from webapp.config import CONSTANT_RATE, TrainConfig
 from webapp.network_catalog import has_convolutions
 from webapp.store import RunInfo
 from webapp.transfer import CELLS, RECIPES, TARGETS, Cell
@@ -50,7 +50,7 @@ def cell_config(source: RunInfo, target: str, large: bool, recipes: Iterable[str
         raise ValueError("Choose at least one recipe to train.")
     return TrainConfig(models=(source.model_name,), dataset=TARGETS[target].dataset, recipes=recipes,
                        source_run=source.run_id, subset=0 if large else small_images, epochs=epochs,
-                       batch_size=batch_size)
+                       batch_size=batch_size, **CONSTANT_RATE)
 
 
 def grid_configs(source: RunInfo, recipes: Iterable[str], **settings: int) -> list[TrainConfig]:

@@ -5,16 +5,16 @@ from webapp.bench import predict, stages, summary, train
 from webapp.networks import build
 
 
-def test_probe_notes_the_batch_and_time_when_the_target_is_met():
+def test_probe_notes_the_batch_and_time_when_the_target_is_met_and_each_epochs_accuracy():
     x, y = synthetic_digits(512)
     model = build("dnn")
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    reached = []
-    probe = train.make_probe(x[..., None], y, target=0.9, check_every=2, excluded_seconds=lambda: 0.0,
-                             on_reached=lambda: reached.append(True))
+    probe = train.make_probe(x[..., None], y, target=0.9, check_every=2, excluded_seconds=lambda: 0.0)
     model.fit(x[..., None], y, batch_size=32, epochs=5, verbose=0, callbacks=[probe])
-    assert reached and probe.reached_batches % 2 == 0 and probe.reached_seconds > 0
-    assert probe.checks[-1][2] >= 0.9
+    assert probe.reached_batches % 2 == 0 and probe.reached_seconds > 0
+    assert probe.checks[-1][2] >= 0.9 and probe.checks[-1][0] == probe.reached_batches  # no checks after it
+    assert len(probe.epoch_accuracies) == 5  # training went on to the run's end
+    assert probe.epoch_accuracies[-1] == pytest.approx(train.test_accuracy(model, x[..., None], y))
 
 
 def test_medians_treat_an_unreached_target_as_slowest():
@@ -29,6 +29,8 @@ def test_train_benchmark_reports_both_settings_and_their_ratio():
     assert report["lab_batches"] == [1] and report["seed_batches"] == [1]
     assert report["ratio"] is not None and report["ratio"] > 0
     assert "ratio lab/seed" in train.format_train_report(report)
+    assert len(report["lab_epoch_accuracy_median"]) == 1 and len(report["seed_epoch_accuracy"][0]) == 1
+    assert report["lab_settings"]["schedule"] == "warmup-cosine" and report["seed_settings"]["schedule"] == "constant"
 
 
 def test_predict_benchmark_reports_medians_for_prediction_and_decoding():

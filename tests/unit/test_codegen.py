@@ -40,7 +40,7 @@ def test_an_augmented_run_gets_a_script_that_augments_its_training_batches(tmp_p
     (tmp_path / "data").mkdir()
     x, y = synthetic_digits(300)
     np.savez(tmp_path / "data" / "mnist.npz", x_train=x, y_train=y, x_test=x[:50], y_test=y[:50])
-    config = TrainConfig(models=("dnn",), epochs=2, batch_size=32, schedule="cosine",
+    config = TrainConfig(models=("dnn",), epochs=2, batch_size=32, schedule="cosine", learning_rate=0.003,
                          pipeline=pipeline_to_dict(preset_pipeline("digits"))).to_dict()
     code = reproduce_script("dnn", config)
     assert "A.Affine(" in code and "AugmentedBatches(x_train, y_train, 32)" in code
@@ -50,6 +50,24 @@ def test_an_augmented_run_gets_a_script_that_augments_its_training_batches(tmp_p
     result = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-1500:]
     assert "test accuracy" in result.stdout
+
+
+def test_the_script_warms_up_and_smooths_labels_as_the_lab_does():
+    from webapp.training import learning_rate_schedule
+
+    config = TrainConfig(models=("cnn",), epochs=3, batch_size=256, learning_rate=0.01, schedule="warmup-cosine",
+                         label_smoothing=0.1)
+    code = reproduce_script("cnn", config.to_dict())
+    assert "keras.losses.CategoricalCrossentropy(label_smoothing=0.1)" in code
+    assert "y_val = keras.utils.to_categorical(y_val, 10)" in code
+    start, end = code.index("total_steps ="), code.index("# Label smoothing")
+    scope = {"keras": __import__("keras"), "x_train": np.zeros((5120, 1))}  # 20 batches of 256 per epoch
+    exec(code[start:end], scope)
+    lab = learning_rate_schedule(0.01, "warmup-cosine", total_steps=60)
+    for step in (0, 4, 9, 30, 59):
+        assert float(scope["learning_rate"](step)) == pytest.approx(float(lab(step)))
+    plain = reproduce_script("cnn", TrainConfig(models=("cnn",), label_smoothing=0.0, validation=False).to_dict())
+    assert 'loss = "sparse_categorical_crossentropy"' in plain and "to_categorical" not in plain
 
 
 @pytest.mark.parametrize("model", MODEL_NAMES)

@@ -27,3 +27,13 @@ def test_impossible_settings_are_refused_in_one_sentence(changes, message):
 def test_round_trips_through_a_dict_and_ignores_unknown_keys():
     config = TrainConfig(models=("lenet",), epochs=2, dropout=0.25)
     assert TrainConfig.from_dict({**config.to_dict(), "added_later": 1}) == config
+
+
+def test_a_stored_config_from_before_label_smoothing_reads_as_it_trained():
+    """Runs saved before issue 17 stored no `label_smoothing`: they trained on plain labels, not the new default."""
+    old = {key: value for key, value in TrainConfig(schedule="constant", learning_rate=0.003).to_dict().items()
+           if key != "label_smoothing"}
+    assert TrainConfig.from_dict(old).label_smoothing == 0.0
+    assert TrainConfig().label_smoothing == 0.1 and TrainConfig().schedule == "warmup-cosine"
+    with pytest.raises(ValueError, match="Label smoothing must be between 0 and 0.5"):
+        TrainConfig(label_smoothing=0.9)

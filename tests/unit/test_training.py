@@ -143,8 +143,42 @@ def test_the_cosine_schedule_decays_the_rate_to_zero_over_the_whole_run(tiny_mni
     optimizer = results[0].model.optimizer
     assert int(optimizer.iterations.numpy()) == record.snapshot()["total_steps"]
     assert float(optimizer.learning_rate) == pytest.approx(0.0, abs=1e-6)  # counted down over every epoch's batches
-    constant = run_training(TrainConfig(models=("dnn",), **TINY), data=tiny_mnist)[1][0].model.optimizer
+    constant = run_training(TrainConfig(models=("dnn",), schedule="constant", **TINY),
+                            data=tiny_mnist)[1][0].model.optimizer
     assert float(constant.learning_rate) == pytest.approx(config.learning_rate)
+
+
+def test_the_warm_up_climbs_from_zero_to_the_peak_then_decays_to_zero():
+    from webapp.config import WARMUP_SHARE
+    from webapp.training import learning_rate_schedule
+
+    rate = learning_rate_schedule(0.01, "warmup-cosine", total_steps=100)
+    warmup = round(WARMUP_SHARE * 100)
+    at = [float(rate(step)) for step in (0, warmup // 2, warmup, warmup + (100 - warmup) // 2, 100)]
+    assert at[0] == pytest.approx(0.0, abs=1e-9)
+    assert at[1] == pytest.approx(0.01 * (warmup // 2) / warmup)  # linear on the way up
+    assert at[2] == pytest.approx(0.01)
+    assert at[3] == pytest.approx(0.005, rel=0.02)  # a half cosine: half way down, half the peak
+    assert at[4] == pytest.approx(0.0, abs=1e-9)
+    # a run of one batch has no room to warm up: it decays from the peak, never trains at a rate of 0 throughout
+    assert float(learning_rate_schedule(0.01, "warmup-cosine", total_steps=1)(0)) == pytest.approx(0.01)
+    assert learning_rate_schedule(0.01, "constant", total_steps=100) == 0.01
+
+
+def test_label_smoothing_trains_on_one_hot_targets_and_reports_plain_accuracy(tiny_mnist):
+    from webapp.training import training_loss, training_targets
+
+    smoothed = TrainConfig(models=("cnn",), label_smoothing=0.1, **TINY)
+    targets = training_targets(np.array([0, 2, 1], dtype=np.uint8), smoothed, 3)
+    assert targets.tolist() == [[1, 0, 0], [0, 0, 1], [0, 1, 0]]
+    assert training_loss(smoothed).label_smoothing == pytest.approx(0.1)
+    plain = TrainConfig(models=("cnn",), label_smoothing=0.0, **TINY)
+    assert training_loss(plain) == "sparse_categorical_crossentropy"
+    record, results = run_training(smoothed, data=tiny_mnist)
+    snapshot = record.snapshot()
+    assert 0.0 <= snapshot["results"]["cnn"]["test_accuracy"] <= 1.0
+    assert snapshot["curves"]["cnn"]["validations"]  # validation read the plain labels
+    assert results[0].test_predictions.shape == (len(tiny_mnist.y_test),)
 
 
 def test_an_unknown_schedule_is_refused():

@@ -41,7 +41,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--lr", type=float, help=f"learning rate; default {defaults.learning_rate}")
     parser.add_argument("--schedule", choices=SCHEDULES,
                         help="constant: the same rate throughout; cosine: it decays to 0 over the run; "
+                             "warmup-cosine: it climbs from 0 over the first 15%% of the batches, then decays to 0; "
                              f"default {defaults.schedule}")
+    parser.add_argument("--label-smoothing", type=float,
+                        help="share of each training target's probability given to the other classes (0: plain "
+                             f"labels); default {defaults.label_smoothing}")
     parser.add_argument("--dropout", type=float, help=f"default {defaults.dropout}")
     parser.add_argument("--batch-norm", action="store_true", default=None)
     parser.add_argument("--activation", choices=ACTIVATIONS,
@@ -66,7 +70,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 TRAIN_FLAGS = {"model": "models", "epochs": "epochs", "batch_size": "batch_size", "subset": "subset", "seed": "seed",
                "optimizer": "optimizer", "lr": "learning_rate", "dropout": "dropout", "batch_norm": "batch_norm",
                "activation": "activation", "validation": "validation", "precision": "precision",
-               "schedule": "schedule", "dataset": "dataset"}
+               "schedule": "schedule", "label_smoothing": "label_smoothing", "dataset": "dataset"}
 
 
 def train_config_from(args: argparse.Namespace) -> TrainConfig:

@@ -7,7 +7,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from webapp.config import TrainConfig
+from webapp.config import CONSTANT_RATE, TrainConfig
 from webapp.digits import Preprocessed
 from webapp.errors import describe_error
 from webapp.job import JobStatus
@@ -190,8 +190,9 @@ def fine_tuning_panel(collection: Collection, chosen: dict[str, RunInfo], sample
     if problem:
         st.caption(problem)
     if submitted and not problem:
-        config = TrainConfig(models=(chosen[kind].model_name,), epochs=epochs, batch_size=16, learning_rate=rate,
-                             precision="float32", base_run=chosen[kind].run_id, collection=collection.name)
+        config = TrainConfig(models=(chosen[kind].model_name,), epochs=epochs, batch_size=16,
+                             **{**CONSTANT_RATE, "learning_rate": rate}, precision="float32",
+                             base_run=chosen[kind].run_id, collection=collection.name)
         submit_job(config, None, TUNE_PARAM)
         if state.current_job_id(TUNE_PARAM) != (job.job_id if job else None):
             st.rerun()  # follow the new job at once

@@ -11,7 +11,7 @@ from webapp.datasets import Dataset, DatasetInfo
 from webapp.curves import METRICS, X_AXES, chart_rows, plotted_summary
 from webapp.errors import describe_error
 from webapp.history import progress
-from webapp.config import TrainConfig
+from webapp.config import LEGACY_DEFAULTS, TrainConfig
 from webapp.job import Job, JobStatus
 from webapp.jobs import QueueFullError
 from webapp.network_catalog import short_name
@@ -82,6 +82,11 @@ def curves_caption(histories: dict[str, dict[str, Any]], x: str, configs: dict[s
     if any(history.get("test") for history in histories.values()):
         parts.append("Diamonds: the final test accuracy on the run's whole test set (for your own classes, the "
                      "held-out share of each class).")
+    smoothings = sorted({config.get("label_smoothing", 0.0) for config in configs.values()} - {0.0})
+    if smoothings:
+        parts.append(f"With label smoothing ({', '.join(map(str, smoothings))}) the training loss is measured against "
+                     "the smoothed targets, so it levels off well above 0 (about 0.5 at 0.1) however well the "
+                     "network reads the images; validation and test losses are plain cross-entropy on the labels.")
     if references and x == "epoch":
         sources = sorted({point["label"].split(":")[0] for points in references.values() for point in points
                           if point["label"]})
@@ -389,11 +394,15 @@ def _short(info: RunInfo) -> str:
 
 
 def recipe(train: dict[str, Any]) -> str:
-    """How a run was trained, in one line: optimizer, learning rate and its schedule, batch size."""
+    """How a run was trained, in one line: optimizer, learning rate and its schedule, batch size, label smoothing
+    (a run stored before a setting existed trained as its `LEGACY_DEFAULTS` say)."""
     if not train:
         return ""
-    schedule = " cosine" if train.get("schedule") == "cosine" else ""
-    return f"{train.get('optimizer')} {train.get('learning_rate')}{schedule}, batch {train.get('batch_size')}"
+    train = {**LEGACY_DEFAULTS, **train}
+    schedule = {"cosine": " cosine", "warmup-cosine": " warm-up+cosine"}.get(train["schedule"], "")
+    smoothing = f", smoothing {train['label_smoothing']}" if train["label_smoothing"] else ""
+    rate = f"{train.get('optimizer')} {train.get('learning_rate')}{schedule}"
+    return f"{rate}, batch {train.get('batch_size')}{smoothing}"
 
 
 def _run_row(info: RunInfo) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from typing import Any
 import streamlit as st
 
 from webapp import datasets
-from webapp.config import ACTIVATIONS, MODEL_NAMES, OPTIMIZERS, PRECISIONS, TrainConfig
+from webapp.config import ACTIVATIONS, MODEL_NAMES, OPTIMIZERS, PRECISIONS, SCHEDULES, TrainConfig
 from webapp.network_catalog import MODEL_LABELS
 from webapp.presets import preset_config
 from webapp.ui.state import AUGMENT_PIPELINE_KEY, preset, settings_preset
@@ -16,6 +16,8 @@ EPOCH_CHOICES = list(range(1, 21))
 BATCH_CHOICES = [16, 32, 64, 128, 256, 512]
 RATE_CHOICES = [0.0001, 0.0003, 0.001, 0.002, 0.003, 0.01, 0.03, 0.1]
 DROPOUT_CHOICES = [round(step * 0.05, 2) for step in range(17)]  # the slider's 0 to 0.8 in steps of 0.05
+SMOOTHING_CHOICES = [0.0, 0.05, 0.1, 0.2, 0.3]
+SCHEDULE_LABELS = {"warmup-cosine": "Warm up, then cosine decay", "cosine": "Cosine decay", "constant": "Constant"}
 
 
 AUGMENTATION_CHOICES = {
@@ -138,9 +140,22 @@ def train_controls(key: str = "train", pipeline: dict[str, Any] | None = None,
             index=OPTIMIZERS.index(start("optimizer", list(OPTIMIZERS), defaults.optimizer, lab.optimizer)),
             help="adam adapts a step size per weight; rmsprop is the original tutorial's choice; sgd is the plain "
                  "baseline.")
+        schedule = middle.selectbox(
+            "Learning-rate schedule", SCHEDULES, format_func=SCHEDULE_LABELS.__getitem__,
+            index=SCHEDULES.index(start("schedule", list(SCHEDULES), defaults.schedule, lab.schedule)),
+            help="How the step size changes over the run. Warm up: it climbs from 0 over the first 15% of the "
+                 "batches, since big steps on random weights overshoot; cosine decay: it then falls to 0, so the "
+                 "last batches settle into a minimum instead of bouncing around it. Constant: the tutorial's way.")
         learning_rate = right.select_slider(
             "Learning rate", RATE_CHOICES, value=start("lr", RATE_CHOICES, defaults.learning_rate, lab.learning_rate),
-            help="Step size of each update. Too high and the loss jumps about; too low and learning crawls.")
+            help="Step size of each update (the peak, with a schedule). Too high and the loss jumps about; too low "
+                 "and learning crawls.")
+        label_smoothing = right.select_slider(
+            "Label smoothing", SMOOTHING_CHOICES,
+            value=start("smoothing", SMOOTHING_CHOICES, defaults.label_smoothing, lab.label_smoothing),
+            help="The training targets give this share of the probability to the other classes, so the network "
+                 "is not pushed to be 100% sure of every training image. The training loss then cannot fall below "
+                 "the targets' own entropy (about 0.5 at 0.1); validation and test losses stay plain.")
         dropout = right.select_slider(
             "Dropout", DROPOUT_CHOICES, value=start("dropout", DROPOUT_CHOICES, round(min(defaults.dropout, 0.8), 2),
                                                     lab.dropout),
@@ -168,7 +183,8 @@ def train_controls(key: str = "train", pipeline: dict[str, Any] | None = None,
     try:
         config = TrainConfig(models=tuple(models), epochs=epochs, batch_size=batch_size,
                              subset=0 if subset == data.train_size else subset, seed=int(seed), optimizer=optimizer,
-                             learning_rate=learning_rate, dropout=dropout, batch_norm=batch_norm,
+                             learning_rate=learning_rate, schedule=schedule, label_smoothing=label_smoothing,
+                             dropout=dropout, batch_norm=batch_norm,
                              precision=precision, pipeline=pipeline, activation=activation, validation=validation,
                              dataset=dataset)
     except ValueError as problem:
