@@ -484,17 +484,23 @@ class ClassCollection:
     def arrays(self) -> tuple[np.ndarray, np.ndarray, list[str]]:
         """x uint8 (N, H, W, C), y uint8 (N,) labels in class order, and the class names; unreadable files are
         skipped."""
+        x, y, names, _ = self._arrays_and_ids()
+        return x, y, names
+
+    def _arrays_and_ids(self) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
+        """`arrays()` plus each row's sample id, read in one pass (so the ids are those of the rows)."""
         names = self.class_names()
         shape = image_shape(self.input_kind)
-        images, labels = [], []
+        images, labels, ids = [], [], []
         for sample in self.samples():
             pixels = self.image(sample, shape)
             if pixels is not None:
                 images.append(pixels)
                 labels.append(names.index(sample.class_name))
+                ids.append(sample.sample_id)
         if not images:
-            return np.zeros((0, *shape), np.uint8), np.zeros((0,), np.uint8), names
-        return np.stack(images), np.asarray(labels, dtype=np.uint8), names
+            return np.zeros((0, *shape), np.uint8), np.zeros((0,), np.uint8), names, ids
+        return np.stack(images), np.asarray(labels, dtype=np.uint8), names, ids
 
     def training_problem(self, counts: dict[str, int] | None = None) -> str | None:
         """Why this collection cannot be trained on yet, as one sentence, or None."""
@@ -506,13 +512,18 @@ class ClassCollection:
 
     def split(self, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(x_train, y_train, x_test, y_test): HELD_OUT_SHARE of each class held out to test on."""
+        return self.split_with_ids(seed)[:4]
+
+    def split_with_ids(self, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[str, ...]]:
+        """`split()` plus the held-out samples' ids, in the order of x_test: a run stores them, so a page can tell
+        for certain whether today's held-out samples are the ones the run was tested on."""
         problem = self.training_problem()
         if problem:
             raise ValueError(problem)
-        x, y, names = self.arrays()
+        x, y, names, ids = self._arrays_and_ids()
         test = held_out_indices(y, seed=seed, class_names=names)
         train = np.setdiff1d(np.arange(len(y)), test)
-        return x[train], y[train], x[test], y[test]
+        return x[train], y[train], x[test], y[test], tuple(ids[index] for index in test)
 
     def split_sizes(self) -> tuple[int, int]:
         """(training samples, held-out samples) as `split` will cut them (counted, not read)."""

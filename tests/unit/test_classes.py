@@ -276,6 +276,37 @@ def test_a_collection_is_a_dataset_whose_test_set_is_the_held_out_share(lab_home
         datasets.get("classes:nothing")
 
 
+def test_the_held_out_part_names_its_samples_in_the_order_of_its_rows(lab_home):
+    collection = shapes_collection("sketch", per_class=6)
+    data = datasets.load(collection.dataset_id)
+    by_id = {sample.sample_id: sample for sample in collection.samples()}
+    assert len(data.test_ids) == len(data.y_test) == 2 and len(set(data.test_ids)) == 2
+    for row, sample_id in enumerate(data.test_ids):
+        sample = by_id[sample_id]
+        assert np.array_equal(collection.image(sample), data.x_test[row]), "the id is that row's sample"
+        assert collection.class_names()[data.y_test[row]] == sample.class_name
+    assert datasets.load(collection.dataset_id).test_ids == data.test_ids, "the same split every time"
+    collection.rename_class("circle", "ring", OWNER)
+    assert datasets.load(collection.dataset_id).test_ids == data.test_ids, "a renamed class keeps its samples"
+    collection.add_sample("cross", sketch("cross", 999), OWNER)
+    collection.add_sample("cross", sketch("cross", 998), OWNER)
+    assert datasets.load(collection.dataset_id).test_ids != data.test_ids, "8 crosses: two of them are held out"
+
+
+def test_a_run_records_its_held_out_samples_and_a_bad_list_is_refused(lab_home):
+    from webapp.run_checks import config_problem
+    from webapp.run_record import RunRecord
+
+    collection = shapes_collection(per_class=2)
+    record = RunRecord(model="cnn", dataset=collection.dataset_id, held_out_samples=("a", "b"))
+    assert record.to_dict()["held_out_samples"] == ["a", "b"]
+    assert RunRecord.from_dict(record.to_dict()) == record and RunRecord().held_out_samples is None
+    assert config_problem(record.to_dict()) is None
+    for bad in ("a", [1, 2]):
+        config = {"model": "cnn", "dataset": collection.dataset_id, "held_out_samples": bad}
+        assert config_problem(config) == "its held-out samples are not a list of sample ids"
+
+
 def test_training_configs_accept_collections_and_say_which_recipes_fit(lab_home):
     from webapp.config import TrainConfig
     from webapp.job import classes_config
@@ -345,6 +376,7 @@ def test_a_collection_trains_through_the_job_and_its_run_is_listed(kind, lab_hom
     assert model.input_shape == (None, *classes.image_shape(kind))
     first, second = collection.class_names()
     assert info.record.class_names == (first, second)
+    assert info.record.held_out_samples == datasets.load(collection.dataset_id).test_ids, "the samples it was tested on"
     collection.add_class("third", OWNER)  # the collection changes after training ...
     collection.rename_class(first, "renamed", OWNER)
     [listed] = [run for run in store.list().runs if run.run_id == info.run_id]  # ... the run stays listed

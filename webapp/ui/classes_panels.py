@@ -566,9 +566,13 @@ def _held_out_set(dataset_id: str, signature: tuple[Any, ...]) -> Any:
 
 
 def run_matches(info: RunInfo, test_set: Any, collection: ClassCollection) -> bool:
-    """Whether the collection is as the run saw it, so its saved predictions belong to today's held-out samples:
-    as many training and held-out samples, and none added since it was saved (sample ids start with the time)."""
+    """Whether the run's saved predictions belong to today's held-out samples: the very samples it stored, in
+    the same order. A run saved before runs stored them gets a guess: as many training and held-out samples,
+    and none added since it was saved (sample ids start with the time)."""
     predictions = cached.store().load_predictions(info.run_id)
+    if info.record.held_out_samples is not None:
+        return (predictions is not None and len(predictions) == len(test_set.y_test)
+                and tuple(info.record.held_out_samples) == tuple(test_set.test_ids))
     saved = (info.record.created or "").replace("-", "").replace(":", "").replace(" ", "-")  # 20261130-160329
     newest = max((sample.sample_id[:15] for sample in collection.samples()), default="")
     return (predictions is not None and len(predictions) == len(test_set.y_test)
