@@ -10,8 +10,10 @@ place with `os.replace`, the original first, so a sample is never listed half-wr
 on a crash.
 
 Ownership works as for own digits (`webapp.ownership`): the name ends in an unguessable token (the view link);
-only the owner key recorded when the collection was made may change it; anyone with the link may view it,
-download it and train on it. Every refusal is one sentence (ValueError, or NotOwnerError for a stranger).
+only the owner key recorded when the collection was made may change it or queue training on it (`check_may_train`:
+its runs are listed on the collection's page for everyone with the link); anyone with the link may view it, its
+runs, try its models and download it, and a zip of it opens as a collection of one's own to train on. Every
+refusal is one sentence (ValueError, or NotOwnerError for a stranger).
 
 This module imports no Keras and none of the catalogs: `webapp.datasets` reads a collection through it
 ("classes:<name>"), so it must not import them back.
@@ -346,8 +348,8 @@ class ClassCollection:
     def _check_owner(self, owner: str) -> dict[str, Any]:
         data = self._data()
         if not self.is_owned_by(owner):
-            raise NotOwnerError("Only the browser that made this collection can change it: you can view it, "
-                                "download it and train on it, or start a collection of your own.")
+            raise NotOwnerError("Only the browser that made this collection can change it: you can view it, try "
+                                "its models and download it, or start a collection of your own.")
         return data
 
     def create(self, input_kind: str, owner: str) -> "ClassCollection":
@@ -545,6 +547,18 @@ class ClassCollection:
                     if path.is_file():
                         archive.write(path, f"{self.name}/{sample.class_name}/{path.name}")
         return out.getvalue()
+
+
+NOT_YOURS_TO_TRAIN = ("Only the browser that made this collection can train on it: download it (.zip) and open "
+                      "the zip as a collection of your own to train a model of yours.")
+
+
+def check_may_train(dataset: str, owner: str) -> None:
+    """NotOwnerError (one sentence) when `dataset` is a collection that `owner` did not make: its runs appear on
+    the collection's page for everyone with the link, so only its owner adds them. Other datasets pass."""
+    collection = collection_for(dataset)
+    if collection is not None and not collection.is_owned_by(owner):
+        raise NotOwnerError(NOT_YOURS_TO_TRAIN)
 
 
 # -- importing ------------------------------------------------------------------------------------------------

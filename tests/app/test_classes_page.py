@@ -193,15 +193,20 @@ def test_a_class_with_one_sample_cannot_train_and_says_why():
     assert any("lab ships no network pretrained on colour photos" in info for info in texts(at, "info"))
 
 
-def test_a_stranger_with_the_link_sees_the_collection_and_may_train_on_it_but_not_change_it():
+def test_a_stranger_with_the_link_sees_the_collection_but_may_not_change_or_train_on_it():
     owner = filled("sketch", 3, ("circle", "cross"))
+    assert not owner.button(key="classes_train").disabled, "its owner may train"
     stranger = open_page(PAGE, classes=owner.query_params["classes"])
     assert any("belongs to another browser" in caption for caption in texts(stranger, "caption"))
     assert "Classes: circle, cross." in texts(stranger, "caption")
     labels = [button.label for button in stranger.button]
     assert "Add class" not in labels and "" not in labels, "no adding classes, no removing samples"
-    assert not stranger.button(key="classes_train").disabled, "training reads the collection, as fine-tuning does"
+    assert not any(button.key == "classes_train" for button in stranger.button), "no training either"
+    assert any(info.startswith("Only the browser that made this collection can train on it: download it (.zip)")
+               for info in texts(stranger, "info"))
     assert any(markdown == "**cross** · 3 samples" for markdown in texts(stranger, "markdown"))
+    assert "Download (.zip)" in [button.proto.label for button in stranger.get("download_button")], \
+        "the way to a copy of their own"
 
 
 def test_a_returning_browser_finds_its_collections_without_the_link():

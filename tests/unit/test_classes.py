@@ -307,6 +307,25 @@ def test_a_run_records_its_held_out_samples_and_a_bad_list_is_refused(lab_home):
         assert config_problem(config) == "its held-out samples are not a list of sample ids"
 
 
+def test_only_the_owner_queues_training_on_a_collection(lab_home):
+    from webapp.job import classes_config
+    from webapp.jobs import JobQueue
+
+    collection = shapes_collection(per_class=3)
+    config = classes_config(collection.dataset_id, "sketch", epochs=1)
+    classes.check_may_train(collection.dataset_id, OWNER)
+    classes.check_may_train("mnist", STRANGER)
+    queue = JobQueue(lambda job: [])
+    try:
+        with pytest.raises(NotOwnerError, match="Only the browser that made this collection can train on it: "
+                                                "download it"):
+            queue.submit(config, STRANGER)
+        assert queue.jobs_of(STRANGER) == [], "nothing was queued"
+        assert queue.submit(config, OWNER).owner == OWNER
+    finally:
+        queue.shutdown()
+
+
 def test_training_configs_accept_collections_and_say_which_recipes_fit(lab_home):
     from webapp.config import TrainConfig
     from webapp.job import classes_config

@@ -136,7 +136,7 @@ def collection_bar(collection: ClassCollection) -> None:
                    "look at it and download it, not change it.")
     else:
         st.caption(f"Collection **{collection.name}** ({kind}) was opened by its link and belongs to another "
-                   "browser: you can look at it, download it, train on it and try its models, not change it.")
+                   "browser: you can look at it, try its models and download it, not change it or train on it.")
     with st.container(horizontal=True):
         with st.popover("Start a new collection", icon=":material/add:",
                         help="A fresh, empty collection of your own, of sketches or of photos."):
@@ -437,7 +437,11 @@ def remove_sample(collection: ClassCollection, sample: Sample) -> None:
 # -- training ---------------------------------------------------------------------------------------------------
 def train_settings(collection: ClassCollection, busy: bool) -> TrainConfig | None:
     """The network and recipe the input kind calls for, the epochs, and the Train button: the config to queue
-    when it is pressed (else None). Why it cannot train is said at once and the button waits."""
+    when it is pressed (else None). Why it cannot train is said at once and the button waits; a visitor with the
+    link reads why only the owner trains (the queue refuses them too) and how to train a copy of their own."""
+    if not collection.is_owned_by(owner()):
+        st.info(classes.NOT_YOURS_TO_TRAIN, icon=":material/lock:")
+        return None
     sketch = collection.input_kind == "sketch"
     if sketch:
         st.markdown("**Sketches** start from the lab's digit CNN (trained on all of MNIST): a network that already "

@@ -15,6 +15,7 @@ from webapp.config import TrainConfig
 from webapp.job import Job, JobStatus
 from webapp.jobs import QueueFullError
 from webapp.network_catalog import short_name
+from webapp.ownership import NotOwnerError
 from webapp.presets import comparison_rows, matching_preset, reference_points
 from webapp.run_record import RunRecord
 from webapp.store import RunInfo, history_csv
@@ -104,6 +105,9 @@ def submit_job(config: TrainConfig | None, problem: str | None, param: str = sta
         state.follow_job(cached.queue().submit(config, identity.visitor_key(), followups).job_id, param)
     except QueueFullError as busy:
         st.warning(str(busy))
+        return
+    except NotOwnerError as refused:  # a collection opened by its link: only its owner trains on it
+        st.error(str(refused))
         return
     except ValueError as misconfigured:  # a server setting that is not a number: the teacher's to fix
         st.error(str(misconfigured))
