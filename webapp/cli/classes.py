@@ -57,8 +57,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def import_and_configure(args: argparse.Namespace) -> tuple[Any, Any]:
     """The new collection and its job's TrainConfig. A recipe, epoch count or path that cannot work is a usage
     error (exit 2); what the folder holds (too few classes or samples, a file that is no image, a bad class name)
-    is input that fails at run time: ValueError, one sentence (exit 1). Either way no collection is kept."""
-    from webapp.job import classes_config
+    is input that fails at run time: ValueError, one sentence (exit 1). Either way no collection is kept, and
+    Keras is imported (its start-up lines muted) only once the folder can train."""
     from webapp.ownership import new_secret, owner_key
 
     recipe = args.recipe or classes.DEFAULT_RECIPE[args.input]
@@ -76,6 +76,11 @@ def import_and_configure(args: argparse.Namespace) -> tuple[Any, Any]:
         problem = collection.training_problem()
         if problem:
             raise ValueError(problem)
+        from webapp.device import import_backend_quietly
+
+        import_backend_quietly()
+        from webapp.job import classes_config
+
         return collection, classes_config(collection.dataset_id, args.input, (recipe,), args.epochs, seed=args.seed)
     except ValueError:
         import shutil
@@ -92,9 +97,6 @@ def run_train(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     say(f"Imported {sum(collection.counts().values())} samples of {len(collection.class_names())} classes as "
         f"the collection {collection.name}.")
-    from webapp.device import import_backend_quietly
-
-    import_backend_quietly()
     from webapp.cli.train import ProgressBar
     from webapp.job import Job, execute
     from webapp.store import RunStore
