@@ -256,6 +256,13 @@ def held_out_indices(y: np.ndarray, share: float = HELD_OUT_SHARE, seed: int = 0
     return np.sort(np.concatenate(held)) if held else np.zeros((0,), np.int64)
 
 
+def batch_size_for(train_size: int) -> int:
+    """At most BATCH_SIZE, sized so that an epoch leaves out fewer samples than it has batches: training uses full
+    batches only, and 24 samples in batches of 16 would leave 8 of them out of every epoch (in two of 12, none)."""
+    batches = max(1, -(-train_size // BATCH_SIZE))  # ceil
+    return max(1, train_size // batches)
+
+
 # -- one collection --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Sample:

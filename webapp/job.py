@@ -206,7 +206,8 @@ def classes_config(dataset: str, input_kind: str, recipes: tuple[str, ...] = (),
     Sketches: transfer recipes (default `head`) made from the digit CNN, since a sketch is drawn like a digit.
     Photos: seed 004's lenet32 trained from scratch (the lab ships no network pretrained on colour photos), with
     the Augment page's "photos" preset on the fly unless `pipeline` is given. Every sample but the held-out share
-    trains (no validation part: the held-out share is the test set), in batches of at most 16."""
+    trains (no validation part: the held-out share is the test set), in batches of at most 16
+    (`classes.batch_size_for`)."""
     from webapp import classes, datasets
 
     if input_kind not in classes.INPUT_KINDS:
@@ -216,7 +217,7 @@ def classes_config(dataset: str, input_kind: str, recipes: tuple[str, ...] = (),
         raise ValueError("Photos train from scratch only: the lab has no network pretrained on colour photos to "
                          "start from.")
     info = datasets.get(dataset)
-    batch_size = max(1, min(classes.BATCH_SIZE, info.train_size))
+    batch_size = classes.batch_size_for(info.train_size)
     base = TrainConfig(models=("cnn",), dataset=dataset, validation=False, seed=seed, batch_size=batch_size,
                        epochs=epochs or classes.DEFAULT_EPOCHS[input_kind], recipes=recipes,
                        source_run=classes.SKETCH_SOURCE_RUN)

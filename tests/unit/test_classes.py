@@ -326,6 +326,14 @@ def test_only_the_owner_queues_training_on_a_collection(lab_home):
         queue.shutdown()
 
 
+@pytest.mark.parametrize("train_size, batch_size", [(1, 1), (4, 4), (16, 16), (17, 8), (20, 10), (24, 12),
+                                                    (40, 13), (48, 16), (1600, 16)])
+def test_batches_are_at_most_16_and_an_epoch_leaves_out_fewer_samples_than_it_has_batches(train_size, batch_size):
+    assert classes.batch_size_for(train_size) == batch_size
+    batches = train_size // batch_size
+    assert train_size - batches * batch_size < batches
+
+
 def test_training_configs_accept_collections_and_say_which_recipes_fit(lab_home):
     from webapp.config import TrainConfig
     from webapp.job import classes_config
