@@ -41,7 +41,7 @@ from PIL import Image
 from webapp.digits import to_mnist
 from webapp.files import MAX_FILE_BYTES
 from webapp.images import ImageError, load_image, load_image_file, to_array
-from webapp.ownership import OWNER_KEY_PATTERN, NotOwnerError, folder_name, linked_name
+from webapp.ownership import OWNER_KEY_PATTERN, VIEW_TOKEN_BYTES, NotOwnerError, folder_name, linked_name
 from webapp.paths import classes_dir
 from webapp.predict import DECODE_MAX_SIDE
 
@@ -82,7 +82,9 @@ def dataset_id(name: str) -> str:
 
 
 def new_collection_name(title: str | None) -> str:
-    """A name for a new collection: the learner's words plus an unguessable token (its view link)."""
+    """A name for a new collection: the learner's words plus an unguessable token (its view link). A title that
+    is an old collection's name (a downloaded zip, or the folder it unpacked to) loses its old token first."""
+    title = re.sub(rf"-[0-9a-f]{{{2 * VIEW_TOKEN_BYTES}}}$", "", title.strip()) if title else title
     return linked_name(title, DEFAULT_NAME, MAX_NAME_LENGTH)
 
 

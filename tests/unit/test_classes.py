@@ -226,6 +226,18 @@ def test_a_downloaded_zip_comes_back_as_a_new_collection_of_the_importer(lab_hom
     assert not [path for path in (lab_home / "classes").iterdir() if path.name.startswith(".tmp")]
 
 
+def test_a_copy_named_after_a_collection_drops_the_old_token_for_its_own(lab_home, tmp_path):
+    data = shapes_collection("photo", per_class=2).zip_bytes()
+    old_name = classes.new_collection_name("my shapes")  # 'my-shapes-<12 hex digits>', as a download is named
+    copy = import_zip(data, STRANGER, title=old_name)
+    assert copy.name.startswith("my-shapes-") and copy.name != old_name and len(copy.name) == len(old_name)
+    folder = tmp_path / old_name  # the zip unpacked to a folder of that name, for the CLI
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        archive.extractall(folder)
+    again = classes.import_folder(folder, STRANGER, "photo")
+    assert again.name.startswith("my-shapes-") and len(again.name) == len(old_name), again.name
+
+
 def test_a_zip_of_plain_class_folders_needs_the_input_kind():
     files = {f"{shape}/{number}.png": png_bytes(photo(shape, number)) for shape in ("disc", "square")
              for number in range(2)}

@@ -4,7 +4,6 @@ model to keep. The collection itself is `webapp.classes`; this module only wires
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -199,7 +198,7 @@ def import_collection() -> None:
     if upload is None:
         return
     made: list[ClassCollection] = []
-    title = re.sub(r"-[0-9a-f]{12}$", "", Path(upload.name).stem)  # a downloaded zip's name ends in its old token
+    title = Path(upload.name).stem  # a downloaded zip's name ends in its old token: the new name drops it
     if attempt("Reading the zip", lambda: made.append(classes.import_zip(upload.getvalue(), owner(), title=title)),
                "collection"):
         imported = made[0]
