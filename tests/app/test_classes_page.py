@@ -83,6 +83,14 @@ def test_the_page_opens_with_what_to_try_and_a_form_to_start_a_collection():
     assert "classes" not in at.query_params
 
 
+def test_what_to_try_first_fits_the_collection_open():
+    assert "then try photos" in open_page(PAGE).markdown[0].value, "none open yet: sketches first, then photos"
+    sketches = start("sketch").markdown[0].value
+    assert "a dozen drawings each" in sketches and "photos of each" not in sketches
+    photos = start("photo").markdown[0].value
+    assert "a few dozen photos of each" in photos and "drawings" not in photos and "digits" not in photos
+
+
 def test_a_link_to_a_collection_that_is_not_there_is_one_sentence():
     at = open_page(PAGE, classes="nothing-0123456789ab")
     assert texts(at, "error") == ["There is no collection 'nothing-0123456789ab' here: the link may be cut short, "

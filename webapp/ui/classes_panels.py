@@ -51,10 +51,28 @@ SOURCES = {"draw": "Draw", "upload": "Upload pictures", "camera": "Camera"}
 INTRO = (
     "Teach a network classes of your own, as Teachable Machine does, but in the open: collect a few examples of "
     "each class (draw them, upload photos or take them with the camera), pick the network and the recipe, watch it "
-    "train, see which held-out samples it gets wrong, try it live and keep the model.\n\n"
-    "Start with two classes of simple shapes, a dozen drawings each. Notice how few samples a network that already "
-    "knows digits needs, and which of your drawings it still confuses."
+    "train, see which held-out samples it gets wrong, try it live and keep the model."
 )
+# What to try first, by the open collection's input kind (None: no collection open yet)
+START_WITH = {
+    "sketch": "Start with two classes of simple shapes, a dozen drawings each. Notice how few samples a network that "
+              "already knows digits needs, and which of your drawings it still confuses.",
+    "photo": "Start with two kinds of object that look clearly different, a few dozen photos of each, on varied "
+             "backgrounds and in varied light. Notice how many more samples a network that starts from nothing "
+             "needs than a sketch collection does, and whether it learned the object or only what lies behind it.",
+    None: "Start with a collection of sketches: two classes of simple shapes, a dozen drawings each. Notice how few "
+          "samples a network that already knows digits needs; then try photos, where the network starts from "
+          "nothing.",
+}
+
+
+def intro(collection: ClassCollection | None) -> str:
+    """The page's opening: what it does, and what to try first with this kind of collection."""
+    try:
+        kind = collection.input_kind if collection is not None else None
+    except ValueError:  # removed meanwhile
+        kind = None
+    return f"{INTRO}\n\n{START_WITH[kind]}"
 NO_PRETRAINED = (
     "The lab ships no network pretrained on colour photos, so this one starts from random weights and learns only "
     "from your photos: give each class a few dozen, varied in background, light and framing. A network pretrained "
