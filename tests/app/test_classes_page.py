@@ -85,10 +85,13 @@ def test_the_page_opens_with_what_to_try_and_a_form_to_start_a_collection():
 
 def test_what_to_try_first_fits_the_collection_open():
     assert "then try photos" in open_page(PAGE).markdown[0].value, "none open yet: sketches first, then photos"
-    sketches = start("sketch").markdown[0].value
-    assert "a dozen drawings each" in sketches and "photos of each" not in sketches
-    photos = start("photo").markdown[0].value
-    assert "a few dozen photos of each" in photos and "drawings" not in photos and "digits" not in photos
+    sketches = start("sketch")
+    assert "a dozen drawings each" in sketches.markdown[0].value and "photos of" not in sketches.markdown[0].value
+    assert sketches.text_input(key="classes_new_class").placeholder == "e.g. circle"
+    photos = start("photo")
+    intro = photos.markdown[0].value
+    assert "a few dozen photos of each" in intro and "drawings" not in intro and "digits" not in intro
+    assert photos.text_input(key="classes_new_class").placeholder == "e.g. mug"
 
 
 def test_a_link_to_a_collection_that_is_not_there_is_one_sentence():
@@ -264,7 +267,14 @@ def test_a_tiny_photo_job_trains_then_reads_a_new_photo_and_its_snippet_classifi
     assert any("2 held-out samples" in caption for caption in texts(at, "caption"))
     changed = "The collection changed since this run trained"
     assert not any(changed in info for info in texts(at, "info")), "its mistakes are shown"
+    true_picker = next(box for box in at.selectbox if box.label == "True sample")
+    assert true_picker.options == ["all (no filter)", "disc", "square"], "the first choice says it is the way back"
+    shown = [caption for caption in texts(at, "caption") if "misclassified test sample" in caption]
+    true_picker.set_value(1).run()
+    next(box for box in at.selectbox if box.label == "True sample").set_value(None).run()
+    assert [caption for caption in texts(at, "caption") if "misclassified test sample" in caption] == shown
     run = at.selectbox(key="classes_model").value
+    assert "Upload or take a picture: every class's probability appears here." in texts(at, "info"), "no drawing"
     at.file_uploader(key="classes_try_upload").set_value(("new.png", png_bytes(photo("disc", 999)), "image/png"))
     at.run()
     assert not at.exception, at.exception

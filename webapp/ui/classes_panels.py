@@ -150,7 +150,7 @@ def collection_bar(collection: ClassCollection) -> None:
     kind = "sketches" if collection.input_kind == "sketch" else "photos"
     if collection.is_owned_by(owner()):
         st.caption(f"Collection **{collection.name}** ({kind}), yours: its link (this page's address) lets others "
-                   "look at it and download it, not change it.")
+                   "look at it, try its models and download it, not change it or train on it.")
     else:
         st.caption(f"Collection **{collection.name}** ({kind}) was opened by its link and belongs to another "
                    "browser: you can look at it, try its models and download it, not change it or train on it.")
@@ -235,7 +235,8 @@ def classes_editor(collection: ClassCollection) -> None:
     with st.container(horizontal=True, vertical_alignment="bottom"):  # one block, whatever it holds
         with st.form("classes_add_class", border=False, enter_to_submit=True, width="content"):  # Enter adds it
             with st.container(horizontal=True, vertical_alignment="bottom"):
-                st.text_input("New class", key=NEW_CLASS_KEY, max_chars=30, placeholder="e.g. circle", width=280,
+                st.text_input("New class", key=NEW_CLASS_KEY, max_chars=30, width=280,
+                              placeholder="e.g. circle" if collection.input_kind == "sketch" else "e.g. mug",
                               help="1 to 30 characters, no slashes; two classes may not differ only in upper and "
                                    "lower case.")
                 st.form_submit_button("Add class", icon=":material/add:", on_click=add_class, args=(collection,),
@@ -668,7 +669,8 @@ def try_picture(source: str) -> np.ndarray | None:
 
 def show_answer(collection: ClassCollection, info: RunInfo, picture: np.ndarray | None) -> None:
     if picture is None:
-        st.info("Draw, upload or take a picture: every class's probability appears here.")
+        how = "Draw, upload or take a picture" if collection.input_kind == "sketch" else "Upload or take a picture"
+        st.info(f"{how}: every class's probability appears here.")
         return
     try:
         prepared = classes.prepare(picture, collection.input_kind)
