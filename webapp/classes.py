@@ -91,8 +91,9 @@ def new_collection_name(title: str | None) -> str:
 # -- names ---------------------------------------------------------------------------------------------------
 def check_class_name(name: str | None, existing: Iterable[str] = ()) -> str:
     """The name trimmed, or ValueError with one sentence: 1-30 characters, not only dots, no slash, backslash or
-    control character (a name must never read as a path), and unique ignoring upper and lower case."""
-    text = (name or "").strip()
+    control character (a name must never read as a path), and unique ignoring upper and lower case. Accents are
+    composed (NFC): a Mac writes 'café' in a zip as 'e' plus a combining accent, which looks the same as 'é'."""
+    text = unicodedata.normalize("NFC", (name or "").strip())
     if not text:
         raise ValueError("A class needs a name.")
     if len(text) > MAX_CLASS_NAME:
@@ -104,7 +105,8 @@ def check_class_name(name: str | None, existing: Iterable[str] = ()) -> str:
         raise ValueError(f"A class name cannot contain / or \\: '{text}' reads as a path.")
     if any(unicodedata.category(character) in ("Cc", "Cf", "Zl", "Zp") for character in text):
         raise ValueError("A class name cannot contain control characters such as line breaks or tabs.")
-    clash = next((other for other in existing if other.casefold() == text.casefold()), None)
+    clash = next((other for other in existing
+                  if unicodedata.normalize("NFC", other).casefold() == text.casefold()), None)
     if clash is not None:
         raise ValueError(f"There is already a class called '{clash}' (names ignore upper and lower case).")
     return text

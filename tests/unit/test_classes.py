@@ -45,6 +45,9 @@ def test_good_class_names_are_trimmed_and_may_use_any_script():
     assert check_class_name("Ärger", existing=["Über"]) == "Ärger"
     assert check_class_name("x" * 30) == "x" * 30
     assert check_class_name("A.B") == "A.B"
+    assert check_class_name("cafe\u0301") == "caf\u00e9", "accents composed, as a Mac's zip may not have them"
+    with pytest.raises(ValueError, match="There is already a class called"):
+        check_class_name("CAF\u00c9", existing=["cafe\u0301"])
 
 
 def test_classes_are_added_renamed_and_removed_by_name_keeping_their_samples(lab_home):
