@@ -80,4 +80,5 @@ class RunRecord:
         return data
 
 
-_LIST_FIELDS = frozenset({"raced_with", "epoch_seconds", "class_names", "held_out_samples"})  # JSON lists, kept as tuples
+# JSON lists, kept as tuples
+_LIST_FIELDS = frozenset({"raced_with", "epoch_seconds", "class_names", "held_out_samples"})
