@@ -267,6 +267,18 @@ def batch_size_for(train_size: int) -> int:
     return max(1, train_size // batches)
 
 
+def same_held_out(record: Any, data: Any, samples: Sequence["Sample"]) -> bool:
+    """Whether a saved run (its RunRecord) was tested on the held-out part of `data` (the collection's dataset now,
+    `samples` its samples): the very samples the run recorded, in the same order. A run saved before runs recorded
+    them gets a guess: as many training samples, and none added since it was saved (sample ids start with the
+    time), which misses a sample removed and another added in its place."""
+    if record.held_out_samples is not None:
+        return tuple(record.held_out_samples) == tuple(data.test_ids)
+    saved = (record.created or "").replace("-", "").replace(":", "").replace(" ", "-")  # 20261130-160329
+    newest = max((sample.sample_id[:15] for sample in samples), default="")
+    return record.train_images in (None, len(data.y_train)) and bool(saved) and newest <= saved
+
+
 # -- one collection --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Sample:

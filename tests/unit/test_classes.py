@@ -308,6 +308,25 @@ def test_the_held_out_part_names_its_samples_in_the_order_of_its_rows(lab_home):
     assert datasets.load(collection.dataset_id).test_ids != data.test_ids, "8 crosses: two of them are held out"
 
 
+def test_a_run_is_matched_to_its_held_out_samples_by_their_ids_or_for_an_old_run_by_time(lab_home):
+    from webapp.run_record import RunRecord
+
+    collection = shapes_collection("sketch", per_class=6)
+    data = datasets.load(collection.dataset_id)
+    samples = collection.samples()
+    recorded = RunRecord(held_out_samples=data.test_ids, created="2000-01-01 00:00:00")
+    assert classes.same_held_out(recorded, data, samples), "the same ids, whatever the time says"
+    assert not classes.same_held_out(RunRecord(held_out_samples=data.test_ids[::-1]), data, samples)
+    old = RunRecord(created="2999-01-01 00:00:00", train_images=len(data.y_train))  # saved before runs kept ids
+    assert classes.same_held_out(old, data, samples)
+    assert not classes.same_held_out(RunRecord(created="2000-01-01 00:00:00"), data, samples), "samples since"
+    assert not classes.same_held_out(RunRecord(created="2999-01-01 00:00:00", train_images=3), data, samples)
+    collection.remove_sample(next(s for s in samples if s.sample_id == data.test_ids[0]), OWNER)
+    collection.add_sample("circle", sketch("circle", 999), OWNER)
+    changed = datasets.load(collection.dataset_id)
+    assert not classes.same_held_out(recorded, changed, collection.samples()), "a held-out sample swapped"
+
+
 def test_a_run_records_its_held_out_samples_and_a_bad_list_is_refused(lab_home):
     from webapp.run_checks import config_problem
     from webapp.run_record import RunRecord

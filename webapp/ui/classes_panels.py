@@ -588,17 +588,10 @@ def _held_out_set(dataset_id: str, signature: tuple[Any, ...]) -> Any:
 
 
 def run_matches(info: RunInfo, test_set: Any, collection: ClassCollection) -> bool:
-    """Whether the run's saved predictions belong to today's held-out samples: the very samples it stored, in
-    the same order. A run saved before runs stored them gets a guess: as many training and held-out samples,
-    and none added since it was saved (sample ids start with the time)."""
+    """Whether the run's saved predictions belong to today's held-out samples (`classes.same_held_out`)."""
     predictions = cached.store().load_predictions(info.run_id)
-    if info.record.held_out_samples is not None:
-        return (predictions is not None and len(predictions) == len(test_set.y_test)
-                and tuple(info.record.held_out_samples) == tuple(test_set.test_ids))
-    saved = (info.record.created or "").replace("-", "").replace(":", "").replace(" ", "-")  # 20261130-160329
-    newest = max((sample.sample_id[:15] for sample in collection.samples()), default="")
     return (predictions is not None and len(predictions) == len(test_set.y_test)
-            and info.record.train_images in (None, len(test_set.y_train)) and bool(saved) and newest <= saved)
+            and classes.same_held_out(info.record, test_set, collection.samples()))
 
 
 # -- trying a model live ----------------------------------------------------------------------------------------
