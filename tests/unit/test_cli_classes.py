@@ -68,6 +68,19 @@ def test_a_folder_that_cannot_train_is_one_sentence_exit_1_and_keeps_nothing(fil
     assert not any((lab_home / "classes").glob("*")), "no collection is kept for a folder that cannot train"
 
 
+def test_training_that_fails_is_one_sentence_exit_1_and_keeps_no_collection(tmp_path, lab_home, capsys,
+                                                                            monkeypatch):
+    def fail(job, store):
+        raise RuntimeError("The disk went away.")
+
+    monkeypatch.setattr("webapp.job.execute", fail)
+    folder = folder_with(tmp_path, {"circle/a.png": CIRCLE, "circle/b.png": CIRCLE, "cross/a.png": CROSS,
+                                    "cross/b.png": CROSS})
+    assert cli.main(["classes", "train", str(folder), "--input", "sketch"]) == 1
+    assert capsys.readouterr().err.strip().splitlines()[-1] == "The disk went away."
+    assert not any((lab_home / "classes").glob("*")), "no run was saved, so no collection is kept"
+
+
 def test_train_on_a_missing_folder_is_a_usage_error(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["classes", "train", str(tmp_path / "nothing"), "--input", "sketch"])

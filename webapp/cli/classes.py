@@ -102,8 +102,14 @@ def run_train(args: argparse.Namespace) -> int:
     from webapp.store import RunStore
 
     job = Job(config=config, owner="cli")
-    with ProgressBar(job):
-        [info] = execute(job, RunStore())
+    try:
+        with ProgressBar(job):
+            [info] = execute(job, RunStore())
+    except BaseException:  # a failure or Ctrl-C before the run was saved: nothing refers to the collection
+        import shutil
+
+        shutil.rmtree(collection.path, ignore_errors=True)
+        raise
     report = train_report(collection, config, info)
     if args.json:
         emit(report)
