@@ -584,6 +584,14 @@ def check_may_train(dataset: str, owner: str) -> None:
         raise NotOwnerError(NOT_YOURS_TO_TRAIN)
 
 
+def check_may_change_runs(dataset: str, owner: str) -> None:
+    """NotOwnerError (one sentence) when `dataset` is a collection that `owner` did not make: its trained models
+    are the owner's to delete, as its samples are the owner's to change. Other datasets pass."""
+    collection = collection_for(dataset)
+    if collection is not None and not collection.is_owned_by(owner):
+        raise NotOwnerError("Only the browser that made this collection can delete its models.")
+
+
 # -- importing ------------------------------------------------------------------------------------------------
 def collection_for(dataset: str, root: Path | None = None) -> ClassCollection | None:
     """The collection behind a dataset id "classes:<name>" that exists, else None (also for a name that is not

@@ -282,6 +282,11 @@ def test_a_tiny_photo_job_trains_then_reads_a_new_photo_and_its_snippet_classifi
     assert reading.value in ("disc", "square")
     code = next(block.value for block in at.code if "keras.saving.load_model" in block.value)
     assert "prepare_photo" in code
+    assert any(button.key == f"classes_delete_{run}" for button in at.button), "its owner may delete the run"
+    stranger = open_page(PAGE, classes=at.query_params["classes"])
+    assert stranger.selectbox(key="classes_model").value == run, "a visitor with the link may try the model ..."
+    assert not any(button.key == f"classes_delete_{run}" for button in stranger.button), "... not delete it"
+    assert "Only the browser that made this collection can delete its models." in texts(stranger, "caption")
 
     # the snippet, run as a learner would: the model and labels.json next to it, an image file as its argument
     from webapp.store import RunStore

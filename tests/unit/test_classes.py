@@ -341,7 +341,7 @@ def test_a_run_records_its_held_out_samples_and_a_bad_list_is_refused(lab_home):
         assert config_problem(config) == "its held-out samples are not a list of sample ids"
 
 
-def test_only_the_owner_queues_training_on_a_collection(lab_home):
+def test_only_the_owner_queues_training_on_a_collection_or_deletes_its_models(lab_home):
     from webapp.job import classes_config
     from webapp.jobs import JobQueue
 
@@ -349,6 +349,9 @@ def test_only_the_owner_queues_training_on_a_collection(lab_home):
     config = classes_config(collection.dataset_id, "sketch", epochs=1)
     classes.check_may_train(collection.dataset_id, OWNER)
     classes.check_may_train("mnist", STRANGER)
+    classes.check_may_change_runs(collection.dataset_id, OWNER)
+    with pytest.raises(NotOwnerError, match="^Only the browser that made this collection can delete its models.$"):
+        classes.check_may_change_runs(collection.dataset_id, STRANGER)
     queue = JobQueue(lambda job: [])
     try:
         with pytest.raises(NotOwnerError, match="Only the browser that made this collection can train on it: "

@@ -728,17 +728,24 @@ def keep_panel(collection: ClassCollection, info: RunInfo) -> None:
 
 
 def run_files(info: RunInfo) -> None:
-    """The run's history as CSV, and (not for a shipped model) deleting it."""
+    """The run's history as CSV, and deleting it: for the collection's owner only (a visitor with the link reads
+    why not; `classes.check_may_change_runs` refuses them as well)."""
     store = cached.store()
     left, right = st.columns(2)
     left.download_button("Download history (CSV)", lambda: history_csv(store.load_history(info.run_id)),
                          f"{info.run_id}-history.csv", mime="text/csv", help="One row per batch.")
+    try:
+        classes.check_may_change_runs(info.record.dataset, owner())
+    except NotOwnerError as refused:
+        right.caption(str(refused))
+        return
     if right.button("Delete run", icon=":material/delete:", key=f"classes_delete_{info.run_id}",
                     help="Remove this trained model from the lab for good."):
         try:
+            classes.check_may_change_runs(info.record.dataset, owner())
             store.delete(info.run_id)
-        except OSError as error:  # a read-only disk, say: one sentence, the run stays
-            st.error(describe_error(error, "Deleting the run"))
+        except OSError as error:  # a read-only disk, or no longer the owner's: one sentence, the run stays
+            st.error(str(error) if isinstance(error, NotOwnerError) else describe_error(error, "Deleting the run"))
         else:
             st.rerun()
 
