@@ -2,7 +2,7 @@
 tried live and kept as a Keras model."""
 import streamlit as st
 
-from webapp.ui.classes_panels import (INTRO, class_galleries, classes_editor, collection_picker, current_job,
+from webapp.ui.classes_panels import (class_galleries, classes_editor, collection_picker, current_job, intro,
                                       keep_panel, model_picker, outcome, sample_inputs, save_tapped_drawing,
                                       show_flash, train_settings, try_panel)
 from webapp.ui.navigation import ensure_app_navigation
@@ -11,8 +11,9 @@ from webapp.ui.training_panels import followed_job, show_job, submit_job
 ensure_app_navigation()
 
 st.title("Your classes")
-st.markdown(INTRO)
+opening = st.empty()  # what to try first depends on the collection picked below
 collection = collection_picker()
+opening.markdown(intro(collection))
 with st.container():
     show_flash("collection")
 if collection is None:

@@ -10,8 +10,10 @@ place with `os.replace`, the original first, so a sample is never listed half-wr
 on a crash.
 
 Ownership works as for own digits (`webapp.ownership`): the name ends in an unguessable token (the view link);
-only the owner key recorded when the collection was made may change it; anyone with the link may view it,
-download it and train on it. Every refusal is one sentence (ValueError, or NotOwnerError for a stranger).
+only the owner key recorded when the collection was made may change it or queue training on it (`check_may_train`:
+its runs are listed on the collection's page for everyone with the link); anyone with the link may view it, its
+runs, try its models and download it, and a zip of it opens as a collection of one's own to train on. Every
+refusal is one sentence (ValueError, or NotOwnerError for a stranger).
 
 This module imports no Keras and none of the catalogs: `webapp.datasets` reads a collection through it
 ("classes:<name>"), so it must not import them back.
@@ -39,7 +41,7 @@ from PIL import Image
 from webapp.digits import to_mnist
 from webapp.files import MAX_FILE_BYTES
 from webapp.images import ImageError, load_image, load_image_file, to_array
-from webapp.ownership import OWNER_KEY_PATTERN, NotOwnerError, folder_name, linked_name
+from webapp.ownership import OWNER_KEY_PATTERN, VIEW_TOKEN_BYTES, NotOwnerError, folder_name, linked_name
 from webapp.paths import classes_dir
 from webapp.predict import DECODE_MAX_SIDE
 
@@ -80,15 +82,18 @@ def dataset_id(name: str) -> str:
 
 
 def new_collection_name(title: str | None) -> str:
-    """A name for a new collection: the learner's words plus an unguessable token (its view link)."""
+    """A name for a new collection: the learner's words plus an unguessable token (its view link). A title that
+    is an old collection's name (a downloaded zip, or the folder it unpacked to) loses its old token first."""
+    title = re.sub(rf"-[0-9a-f]{{{2 * VIEW_TOKEN_BYTES}}}$", "", title.strip()) if title else title
     return linked_name(title, DEFAULT_NAME, MAX_NAME_LENGTH)
 
 
 # -- names ---------------------------------------------------------------------------------------------------
 def check_class_name(name: str | None, existing: Iterable[str] = ()) -> str:
     """The name trimmed, or ValueError with one sentence: 1-30 characters, not only dots, no slash, backslash or
-    control character (a name must never read as a path), and unique ignoring upper and lower case."""
-    text = (name or "").strip()
+    control character (a name must never read as a path), and unique ignoring upper and lower case. Accents are
+    composed (NFC): a Mac writes 'café' in a zip as 'e' plus a combining accent, which looks the same as 'é'."""
+    text = unicodedata.normalize("NFC", (name or "").strip())
     if not text:
         raise ValueError("A class needs a name.")
     if len(text) > MAX_CLASS_NAME:
@@ -100,7 +105,8 @@ def check_class_name(name: str | None, existing: Iterable[str] = ()) -> str:
         raise ValueError(f"A class name cannot contain / or \\: '{text}' reads as a path.")
     if any(unicodedata.category(character) in ("Cc", "Cf", "Zl", "Zp") for character in text):
         raise ValueError("A class name cannot contain control characters such as line breaks or tabs.")
-    clash = next((other for other in existing if other.casefold() == text.casefold()), None)
+    clash = next((other for other in existing
+                  if unicodedata.normalize("NFC", other).casefold() == text.casefold()), None)
     if clash is not None:
         raise ValueError(f"There is already a class called '{clash}' (names ignore upper and lower case).")
     return text
@@ -254,6 +260,25 @@ def held_out_indices(y: np.ndarray, share: float = HELD_OUT_SHARE, seed: int = 0
     return np.sort(np.concatenate(held)) if held else np.zeros((0,), np.int64)
 
 
+def batch_size_for(train_size: int) -> int:
+    """At most BATCH_SIZE, sized so that an epoch leaves out fewer samples than it has batches: training uses full
+    batches only, and 24 samples in batches of 16 would leave 8 of them out of every epoch (in two of 12, none)."""
+    batches = max(1, -(-train_size // BATCH_SIZE))  # ceil
+    return max(1, train_size // batches)
+
+
+def same_held_out(record: Any, data: Any, samples: Sequence["Sample"]) -> bool:
+    """Whether a saved run (its RunRecord) was tested on the held-out part of `data` (the collection's dataset now,
+    `samples` its samples): the very samples the run recorded, in the same order. A run saved before runs recorded
+    them gets a guess: as many training samples, and none added since it was saved (sample ids start with the
+    time), which misses a sample removed and another added in its place."""
+    if record.held_out_samples is not None:
+        return tuple(record.held_out_samples) == tuple(data.test_ids)
+    saved = (record.created or "").replace("-", "").replace(":", "").replace(" ", "-")  # 20261130-160329
+    newest = max((sample.sample_id[:15] for sample in samples), default="")
+    return record.train_images in (None, len(data.y_train)) and bool(saved) and newest <= saved
+
+
 # -- one collection --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Sample:
@@ -346,8 +371,8 @@ class ClassCollection:
     def _check_owner(self, owner: str) -> dict[str, Any]:
         data = self._data()
         if not self.is_owned_by(owner):
-            raise NotOwnerError("Only the browser that made this collection can change it: you can view it, "
-                                "download it and train on it, or start a collection of your own.")
+            raise NotOwnerError("Only the browser that made this collection can change it: you can view it, try "
+                                "its models and download it, or start a collection of your own.")
         return data
 
     def create(self, input_kind: str, owner: str) -> "ClassCollection":
@@ -484,17 +509,23 @@ class ClassCollection:
     def arrays(self) -> tuple[np.ndarray, np.ndarray, list[str]]:
         """x uint8 (N, H, W, C), y uint8 (N,) labels in class order, and the class names; unreadable files are
         skipped."""
+        x, y, names, _ = self._arrays_and_ids()
+        return x, y, names
+
+    def _arrays_and_ids(self) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
+        """`arrays()` plus each row's sample id, read in one pass (so the ids are those of the rows)."""
         names = self.class_names()
         shape = image_shape(self.input_kind)
-        images, labels = [], []
+        images, labels, ids = [], [], []
         for sample in self.samples():
             pixels = self.image(sample, shape)
             if pixels is not None:
                 images.append(pixels)
                 labels.append(names.index(sample.class_name))
+                ids.append(sample.sample_id)
         if not images:
-            return np.zeros((0, *shape), np.uint8), np.zeros((0,), np.uint8), names
-        return np.stack(images), np.asarray(labels, dtype=np.uint8), names
+            return np.zeros((0, *shape), np.uint8), np.zeros((0,), np.uint8), names, ids
+        return np.stack(images), np.asarray(labels, dtype=np.uint8), names, ids
 
     def training_problem(self, counts: dict[str, int] | None = None) -> str | None:
         """Why this collection cannot be trained on yet, as one sentence, or None."""
@@ -506,13 +537,18 @@ class ClassCollection:
 
     def split(self, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(x_train, y_train, x_test, y_test): HELD_OUT_SHARE of each class held out to test on."""
+        return self.split_with_ids(seed)[:4]
+
+    def split_with_ids(self, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[str, ...]]:
+        """`split()` plus the held-out samples' ids, in the order of x_test: a run stores them, so a page can tell
+        for certain whether today's held-out samples are the ones the run was tested on."""
         problem = self.training_problem()
         if problem:
             raise ValueError(problem)
-        x, y, names = self.arrays()
+        x, y, names, ids = self._arrays_and_ids()
         test = held_out_indices(y, seed=seed, class_names=names)
         train = np.setdiff1d(np.arange(len(y)), test)
-        return x[train], y[train], x[test], y[test]
+        return x[train], y[train], x[test], y[test], tuple(ids[index] for index in test)
 
     def split_sizes(self) -> tuple[int, int]:
         """(training samples, held-out samples) as `split` will cut them (counted, not read)."""
@@ -534,6 +570,26 @@ class ClassCollection:
                     if path.is_file():
                         archive.write(path, f"{self.name}/{sample.class_name}/{path.name}")
         return out.getvalue()
+
+
+NOT_YOURS_TO_TRAIN = ("Only the browser that made this collection can train on it: download it (.zip) and open "
+                      "the zip as a collection of your own to train a model of yours.")
+
+
+def check_may_train(dataset: str, owner: str) -> None:
+    """NotOwnerError (one sentence) when `dataset` is a collection that `owner` did not make: its runs appear on
+    the collection's page for everyone with the link, so only its owner adds them. Other datasets pass."""
+    collection = collection_for(dataset)
+    if collection is not None and not collection.is_owned_by(owner):
+        raise NotOwnerError(NOT_YOURS_TO_TRAIN)
+
+
+def check_may_change_runs(dataset: str, owner: str) -> None:
+    """NotOwnerError (one sentence) when `dataset` is a collection that `owner` did not make: its trained models
+    are the owner's to delete, as its samples are the owner's to change. Other datasets pass."""
+    collection = collection_for(dataset)
+    if collection is not None and not collection.is_owned_by(owner):
+        raise NotOwnerError("Only the browser that made this collection can delete its models.")
 
 
 # -- importing ------------------------------------------------------------------------------------------------

@@ -113,6 +113,8 @@ class Dataset:
     x_test: np.ndarray
     y_test: np.ndarray
     info: DatasetInfo = field(default=MNIST, compare=False)  # arrays handed in without an entry are MNIST-like
+    # A learner's collection of classes only: the held-out samples' ids, in the order of x_test (a run keeps them)
+    test_ids: tuple[str, ...] = field(default=(), compare=False)
 
 
 FASHION = DatasetInfo(
@@ -231,7 +233,8 @@ def _load_classes(info: DatasetInfo) -> Dataset:
     collection = collection_for(info.name)
     if collection is None:
         raise UnknownDatasetError(f"There is no collection of classes called {info.name[len(CLASSES_PREFIX):]!r}.")
-    return Dataset(*collection.split(), info=info)
+    x_train, y_train, x_test, y_test, test_ids = collection.split_with_ids()
+    return Dataset(x_train, y_train, x_test, y_test, info=info, test_ids=test_ids)
 
 
 def _select(parent: Dataset, info: DatasetInfo) -> Dataset:

@@ -24,13 +24,13 @@ def read_file_capped(path: str | Path, max_bytes: int = MAX_FILE_BYTES, what: st
     except FileNotFoundError:
         raise FileLimitError(f"The {what} does not exist.") from None
     except IsADirectoryError:
-        raise FileLimitError(f"That is a folder, not a {what}.") from None
+        raise FileLimitError(f"That is a folder, not {_a(what)}.") from None
     except PermissionError:
         raise FileLimitError(f"The {what} cannot be read (no permission).") from None
     try:
         status = os.fstat(descriptor)
         if stat.S_ISDIR(status.st_mode):
-            raise FileLimitError(f"That is a folder, not a {what}.")
+            raise FileLimitError(f"That is a folder, not {_a(what)}.")
         if not stat.S_ISREG(status.st_mode):
             raise FileLimitError("That is not a regular file (a device or a pipe, say): name a file on disk.")
         if status.st_size > max_bytes:
@@ -43,6 +43,11 @@ def read_file_capped(path: str | Path, max_bytes: int = MAX_FILE_BYTES, what: st
     if len(data) > max_bytes:
         raise FileLimitError(too_large(max_bytes, what))
     return data
+
+
+def _a(noun: str) -> str:
+    """'a file', 'an image file'."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
 
 
 def too_large(max_bytes: int, what: str, size: int | None = None) -> str:

@@ -157,7 +157,8 @@ def _execute_one(job: Job, job_config: TrainConfig, store: RunStore, device_type
             source_run=job_config.source_run or None,
             trainable_params=trainable,
             frozen_params=frozen,
-            class_names=trained_class_names(job_config.dataset),
+            class_names=trained_class_names(job_config.dataset, result.class_names),
+            held_out_samples=result.test_ids or None,  # a collection's: which samples test_predictions belong to
         )
         history = {key: curves.get(key, []) for key in ("batches", "validations", "epochs", "epoch_seconds")}
         history["test"] = {"accuracy": result.test_accuracy, "loss": result.test_loss}
@@ -172,11 +173,14 @@ def _execute_one(job: Job, job_config: TrainConfig, store: RunStore, device_type
     return saved
 
 
-def trained_class_names(dataset: str) -> tuple[str, ...] | None:
-    """A collection of the learner's own classes changes after training: its run keeps the names it learned."""
+def trained_class_names(dataset: str, learned: tuple[str, ...] = ()) -> tuple[str, ...] | None:
+    """A collection of the learner's own classes changes after training: its run keeps the names it learned
+    (`learned`, as the data was read when training began; the collection's names now only when not given)."""
     from webapp import datasets
 
-    return datasets.get(dataset).class_names if dataset.startswith(datasets.CLASSES_PREFIX) else None
+    if not dataset.startswith(datasets.CLASSES_PREFIX):
+        return None
+    return tuple(learned) or datasets.get(dataset).class_names
 
 
 def transfer_config(source_run: str, source_network: str, target: str, images: int, recipes: tuple[str, ...],
@@ -203,7 +207,8 @@ def classes_config(dataset: str, input_kind: str, recipes: tuple[str, ...] = (),
     Sketches: transfer recipes (default `head`) made from the digit CNN, since a sketch is drawn like a digit.
     Photos: seed 004's lenet32 trained from scratch (the lab ships no network pretrained on colour photos), with
     the Augment page's "photos" preset on the fly unless `pipeline` is given. Every sample but the held-out share
-    trains (no validation part: the held-out share is the test set), in batches of at most 16."""
+    trains (no validation part: the held-out share is the test set), in batches of at most 16
+    (`classes.batch_size_for`)."""
     from webapp import classes, datasets
 
     if input_kind not in classes.INPUT_KINDS:
@@ -213,7 +218,7 @@ def classes_config(dataset: str, input_kind: str, recipes: tuple[str, ...] = (),
         raise ValueError("Photos train from scratch only: the lab has no network pretrained on colour photos to "
                          "start from.")
     info = datasets.get(dataset)
-    batch_size = max(1, min(classes.BATCH_SIZE, info.train_size))
+    batch_size = classes.batch_size_for(info.train_size)
     base = TrainConfig(models=("cnn",), dataset=dataset, validation=False, seed=seed, batch_size=batch_size,
                        epochs=epochs or classes.DEFAULT_EPOCHS[input_kind], recipes=recipes,
                        source_run=classes.SKETCH_SOURCE_RUN, **CONSTANT_RATE)

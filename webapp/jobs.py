@@ -19,7 +19,7 @@ import threading
 import time
 from typing import Callable
 
-from webapp import datasets
+from webapp import classes, datasets
 from webapp.config import TrainConfig
 from webapp.errors import describe_error
 from webapp.history import TrainingRecord, progress
@@ -101,7 +101,10 @@ class JobQueue:
         return self._store.problem if self._store is not None else None
 
     def submit(self, config: TrainConfig, owner: str, followups: tuple[TrainConfig, ...] = ()) -> Job:
-        """Queue a job: `config`, then each of `followups` in turn, in one slot of the queue."""
+        """Queue a job: `config`, then each of `followups` in turn, in one slot of the queue. A learner's
+        collection of classes is trained only by its owner (NotOwnerError otherwise)."""
+        for stage in (config, *followups):
+            classes.check_may_train(stage.dataset, owner)
         with self._lock:
             mine = [job for job in self._jobs.values() if job.owner == owner and not job.finished]
             if mine:

@@ -93,6 +93,9 @@ def config_problem(config: Any) -> str | None:
     if "class_names" in config and not (isinstance(config["class_names"], list) and config["class_names"]
                                         and all(isinstance(name, str) for name in config["class_names"])):
         return "its class names are not a list of names"
+    if "held_out_samples" in config and not (isinstance(config["held_out_samples"], list)
+                                             and all(isinstance(name, str) for name in config["held_out_samples"])):
+        return "its held-out samples are not a list of sample ids"
     if "epoch_seconds" in config and not (isinstance(config["epoch_seconds"], list)
                                           and all(is_number(value) for value in config["epoch_seconds"])):
         return "its epoch seconds are not a list of numbers"

@@ -50,6 +50,9 @@ class RunRecord:
     # A run on the learner's own classes ("classes:<name>"): the class names by label as they were when it trained
     # (a class added or renamed later changes the collection, not what this model answers).
     class_names: tuple[str, ...] | None = None
+    # ... and the ids of the held-out samples it was tested on, in the order of its test predictions, so a page
+    # knows for certain whether the collection's held-out part is still the one the run was tested on.
+    held_out_samples: tuple[str, ...] | None = None
     run_id: str | None = None  # added by the store when it saves the run
 
     @classmethod
@@ -77,4 +80,5 @@ class RunRecord:
         return data
 
 
-_LIST_FIELDS = frozenset({"raced_with", "epoch_seconds", "class_names"})  # JSON lists, kept as tuples
+# JSON lists, kept as tuples
+_LIST_FIELDS = frozenset({"raced_with", "epoch_seconds", "class_names", "held_out_samples"})

@@ -37,6 +37,10 @@ class TrainedModel:
     test_predictions: np.ndarray
     stopped: bool
     fine_tuning: dict[str, Any] | None = None  # accuracies before and after, when a saved model was fine-tuned
+    # What it was tested on: the held-out samples' ids (a learner's collection only) and the class names by label,
+    # both as the dataset was read when training began (the collection may change while it trains)
+    test_ids: tuple[str, ...] = ()
+    class_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -453,4 +457,5 @@ def _finish(name: str, model: Any, dataset: Dataset, record: TrainingRecord, sto
     loss, accuracy = scores(probabilities, dataset.y_test)
     record.add_evaluation_seconds(time.perf_counter() - started)
     record.set_result(name, {"test_loss": loss, "test_accuracy": accuracy, "stopped": stopped})
-    return TrainedModel(name, model, loss, accuracy, np.argmax(probabilities, axis=1).astype(np.uint8), stopped)
+    return TrainedModel(name, model, loss, accuracy, np.argmax(probabilities, axis=1).astype(np.uint8), stopped,
+                        test_ids=dataset.test_ids, class_names=dataset.info.class_names)

@@ -83,6 +83,17 @@ def test_the_page_opens_with_what_to_try_and_a_form_to_start_a_collection():
     assert "classes" not in at.query_params
 
 
+def test_what_to_try_first_fits_the_collection_open():
+    assert "then try photos" in open_page(PAGE).markdown[0].value, "none open yet: sketches first, then photos"
+    sketches = start("sketch")
+    assert "a dozen drawings each" in sketches.markdown[0].value and "photos of" not in sketches.markdown[0].value
+    assert sketches.text_input(key="classes_new_class").placeholder == "e.g. circle"
+    photos = start("photo")
+    intro = photos.markdown[0].value
+    assert "a few dozen photos of each" in intro and "drawings" not in intro and "digits" not in intro
+    assert photos.text_input(key="classes_new_class").placeholder == "e.g. mug"
+
+
 def test_a_link_to_a_collection_that_is_not_there_is_one_sentence():
     at = open_page(PAGE, classes="nothing-0123456789ab")
     assert texts(at, "error") == ["There is no collection 'nothing-0123456789ab' here: the link may be cut short, "
@@ -193,15 +204,20 @@ def test_a_class_with_one_sample_cannot_train_and_says_why():
     assert any("lab ships no network pretrained on colour photos" in info for info in texts(at, "info"))
 
 
-def test_a_stranger_with_the_link_sees_the_collection_and_may_train_on_it_but_not_change_it():
+def test_a_stranger_with_the_link_sees_the_collection_but_may_not_change_or_train_on_it():
     owner = filled("sketch", 3, ("circle", "cross"))
+    assert not owner.button(key="classes_train").disabled, "its owner may train"
     stranger = open_page(PAGE, classes=owner.query_params["classes"])
     assert any("belongs to another browser" in caption for caption in texts(stranger, "caption"))
     assert "Classes: circle, cross." in texts(stranger, "caption")
     labels = [button.label for button in stranger.button]
     assert "Add class" not in labels and "" not in labels, "no adding classes, no removing samples"
-    assert not stranger.button(key="classes_train").disabled, "training reads the collection, as fine-tuning does"
+    assert not any(button.key == "classes_train" for button in stranger.button), "no training either"
+    assert any(info.startswith("Only the browser that made this collection can train on it: download it (.zip)")
+               for info in texts(stranger, "info"))
     assert any(markdown == "**cross** · 3 samples" for markdown in texts(stranger, "markdown"))
+    assert "Download (.zip)" in [button.proto.label for button in stranger.get("download_button")], \
+        "the way to a copy of their own"
 
 
 def test_a_returning_browser_finds_its_collections_without_the_link():
@@ -251,7 +267,14 @@ def test_a_tiny_photo_job_trains_then_reads_a_new_photo_and_its_snippet_classifi
     assert any("2 held-out samples" in caption for caption in texts(at, "caption"))
     changed = "The collection changed since this run trained"
     assert not any(changed in info for info in texts(at, "info")), "its mistakes are shown"
+    true_picker = next(box for box in at.selectbox if box.label == "True sample")
+    assert true_picker.options == ["all (no filter)", "disc", "square"], "the first choice says it is the way back"
+    shown = [caption for caption in texts(at, "caption") if "misclassified test sample" in caption]
+    true_picker.set_value(1).run()
+    next(box for box in at.selectbox if box.label == "True sample").set_value(None).run()
+    assert [caption for caption in texts(at, "caption") if "misclassified test sample" in caption] == shown
     run = at.selectbox(key="classes_model").value
+    assert "Upload or take a picture: every class's probability appears here." in texts(at, "info"), "no drawing"
     at.file_uploader(key="classes_try_upload").set_value(("new.png", png_bytes(photo("disc", 999)), "image/png"))
     at.run()
     assert not at.exception, at.exception
@@ -259,6 +282,11 @@ def test_a_tiny_photo_job_trains_then_reads_a_new_photo_and_its_snippet_classifi
     assert reading.value in ("disc", "square")
     code = next(block.value for block in at.code if "keras.saving.load_model" in block.value)
     assert "prepare_photo" in code
+    assert any(button.key == f"classes_delete_{run}" for button in at.button), "its owner may delete the run"
+    stranger = open_page(PAGE, classes=at.query_params["classes"])
+    assert stranger.selectbox(key="classes_model").value == run, "a visitor with the link may try the model ..."
+    assert not any(button.key == f"classes_delete_{run}" for button in stranger.button), "... not delete it"
+    assert "Only the browser that made this collection can delete its models." in texts(stranger, "caption")
 
     # the snippet, run as a learner would: the model and labels.json next to it, an image file as its argument
     from webapp.store import RunStore

@@ -328,7 +328,7 @@ def test_a_race_on_another_dataset_is_shown_with_that_datasets_test_set_and_clas
     assert any(header.value == "Results on the 4,861 test digits of MNIST digits 5-9" for header in at.subheader)
     assert all(run.record.dataset == "mnist-5-9" for run in job.runs)
     true_picker = next(box for box in at.selectbox if box.label == "True digit")
-    assert true_picker.options == ["any", "5", "6", "7", "8", "9"], "labels 0-4 of the view are named 5-9"
+    assert true_picker.options == ["all (no filter)", "5", "6", "7", "8", "9"], "labels 0-4 of the view are named 5-9"
     assert not any(caption.value.startswith("Published on the same test set") for caption in at.caption), \
         "a view has no published points of its own"
 

@@ -45,6 +45,9 @@ def test_good_class_names_are_trimmed_and_may_use_any_script():
     assert check_class_name("Ärger", existing=["Über"]) == "Ärger"
     assert check_class_name("x" * 30) == "x" * 30
     assert check_class_name("A.B") == "A.B"
+    assert check_class_name("cafe\u0301") == "caf\u00e9", "accents composed, as a Mac's zip may not have them"
+    with pytest.raises(ValueError, match="There is already a class called"):
+        check_class_name("CAF\u00c9", existing=["cafe\u0301"])
 
 
 def test_classes_are_added_renamed_and_removed_by_name_keeping_their_samples(lab_home):
@@ -226,6 +229,18 @@ def test_a_downloaded_zip_comes_back_as_a_new_collection_of_the_importer(lab_hom
     assert not [path for path in (lab_home / "classes").iterdir() if path.name.startswith(".tmp")]
 
 
+def test_a_copy_named_after_a_collection_drops_the_old_token_for_its_own(lab_home, tmp_path):
+    data = shapes_collection("photo", per_class=2).zip_bytes()
+    old_name = classes.new_collection_name("my shapes")  # 'my-shapes-<12 hex digits>', as a download is named
+    copy = import_zip(data, STRANGER, title=old_name)
+    assert copy.name.startswith("my-shapes-") and copy.name != old_name and len(copy.name) == len(old_name)
+    folder = tmp_path / old_name  # the zip unpacked to a folder of that name, for the CLI
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        archive.extractall(folder)
+    again = classes.import_folder(folder, STRANGER, "photo")
+    assert again.name.startswith("my-shapes-") and len(again.name) == len(old_name), again.name
+
+
 def test_a_zip_of_plain_class_folders_needs_the_input_kind():
     files = {f"{shape}/{number}.png": png_bytes(photo(shape, number)) for shape in ("disc", "square")
              for number in range(2)}
@@ -274,6 +289,86 @@ def test_a_collection_is_a_dataset_whose_test_set_is_the_held_out_share(lab_home
     assert sorted(data.y_test.tolist()) == [0, 1] and sorted(data.y_train.tolist()) == [0] * 4 + [1] * 4
     with pytest.raises(datasets.UnknownDatasetError, match="There is no collection of classes called 'nothing'"):
         datasets.get("classes:nothing")
+
+
+def test_the_held_out_part_names_its_samples_in_the_order_of_its_rows(lab_home):
+    collection = shapes_collection("sketch", per_class=6)
+    data = datasets.load(collection.dataset_id)
+    by_id = {sample.sample_id: sample for sample in collection.samples()}
+    assert len(data.test_ids) == len(data.y_test) == 2 and len(set(data.test_ids)) == 2
+    for row, sample_id in enumerate(data.test_ids):
+        sample = by_id[sample_id]
+        assert np.array_equal(collection.image(sample), data.x_test[row]), "the id is that row's sample"
+        assert collection.class_names()[data.y_test[row]] == sample.class_name
+    assert datasets.load(collection.dataset_id).test_ids == data.test_ids, "the same split every time"
+    collection.rename_class("circle", "ring", OWNER)
+    assert datasets.load(collection.dataset_id).test_ids == data.test_ids, "a renamed class keeps its samples"
+    collection.add_sample("cross", sketch("cross", 999), OWNER)
+    collection.add_sample("cross", sketch("cross", 998), OWNER)
+    assert datasets.load(collection.dataset_id).test_ids != data.test_ids, "8 crosses: two of them are held out"
+
+
+def test_a_run_is_matched_to_its_held_out_samples_by_their_ids_or_for_an_old_run_by_time(lab_home):
+    from webapp.run_record import RunRecord
+
+    collection = shapes_collection("sketch", per_class=6)
+    data = datasets.load(collection.dataset_id)
+    samples = collection.samples()
+    recorded = RunRecord(held_out_samples=data.test_ids, created="2000-01-01 00:00:00")
+    assert classes.same_held_out(recorded, data, samples), "the same ids, whatever the time says"
+    assert not classes.same_held_out(RunRecord(held_out_samples=data.test_ids[::-1]), data, samples)
+    old = RunRecord(created="2999-01-01 00:00:00", train_images=len(data.y_train))  # saved before runs kept ids
+    assert classes.same_held_out(old, data, samples)
+    assert not classes.same_held_out(RunRecord(created="2000-01-01 00:00:00"), data, samples), "samples since"
+    assert not classes.same_held_out(RunRecord(created="2999-01-01 00:00:00", train_images=3), data, samples)
+    collection.remove_sample(next(s for s in samples if s.sample_id == data.test_ids[0]), OWNER)
+    collection.add_sample("circle", sketch("circle", 999), OWNER)
+    changed = datasets.load(collection.dataset_id)
+    assert not classes.same_held_out(recorded, changed, collection.samples()), "a held-out sample swapped"
+
+
+def test_a_run_records_its_held_out_samples_and_a_bad_list_is_refused(lab_home):
+    from webapp.run_checks import config_problem
+    from webapp.run_record import RunRecord
+
+    collection = shapes_collection(per_class=2)
+    record = RunRecord(model="cnn", dataset=collection.dataset_id, held_out_samples=("a", "b"))
+    assert record.to_dict()["held_out_samples"] == ["a", "b"]
+    assert RunRecord.from_dict(record.to_dict()) == record and RunRecord().held_out_samples is None
+    assert config_problem(record.to_dict()) is None
+    for bad in ("a", [1, 2]):
+        config = {"model": "cnn", "dataset": collection.dataset_id, "held_out_samples": bad}
+        assert config_problem(config) == "its held-out samples are not a list of sample ids"
+
+
+def test_only_the_owner_queues_training_on_a_collection_or_deletes_its_models(lab_home):
+    from webapp.job import classes_config
+    from webapp.jobs import JobQueue
+
+    collection = shapes_collection(per_class=3)
+    config = classes_config(collection.dataset_id, "sketch", epochs=1)
+    classes.check_may_train(collection.dataset_id, OWNER)
+    classes.check_may_train("mnist", STRANGER)
+    classes.check_may_change_runs(collection.dataset_id, OWNER)
+    with pytest.raises(NotOwnerError, match="^Only the browser that made this collection can delete its models.$"):
+        classes.check_may_change_runs(collection.dataset_id, STRANGER)
+    queue = JobQueue(lambda job: [])
+    try:
+        with pytest.raises(NotOwnerError, match="Only the browser that made this collection can train on it: "
+                                                "download it"):
+            queue.submit(config, STRANGER)
+        assert queue.jobs_of(STRANGER) == [], "nothing was queued"
+        assert queue.submit(config, OWNER).owner == OWNER
+    finally:
+        queue.shutdown()
+
+
+@pytest.mark.parametrize("train_size, batch_size", [(1, 1), (4, 4), (16, 16), (17, 8), (20, 10), (24, 12),
+                                                    (40, 13), (48, 16), (1600, 16)])
+def test_batches_are_at_most_16_and_an_epoch_leaves_out_fewer_samples_than_it_has_batches(train_size, batch_size):
+    assert classes.batch_size_for(train_size) == batch_size
+    batches = train_size // batch_size
+    assert train_size - batches * batch_size < batches
 
 
 def test_training_configs_accept_collections_and_say_which_recipes_fit(lab_home):
@@ -345,6 +440,7 @@ def test_a_collection_trains_through_the_job_and_its_run_is_listed(kind, lab_hom
     assert model.input_shape == (None, *classes.image_shape(kind))
     first, second = collection.class_names()
     assert info.record.class_names == (first, second)
+    assert info.record.held_out_samples == datasets.load(collection.dataset_id).test_ids, "the samples it was tested on"
     collection.add_class("third", OWNER)  # the collection changes after training ...
     collection.rename_class(first, "renamed", OWNER)
     [listed] = [run for run in store.list().runs if run.run_id == info.run_id]  # ... the run stays listed

@@ -1,7 +1,7 @@
-"""`python -m webapp classes train DIR` and `classes predict RUN FILE...`: every bad input a one-line usage error
-(exit 2) that keeps no collection behind, and on synthetic classes made here the issue's bar: photos of red discs
-and blue squares reach 90% held-out accuracy with the defaults, and new sketches of circles and crosses are read
-right at least 9 times out of 10."""
+"""`python -m webapp classes train DIR` and `classes predict RUN FILE...`: a bad argument is a one-line usage
+error (exit 2), a folder whose contents cannot train is one sentence (exit 1), and neither keeps a collection
+behind; on synthetic classes made here the issue's bar: photos of red discs and blue squares reach 90% held-out
+accuracy with the defaults, and new sketches of circles and crosses are read right at least 9 times out of 10."""
 import json
 
 import pytest
@@ -31,18 +31,9 @@ CIRCLE, CROSS = png_bytes(sketch("circle", 1)), png_bytes(sketch("cross", 2))
     ({"circle/a.png": CIRCLE, "cross/a.png": CROSS}, [], "the following arguments are required: --input"),
     ({"circle/a.png": CIRCLE, "cross/a.png": CROSS}, ["--input", "sketch", "--epochs", "0"],
      "Epochs must be between 1 and 200"),
-    ({"circle/a.png": CIRCLE, "circle/b.png": CIRCLE}, ["--input", "sketch"],
-     "A collection needs at least 2 classes, one folder each; this one has 1"),
-    ({"circle/a.png": CIRCLE, "circle/b.png": CIRCLE, "cross/a.png": CROSS}, ["--input", "sketch"],
-     "The class 'cross' has 1 sample; it needs at least 2: one to train on and one to test"),
-    ({"circle/a.png": CIRCLE, "cross/notes.txt": b"hello"}, ["--input", "sketch"],
-     "'cross/notes.txt' cannot be used: this file is not an image that can be read"),
-    ({"circle/a.png": CIRCLE, "cross/a.png": CROSS[:300]}, ["--input", "sketch"], "truncated or damaged"),
-    ({"circle/a.png": CIRCLE, f"{'x' * 31}/a.png": CROSS}, ["--input", "sketch"], "at most 30 characters"),
-    ({"loose.png": CIRCLE, "cross/a.png": CROSS}, ["--input", "sketch"], "one folder per class"),
 ])
-def test_bad_train_input_is_one_usage_line_exit_2_and_keeps_nothing(files, args, sentence, tmp_path, lab_home,
-                                                                     capsys):
+def test_bad_train_arguments_are_one_usage_line_exit_2_and_keep_nothing(files, args, sentence, tmp_path, lab_home,
+                                                                        capsys):
     folder = folder_with(tmp_path, files)
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["classes", "train", str(folder), *args])
@@ -52,6 +43,42 @@ def test_bad_train_input_is_one_usage_line_exit_2_and_keeps_nothing(files, args,
     last = err.strip().splitlines()[-1]
     assert last.startswith("python -m webapp classes train: error:") and sentence in last
     assert not any((lab_home / "classes").glob("*")), "no collection is kept for a folder that cannot train"
+
+
+@pytest.mark.parametrize("files, sentence", [
+    ({"circle/a.png": CIRCLE, "circle/b.png": CIRCLE},
+     "A collection needs at least 2 classes, one folder each; this one has 1."),
+    ({"circle/a.png": CIRCLE, "circle/b.png": CIRCLE, "cross/a.png": CROSS},
+     "The class 'cross' has 1 sample; it needs at least 2: one to train on and one to test."),
+    ({"circle/a.png": CIRCLE, "cross/notes.txt": b"hello"},
+     "'cross/notes.txt' cannot be used: this file is not an image that can be read"),
+    ({"circle/a.png": CIRCLE, "cross/a.png": CROSS[:300]}, "truncated or damaged"),
+    ({"circle/a.png": CIRCLE, "cross/frame.jpg": b""}, "'cross/frame.jpg' cannot be used: the file is empty."),
+    ({"circle/a.png": CIRCLE, f"{'x' * 31}/a.png": CROSS}, "at most 30 characters"),
+    ({"loose.png": CIRCLE, "cross/a.png": CROSS}, "one folder per class"),
+])
+def test_a_folder_that_cannot_train_is_one_sentence_exit_1_and_keeps_nothing(files, sentence, tmp_path, lab_home,
+                                                                              capsys):
+    folder = folder_with(tmp_path, files)
+    assert cli.main(["classes", "train", str(folder), "--input", "sketch"]) == 1
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and sentence in lines[0] and "Traceback" not in captured.err, captured.err
+    assert captured.out == ""
+    assert not any((lab_home / "classes").glob("*")), "no collection is kept for a folder that cannot train"
+
+
+def test_training_that_fails_is_one_sentence_exit_1_and_keeps_no_collection(tmp_path, lab_home, capsys,
+                                                                            monkeypatch):
+    def fail(job, store):
+        raise RuntimeError("The disk went away.")
+
+    monkeypatch.setattr("webapp.job.execute", fail)
+    folder = folder_with(tmp_path, {"circle/a.png": CIRCLE, "circle/b.png": CIRCLE, "cross/a.png": CROSS,
+                                    "cross/b.png": CROSS})
+    assert cli.main(["classes", "train", str(folder), "--input", "sketch"]) == 1
+    assert capsys.readouterr().err.strip().splitlines()[-1] == "The disk went away."
+    assert not any((lab_home / "classes").glob("*")), "no run was saved, so no collection is kept"
 
 
 def test_train_on_a_missing_folder_is_a_usage_error(tmp_path, capsys):

@@ -18,8 +18,10 @@ def test_devices_pipes_folders_and_large_files_are_refused_before_reading(tmp_pa
     os.mkfifo(fifo)
     with pytest.raises(FileLimitError, match="not a regular file"):  # and it does not wait for a writer
         read_file_capped(fifo)
-    with pytest.raises(FileLimitError, match="folder"):
+    with pytest.raises(FileLimitError, match="^That is a folder, not a file.$"):
         read_file_capped(tmp_path)
+    with pytest.raises(FileLimitError, match="^That is a folder, not an image file.$"):
+        read_file_capped(tmp_path, what="image file")
     big = tmp_path / "big.bin"
     big.write_bytes(b"x" * 101)
     with pytest.raises(FileLimitError, match=r"too large \(101 bytes; the limit is 100 bytes\)"):

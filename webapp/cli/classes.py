@@ -55,8 +55,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 # -- train -----------------------------------------------------------------------------------------------------
 def import_and_configure(args: argparse.Namespace) -> tuple[Any, Any]:
-    """The new collection and its job's TrainConfig; a bad folder, recipe or epoch count is a usage error."""
-    from webapp.job import classes_config
+    """The new collection and its job's TrainConfig. A recipe, epoch count or path that cannot work is a usage
+    error (exit 2); what the folder holds (too few classes or samples, a file that is no image, a bad class name)
+    is input that fails at run time: ValueError, one sentence (exit 1). Either way no collection is kept, and
+    Keras is imported (its start-up lines muted) only once the folder can train."""
     from webapp.ownership import new_secret, owner_key
 
     recipe = args.recipe or classes.DEFAULT_RECIPE[args.input]
@@ -69,36 +71,45 @@ def import_and_configure(args: argparse.Namespace) -> tuple[Any, Any]:
     if not folder.is_dir():
         raise UsageError(f"{folder} is not a folder: give a folder with one sub-folder of images per class.")
     # owned by a secret nobody keeps: the collection can be viewed and trained on, never changed
+    collection = classes.import_folder(folder, owner_key(new_secret()), args.input, title=folder.name)
     try:
-        collection = classes.import_folder(folder, owner_key(new_secret()), args.input, title=folder.name)
-    except ValueError as error:
-        raise UsageError(str(error)) from None
-    problem = collection.training_problem()
-    try:
+        problem = collection.training_problem()
         if problem:
-            raise UsageError(problem)
+            raise ValueError(problem)
+        from webapp.device import import_backend_quietly
+
+        import_backend_quietly()
+        from webapp.job import classes_config
+
         return collection, classes_config(collection.dataset_id, args.input, (recipe,), args.epochs, seed=args.seed)
-    except (UsageError, ValueError) as error:
+    except ValueError:
         import shutil
 
         shutil.rmtree(collection.path, ignore_errors=True)  # nothing to train: keep no collection behind
-        raise UsageError(str(error)) from None
+        raise
 
 
 def run_train(args: argparse.Namespace) -> int:
-    collection, config = import_and_configure(args)
+    try:
+        collection, config = import_and_configure(args)
+    except ValueError as error:  # what the folder holds
+        say(str(error))
+        return EXIT_FAILED
     say(f"Imported {sum(collection.counts().values())} samples of {len(collection.class_names())} classes as "
         f"the collection {collection.name}.")
-    from webapp.device import import_backend_quietly
-
-    import_backend_quietly()
     from webapp.cli.train import ProgressBar
     from webapp.job import Job, execute
     from webapp.store import RunStore
 
     job = Job(config=config, owner="cli")
-    with ProgressBar(job):
-        [info] = execute(job, RunStore())
+    try:
+        with ProgressBar(job):
+            [info] = execute(job, RunStore())
+    except BaseException:  # a failure or Ctrl-C before the run was saved: nothing refers to the collection
+        import shutil
+
+        shutil.rmtree(collection.path, ignore_errors=True)
+        raise
     report = train_report(collection, config, info)
     if args.json:
         emit(report)

@@ -4,7 +4,6 @@ model to keep. The collection itself is `webapp.classes`; this module only wires
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -52,10 +51,28 @@ SOURCES = {"draw": "Draw", "upload": "Upload pictures", "camera": "Camera"}
 INTRO = (
     "Teach a network classes of your own, as Teachable Machine does, but in the open: collect a few examples of "
     "each class (draw them, upload photos or take them with the camera), pick the network and the recipe, watch it "
-    "train, see which held-out samples it gets wrong, try it live and keep the model.\n\n"
-    "Start with two classes of simple shapes, a dozen drawings each. Notice how few samples a network that already "
-    "knows digits needs, and which of your drawings it still confuses."
+    "train, see which held-out samples it gets wrong, try it live and keep the model."
 )
+# What to try first, by the open collection's input kind (None: no collection open yet)
+START_WITH = {
+    "sketch": "Start with two classes of simple shapes, a dozen drawings each. Notice how few samples a network that "
+              "already knows digits needs, and which of your drawings it still confuses.",
+    "photo": "Start with two kinds of object that look clearly different, a few dozen photos of each, on varied "
+             "backgrounds and in varied light. Notice how many more samples a network that starts from nothing "
+             "needs than a sketch collection does, and whether it learned the object or only what lies behind it.",
+    None: "Start with a collection of sketches: two classes of simple shapes, a dozen drawings each. Notice how few "
+          "samples a network that already knows digits needs; then try photos, where the network starts from "
+          "nothing.",
+}
+
+
+def intro(collection: ClassCollection | None) -> str:
+    """The page's opening: what it does, and what to try first with this kind of collection."""
+    try:
+        kind = collection.input_kind if collection is not None else None
+    except ValueError:  # removed meanwhile
+        kind = None
+    return f"{INTRO}\n\n{START_WITH[kind]}"
 NO_PRETRAINED = (
     "The lab ships no network pretrained on colour photos, so this one starts from random weights and learns only "
     "from your photos: give each class a few dozen, varied in background, light and framing. A network pretrained "
@@ -133,10 +150,10 @@ def collection_bar(collection: ClassCollection) -> None:
     kind = "sketches" if collection.input_kind == "sketch" else "photos"
     if collection.is_owned_by(owner()):
         st.caption(f"Collection **{collection.name}** ({kind}), yours: its link (this page's address) lets others "
-                   "look at it and download it, not change it.")
+                   "look at it, try its models and download it, not change it or train on it.")
     else:
         st.caption(f"Collection **{collection.name}** ({kind}) was opened by its link and belongs to another "
-                   "browser: you can look at it, download it, train on it and try its models, not change it.")
+                   "browser: you can look at it, try its models and download it, not change it or train on it.")
     with st.container(horizontal=True):
         with st.popover("Start a new collection", icon=":material/add:",
                         help="A fresh, empty collection of your own, of sketches or of photos."):
@@ -199,7 +216,7 @@ def import_collection() -> None:
     if upload is None:
         return
     made: list[ClassCollection] = []
-    title = re.sub(r"-[0-9a-f]{12}$", "", Path(upload.name).stem)  # a downloaded zip's name ends in its old token
+    title = Path(upload.name).stem  # a downloaded zip's name ends in its old token: the new name drops it
     if attempt("Reading the zip", lambda: made.append(classes.import_zip(upload.getvalue(), owner(), title=title)),
                "collection"):
         imported = made[0]
@@ -218,7 +235,8 @@ def classes_editor(collection: ClassCollection) -> None:
     with st.container(horizontal=True, vertical_alignment="bottom"):  # one block, whatever it holds
         with st.form("classes_add_class", border=False, enter_to_submit=True, width="content"):  # Enter adds it
             with st.container(horizontal=True, vertical_alignment="bottom"):
-                st.text_input("New class", key=NEW_CLASS_KEY, max_chars=30, placeholder="e.g. circle", width=280,
+                st.text_input("New class", key=NEW_CLASS_KEY, max_chars=30, width=280,
+                              placeholder="e.g. circle" if collection.input_kind == "sketch" else "e.g. mug",
                               help="1 to 30 characters, no slashes; two classes may not differ only in upper and "
                                    "lower case.")
                 st.form_submit_button("Add class", icon=":material/add:", on_click=add_class, args=(collection,),
@@ -437,7 +455,11 @@ def remove_sample(collection: ClassCollection, sample: Sample) -> None:
 # -- training ---------------------------------------------------------------------------------------------------
 def train_settings(collection: ClassCollection, busy: bool) -> TrainConfig | None:
     """The network and recipe the input kind calls for, the epochs, and the Train button: the config to queue
-    when it is pressed (else None). Why it cannot train is said at once and the button waits."""
+    when it is pressed (else None). Why it cannot train is said at once and the button waits; a visitor with the
+    link reads why only the owner trains (the queue refuses them too) and how to train a copy of their own."""
+    if not collection.is_owned_by(owner()):
+        st.info(classes.NOT_YOURS_TO_TRAIN, icon=":material/lock:")
+        return None
     sketch = collection.input_kind == "sketch"
     if sketch:
         st.markdown("**Sketches** start from the lab's digit CNN (trained on all of MNIST): a network that already "
@@ -566,13 +588,10 @@ def _held_out_set(dataset_id: str, signature: tuple[Any, ...]) -> Any:
 
 
 def run_matches(info: RunInfo, test_set: Any, collection: ClassCollection) -> bool:
-    """Whether the collection is as the run saw it, so its saved predictions belong to today's held-out samples:
-    as many training and held-out samples, and none added since it was saved (sample ids start with the time)."""
+    """Whether the run's saved predictions belong to today's held-out samples (`classes.same_held_out`)."""
     predictions = cached.store().load_predictions(info.run_id)
-    saved = (info.record.created or "").replace("-", "").replace(":", "").replace(" ", "-")  # 20261130-160329
-    newest = max((sample.sample_id[:15] for sample in collection.samples()), default="")
     return (predictions is not None and len(predictions) == len(test_set.y_test)
-            and info.record.train_images in (None, len(test_set.y_train)) and bool(saved) and newest <= saved)
+            and classes.same_held_out(info.record, test_set, collection.samples()))
 
 
 # -- trying a model live ----------------------------------------------------------------------------------------
@@ -643,7 +662,8 @@ def try_picture(source: str) -> np.ndarray | None:
 
 def show_answer(collection: ClassCollection, info: RunInfo, picture: np.ndarray | None) -> None:
     if picture is None:
-        st.info("Draw, upload or take a picture: every class's probability appears here.")
+        how = "Draw, upload or take a picture" if collection.input_kind == "sketch" else "Upload or take a picture"
+        st.info(f"{how}: every class's probability appears here.")
         return
     try:
         prepared = classes.prepare(picture, collection.input_kind)
@@ -708,17 +728,24 @@ def keep_panel(collection: ClassCollection, info: RunInfo) -> None:
 
 
 def run_files(info: RunInfo) -> None:
-    """The run's history as CSV, and (not for a shipped model) deleting it."""
+    """The run's history as CSV, and deleting it: for the collection's owner only (a visitor with the link reads
+    why not; `classes.check_may_change_runs` refuses them as well)."""
     store = cached.store()
     left, right = st.columns(2)
     left.download_button("Download history (CSV)", lambda: history_csv(store.load_history(info.run_id)),
                          f"{info.run_id}-history.csv", mime="text/csv", help="One row per batch.")
+    try:
+        classes.check_may_change_runs(info.record.dataset, owner())
+    except NotOwnerError as refused:
+        right.caption(str(refused))
+        return
     if right.button("Delete run", icon=":material/delete:", key=f"classes_delete_{info.run_id}",
                     help="Remove this trained model from the lab for good."):
         try:
+            classes.check_may_change_runs(info.record.dataset, owner())
             store.delete(info.run_id)
-        except OSError as error:  # a read-only disk, say: one sentence, the run stays
-            st.error(describe_error(error, "Deleting the run"))
+        except OSError as error:  # a read-only disk, or no longer the owner's: one sentence, the run stays
+            st.error(str(error) if isinstance(error, NotOwnerError) else describe_error(error, "Deleting the run"))
         else:
             st.rerun()
 

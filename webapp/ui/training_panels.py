@@ -15,6 +15,7 @@ from webapp.config import LEGACY_DEFAULTS, TrainConfig
 from webapp.job import Job, JobStatus
 from webapp.jobs import QueueFullError
 from webapp.network_catalog import short_name
+from webapp.ownership import NotOwnerError
 from webapp.presets import comparison_rows, matching_preset, reference_points
 from webapp.run_record import RunRecord
 from webapp.store import RunInfo, history_csv
@@ -109,6 +110,9 @@ def submit_job(config: TrainConfig | None, problem: str | None, param: str = sta
         state.follow_job(cached.queue().submit(config, identity.visitor_key(), followups).job_id, param)
     except QueueFullError as busy:
         st.warning(str(busy))
+        return
+    except NotOwnerError as refused:  # a collection opened by its link: only its owner trains on it
+        st.error(str(refused))
         return
     except ValueError as misconfigured:  # a server setting that is not a number: the teacher's to fix
         st.error(str(misconfigured))
@@ -313,6 +317,7 @@ def reported_beside_measured(runs: list[RunInfo], histories: dict[str, dict[str,
                "of 128, where the tutorial's log counts 469).")
 
 
+NO_FILTER = "all (no filter)"  # the mistakes filters' first choice: it reads as the way back to every mistake
 SHOWN_MISTAKES = 40  # the gallery's pictures at most: beyond that a page of thumbnails only slows the browser
 
 
@@ -332,12 +337,13 @@ def mistakes(info: RunInfo, test_set: Dataset) -> None:
     if worst:
         left.caption("Most confused: " + "; ".join(f"{names[t]} read as {names[p]} ({n}x)" for t, p, n in worst) + ".")
     any_label = [None, *range(len(names))]
-    label = lambda value: "any" if value is None else names[value]  # noqa: E731
+    label = lambda value: NO_FILTER if value is None else names[value]  # noqa: E731
     pick_true, pick_pred = right.columns(2)
     true_label = pick_true.selectbox(f"True {item}", any_label, format_func=label, key=f"true_{info.run_id}",
-                                     help=f"Show only mistakes on this {item}.")
+                                     help=f"Show only mistakes on this {item}; '{NO_FILTER}' shows them all again.")
     predicted_label = pick_pred.selectbox("Predicted as", any_label, format_func=label, key=f"pred_{info.run_id}",
-                                          help=f"Show only mistakes where the model answered this {item}.")
+                                          help=f"Show only mistakes where the model answered this {item}; "
+                                               f"'{NO_FILTER}' shows them all again.")
     wrong = evaluation.misclassified(y_test, predictions, true_label, predicted_label)
     right.caption(mistakes_count(len(wrong), item, SHOWN_MISTAKES))
     if len(wrong):
