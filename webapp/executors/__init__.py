@@ -7,11 +7,9 @@ decides *where*. Two exist:
 - `webapp.executors.ray_cluster.RayExecutor`: a Ray cluster, when `RAY_ADDRESS` or `CONVNET_LAB_RAY_ADDRESS`
   is set. Ray is imported only there, and only then.
 
-Every execution mirrors its job's progress into `job.record` / `job.stage` (what the pages read), watches
-`job.stop_event` (a stop ends the job within a batch), and returns the runs saved in *this* server's run store,
-or raises an error whose message is the one sentence to show.
-
-This module is light (no TensorFlow, no Ray): Home asks it about the lab's settings (`setting_problems`).
+The interface is in `base`, the local executor in `local`, Ray's in `ray_cluster`; this package's settings
+(`CONVNET_LAB_MAX_JOBS`, the Ray address) are light (no TensorFlow, no Ray): Home asks them
+(`setting_problems`).
 """
 from __future__ import annotations
 
@@ -19,105 +17,17 @@ import logging
 import os
 import socket
 import threading
-from typing import TYPE_CHECKING, Any, Callable, Protocol
 
-if TYPE_CHECKING:
-    from webapp.job import Job
-    from webapp.store import RunInfo
+from webapp.executors.base import BlockingExecution, Execution, Executor, FunctionExecutor
+from webapp.executors.local import DEFAULT_GPU_SLOTS, LocalExecutor, default_slots
+
+__all__ = ["BlockingExecution", "DEFAULT_GPU_SLOTS", "Execution", "Executor", "FunctionExecutor", "LocalExecutor",
+           "choose_executor", "default_slots", "max_jobs_setting", "ray_address", "setting_problems", "slots"]
 
 LOG = logging.getLogger("convnet_lab.executors")
 MAX_JOBS_VARIABLE = "CONVNET_LAB_MAX_JOBS"
 RAY_ADDRESS_VARIABLES = ("CONVNET_LAB_RAY_ADDRESS", "RAY_ADDRESS")  # the lab's own setting wins
-DEFAULT_GPU_SLOTS = 8  # on a GPU, at most this many jobs at once; the memory estimate usually admits fewer
 RAY_CONNECT_SECONDS = 3.0
-
-
-class Execution(Protocol):
-    """One job started on an executor."""
-
-    def wait(self) -> list[RunInfo]:
-        """Block until the job ends, mirroring its progress into the job meanwhile; the runs saved in this
-        server's store, or an exception whose message is one sentence."""
-        ...
-
-    def stop(self) -> None:
-        """Ask the job to stop within a batch (it still saves what it trained, marked stopped)."""
-        ...
-
-
-class Executor(Protocol):
-    """Starts jobs somewhere. `slot` (0 .. slots-1) is the queue slot the job runs in; at most one job per
-    slot runs at a time, and each slot is served by one long-lived thread of the queue."""
-
-    description: str  # where the jobs train, for the server log, e.g. "this server" or "the Ray cluster at ..."
-    default_slots: int  # how many jobs it trains at once when CONVNET_LAB_MAX_JOBS is not set
-
-    def start(self, job: Job, slot: int) -> Execution: ...
-
-    def close(self) -> None: ...
-
-
-class BlockingExecution:
-    """An execution whose work runs in the calling thread when `wait` is called (the queue's slot thread):
-    the local training process streams progress into the job itself."""
-
-    def __init__(self, job: Job, work: Callable[[Job], list[RunInfo]]) -> None:
-        self.job, self._work = job, work
-
-    def wait(self) -> list[RunInfo]:
-        return self._work(self.job)
-
-    def stop(self) -> None:
-        self.job.stop_event.set()
-
-
-class FunctionExecutor:
-    """Runs each job by calling `run(job)` in the queue's slot thread (tests, and any plain runner)."""
-
-    description = "this process"
-    default_slots = 1
-
-    def __init__(self, run: Callable[[Job], list[RunInfo]]) -> None:
-        self._run = run
-
-    def start(self, job: Job, slot: int) -> Execution:
-        return BlockingExecution(job, self._run)
-
-    def close(self) -> None:
-        close = getattr(self._run, "close", None)
-        if close:
-            close()
-
-
-class LocalExecutor:
-    """The server's own training processes: one child process per queue slot, started on first use by that
-    slot's thread (a child's parent-death signal follows the thread that started it: the slot's, which lives
-    as long as the queue)."""
-
-    description = "this server"
-
-    def __init__(self, on_gpu: bool = False) -> None:
-        self.default_slots = default_slots(on_gpu)
-        self._processes: dict[int, Any] = {}
-        self._lock = threading.Lock()
-
-    def pids(self) -> set[int]:
-        """The process ids of its training processes (what they hold on the GPU is the lab's own)."""
-        with self._lock:
-            return {process.pid for process in self._processes.values() if process.pid is not None}
-
-    def start(self, job: Job, slot: int) -> Execution:
-        from webapp.worker import TrainingProcess
-
-        with self._lock:
-            process = self._processes.setdefault(slot, TrainingProcess(slot=slot))
-        return BlockingExecution(job, process)
-
-    def close(self) -> None:
-        with self._lock:
-            processes, self._processes = list(self._processes.values()), {}
-        for process in processes:
-            process.close()
 
 
 # -- settings --------------------------------------------------------------------------------------------
@@ -131,12 +41,6 @@ def max_jobs_setting() -> int | None:
         raise ValueError(f"{MAX_JOBS_VARIABLE} must be a positive whole number; it is {raw!r}, so one job trains "
                          "at a time.")
     return int(raw)
-
-
-def default_slots(on_gpu: bool) -> int:
-    """How many jobs train at once when the teacher set nothing: one on a CPU (two jobs would only share its
-    cores, each taking twice as long), up to `DEFAULT_GPU_SLOTS` on a GPU while their memory fits."""
-    return DEFAULT_GPU_SLOTS if on_gpu else 1
 
 
 def slots(default: int) -> int:
@@ -243,7 +147,7 @@ def choose_executor(on_gpu: bool = False) -> Executor:
         from webapp.executors.ray_cluster import RayExecutor
 
         try:
-            return RayExecutor(address)
+            return RayExecutor(address, on_gpu)
         except Exception as error:  # Ray's own start-up failed: any of its many errors means "not there"
             LOG.warning("Ray did not start: %s", error, exc_info=True)  # the details: server log only
             problem = (f"The Ray cluster at {address} cannot be used ({type(error).__name__}); training runs on "
