@@ -102,7 +102,7 @@ class JobQueue:
 
     def __init__(self, run: Executor | Callable[[Job], list[RunInfo]], store: JobStore | None = None,
                  slots: int = 1, admit: Admission | None = None) -> None:
-        self._executor: Executor = run if hasattr(run, "start") else FunctionExecutor(run)  # type: ignore[arg-type]
+        self._executor: Executor = run if isinstance(run, Executor) else FunctionExecutor(run)
         self._store = store
         self._slots = max(1, slots)
         self._admit = admit

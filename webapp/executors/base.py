@@ -6,7 +6,7 @@ or raises an error whose message is the one sentence to show.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Protocol
+from typing import TYPE_CHECKING, Callable, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from webapp.job import Job
@@ -26,6 +26,7 @@ class Execution(Protocol):
         ...
 
 
+@runtime_checkable
 class Executor(Protocol):
     """Starts jobs somewhere. `slot` (0 .. slots-1) is the queue slot the job runs in; at most one job per
     slot runs at a time, and each slot is served by one long-lived thread of the queue."""
