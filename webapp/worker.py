@@ -2,8 +2,9 @@
 
 Streamlit resets Keras after every script run (`keras.backend.clear_session()`: it drops Keras's global
 state and TensorFlow's kernel cache), which would break and slow down any training sharing its process.
-So one long-lived child process (TensorFlow stays loaded between jobs) trains the jobs one at a time and
-streams every change of its record back; the server mirrors it into the job the page reads.
+So a long-lived child process per queue slot (TensorFlow stays loaded between jobs; one slot unless
+`CONVNET_LAB_MAX_JOBS` says more, `webapp.executors.local`) trains that slot's jobs one at a time and streams
+every change of its record back; the server mirrors it into the job the page reads.
 
 The child never outlives the server: it asks the kernel for SIGKILL when its parent dies (Linux's
 parent-death signal) and a watchdog thread also checks the parent's pid, so a `kill -9` of the server
