@@ -30,7 +30,7 @@ from webapp.executors import Execution, Executor, FunctionExecutor, LocalExecuto
 from webapp.history import TrainingRecord, progress
 from webapp.job import Job, JobStatus
 from webapp.job import PartialSaveError, execute  # noqa: F401  re-exported: webapp.cli imports them from here
-from webapp.job_memory import fits, job_memory, read_device_memory
+from webapp.job_memory import DeviceMemory, fits, job_memory, read_device_memory
 from webapp.job_store import JobStore, JobStoreUnavailable, StoredJob
 from webapp.ownership import NotOwnerError
 from webapp.store import RunInfo, RunStore
@@ -381,6 +381,16 @@ class GpuAdmission:
     def __init__(self, lab_pids: Callable[[], set[int]]) -> None:
         self._lab_pids = lab_pids  # the lab's own training processes: what they hold counts as room
         self._estimates: dict[str, int] = {}
+        self._reading: tuple[float, DeviceMemory | None] = (-ADMIT_RECHECK_SECONDS, None)
+
+    def _device(self) -> DeviceMemory | None:
+        """The driver's last answer, asked again once it is older than the recheck interval (every idle slot's
+        thread asks: one `nvidia-smi` per interval is enough)."""
+        asked, reading = self._reading
+        if time.monotonic() - asked >= ADMIT_RECHECK_SECONDS / 2:
+            reading = read_device_memory()
+            self._reading = (time.monotonic(), reading)
+        return reading
 
     def estimate(self, job: Job) -> int:
         if job.job_id not in self._estimates:
@@ -388,7 +398,7 @@ class GpuAdmission:
         return self._estimates[job.job_id]
 
     def __call__(self, job: Job, running: Sequence[Job]) -> bool:
-        reading = read_device_memory()
+        reading = self._device()
         if reading is None:
             return True  # no driver to ask: the slots alone limit the jobs
         held = sum(used for pid, used in reading.held.items() if pid in self._lab_pids())

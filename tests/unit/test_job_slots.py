@@ -166,4 +166,6 @@ def test_gpu_admission_reads_the_driver_and_counts_the_labs_own_memory_as_room(m
     assert admission(Job(config=CONFIG, owner="y", job_id="b"), running), "1000 free + 3000 ours - 2000 >= 1500"
     assert not admission(Job(config=CONFIG, owner="y", job_id="c"), running), "another program's 500 is not ours"
     monkeypatch.setattr("webapp.jobs.read_device_memory", lambda: None)
-    assert admission(Job(config=CONFIG, owner="y", job_id="c"), running), "no driver: the slots alone decide"
+    without_driver = GpuAdmission(lambda: {111})
+    monkeypatch.setattr(without_driver, "estimate", lambda job: estimates[job.job_id])
+    assert without_driver(Job(config=CONFIG, owner="y", job_id="c"), running), "no driver: the slots alone decide"
