@@ -245,14 +245,14 @@ class JobQueue:
         """One long-lived thread per slot (a local training process lives as long as the thread that started
         it), and the snapshot saver."""
         for slot in range(self._slots):
-            if slot >= len(self._workers):
-                self._workers.append(threading.Thread(target=self._work, args=(slot,), daemon=True,
-                                                      name=f"convnet-lab-trainer-{slot}"))
-                self._workers[slot].start()
-            elif not self._workers[slot].is_alive():
-                self._workers[slot] = threading.Thread(target=self._work, args=(slot,), daemon=True,
-                                                       name=f"convnet-lab-trainer-{slot}")
-                self._workers[slot].start()
+            if slot < len(self._workers) and self._workers[slot].is_alive():
+                continue
+            worker = threading.Thread(target=self._work, args=(slot,), name=f"convnet-lab-trainer-{slot}", daemon=True)
+            if slot < len(self._workers):
+                self._workers[slot] = worker
+            else:
+                self._workers.append(worker)
+            worker.start()
         if self._store is not None and (self._saver is None or not self._saver.is_alive()):
             self._saver = threading.Thread(target=self._save_snapshots, name="convnet-lab-snapshots", daemon=True)
             self._saver.start()
