@@ -169,3 +169,28 @@ def test_gpu_admission_reads_the_driver_and_counts_the_labs_own_memory_as_room(m
     without_driver = GpuAdmission(lambda: {111})
     monkeypatch.setattr(without_driver, "estimate", lambda job: estimates[job.job_id])
     assert without_driver(Job(config=CONFIG, owner="y", job_id="c"), running), "no driver: the slots alone decide"
+
+
+@pytest.mark.slow
+def test_two_slots_train_two_jobs_at_once_in_two_training_processes(lab_home):
+    """The real local executor: each slot has its own training process (and its own record for a restart)."""
+    long = TrainConfig(models=("dnn",), epochs=30, batch_size=32, validations_per_epoch=2)
+    executor = executors.LocalExecutor()
+    queue = JobQueue(executor, slots=2)
+    try:
+        jobs = [queue.submit(long, owner) for owner in ("ann", "bob")]
+
+        def both_training():
+            return all(job.record is not None and job.record.snapshot()["curves"]["dnn"]["batches"] for job in jobs)
+
+        assert until(both_training, tries=6000), "both jobs train at the same time"
+        assert not any(job.finished for job in jobs) and len(executor.pids()) == 2
+        assert {path.name for path in lab_home.glob("training-process*.json")} == {"training-process.json",
+                                                                                 "training-process-1.json"}
+        for job in jobs:
+            queue.stop(job, job.owner)
+        assert all(queue.wait(job, 120) for job in jobs)
+        assert [job.status for job in jobs] == [JobStatus.STOPPED, JobStatus.STOPPED]
+    finally:
+        queue.shutdown()
+    assert not list(lab_home.glob("training-process*.json")), "closed cleanly: nothing for a restart to reap"
