@@ -194,3 +194,25 @@ def test_two_slots_train_two_jobs_at_once_in_two_training_processes(lab_home):
     finally:
         queue.shutdown()
     assert not list(lab_home.glob("training-process*.json")), "closed cleanly: nothing for a restart to reap"
+
+
+def test_an_unreachable_ray_address_falls_back_to_local_training_and_says_so_once(monkeypatch, caplog):
+    import socket
+
+    monkeypatch.delenv(executors.MAX_JOBS_VARIABLE, raising=False)
+    monkeypatch.delenv("CONVNET_LAB_RAY_ADDRESS", raising=False)
+    with socket.socket() as probe:  # bound, never listening: nothing answers there
+        probe.bind(("127.0.0.1", 0))
+        monkeypatch.setenv("RAY_ADDRESS", f"127.0.0.1:{probe.getsockname()[1]}")
+        executors.forget_ray_checks()
+        executor = executors.choose_executor()
+    assert isinstance(executor, executors.LocalExecutor)
+    [sentence] = executors.setting_problems()
+    assert sentence.endswith("training runs on this server instead.") and sentence in caplog.text
+    executors.forget_ray_checks()
+
+
+def test_ray_addresses_name_the_host_and_port_to_try():
+    assert executors.ray_endpoint("ray://head.example:10001") == ("head.example", 10001)
+    assert executors.ray_endpoint("10.0.0.5:6379") == ("10.0.0.5", 6379)
+    assert executors.ray_endpoint("auto") is None and executors.ray_endpoint("local") is None
