@@ -1,7 +1,7 @@
 """Home: what the lab offers, what this machine has, and how to start. Imports no TensorFlow."""
 import streamlit as st
 
-from webapp import datasets, job_store
+from webapp import datasets, executors, job_store
 from webapp.network_catalog import short_name
 from webapp.store import RunStore
 from webapp.ui.navigation import PAGES, ensure_app_navigation
@@ -39,10 +39,13 @@ shipped = [short_name(info.model_name) + ("" if info.record.dataset == datasets.
 models.caption(", ".join(shipped) or "none found")
 training, waiting = job_store.activity()
 device.metric("Training jobs", f"{training} running, {waiting} waiting",
-              help="How busy the lab is: jobs of every visitor, no names. One job trains at a time; the others wait "
-                   "their turn, first come first served.")
+              help="How busy the lab is: jobs of every visitor, no names. The server trains as many jobs at once as "
+                   "its teacher allows (CONVNET_LAB_MAX_JOBS: one on a CPU); the others wait their turn, first come "
+                   "first served.")
 if job_problem := job_store.problem():
     st.warning(job_problem, icon=":material/database:")
+for setting_problem in executors.setting_problems():  # a bad CONVNET_LAB_MAX_JOBS, an unreachable Ray cluster
+    st.warning(setting_problem, icon=":material/settings:")
 
 st.subheader("Quick start")
 st.markdown(

@@ -106,6 +106,19 @@ def training_scope(device_type: str = "GPU") -> ContextManager[Any]:
     return strategy.scope() if strategy is not None else contextlib.nullcontext()
 
 
+def share_gpus() -> None:
+    """Let several training processes share each GPU: TensorFlow otherwise takes a GPU's whole memory when it
+    starts, and a second job on it would fail. Memory then grows as a job needs it (and is kept for the next job
+    of the same process). Must run before TensorFlow initialises its devices; later it changes nothing."""
+    if _backend() != "tensorflow":
+        return
+    import tensorflow as tf
+
+    for gpu in tf.config.list_physical_devices("GPU"):
+        with contextlib.suppress(RuntimeError, ValueError):
+            tf.config.experimental.set_memory_growth(gpu, True)
+
+
 def split_cpu_for_testing(count: int = 2) -> None:
     """Expose the CPU as `count` logical devices, so the multi-device path can be tested without GPUs.
 

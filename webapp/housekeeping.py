@@ -1,7 +1,8 @@
 """What a crash leaves behind, and the clean-up when the server starts again.
 
-The training process writes `training-process.json` in the lab home: the server's pid, its own pid (with
-its start time, so a recycled pid is never mistaken for it) and the job it is training. If the server
+Each training process writes `training-process.json` in the lab home (`training-process-N.json` for the
+N-th of several jobs training at once): the server's pid, its own pid (with its start time, so a recycled
+pid is never mistaken for it) and the job it is training. If the server
 dies without closing it (a `kill -9`, an out-of-memory kill), the child ends by itself (webapp.worker),
 and the next server start makes sure of it: a stray child of a dead server is killed, and the job it was
 training is recorded as interrupted (not deleted: it can be restarted from that record). Half-written run
@@ -58,25 +59,28 @@ def is_alive(pid: int) -> bool:
 
 
 # -- the record the server keeps while it has a training process ------------------------------------
-def state_path(home: Path | None = None) -> Path:
-    return (home or lab_home()) / STATE_FILE
+def state_path(home: Path | None = None, slot: int = 0) -> Path:
+    """The record of the training process of one queue slot (several jobs may train at once, one per slot)."""
+    name = STATE_FILE if slot == 0 else STATE_FILE.replace(".json", f"-{slot}.json")
+    return (home or lab_home()) / name
 
 
-def record_training_process(child_pid: int, job: dict[str, Any] | None = None, home: Path | None = None) -> None:
-    """Note (atomically) which child this server runs and the job it trains; a failure only logs, so a full
-    or read-only disk never stops training."""
+def record_training_process(child_pid: int, job: dict[str, Any] | None = None, home: Path | None = None,
+                            slot: int = 0) -> None:
+    """Note (atomically) which child this server runs in that slot and the job it trains; a failure only logs,
+    so a full or read-only disk never stops training."""
     state = {"server_pid": os.getpid(), "server_started": process_start_time(os.getpid()), "pid": child_pid,
              "started": process_start_time(child_pid), "job": job}
     try:
-        _write_json_atomically(state_path(home), state)
+        _write_json_atomically(state_path(home, slot), state)
     except OSError as error:
         LOG.warning("Could not record the training process: %s", error)
 
 
-def forget_training_process(home: Path | None = None) -> None:
+def forget_training_process(home: Path | None = None, slot: int = 0) -> None:
     """The child was closed cleanly: nothing to clean up at the next start."""
     try:
-        state_path(home).unlink(missing_ok=True)
+        state_path(home, slot).unlink(missing_ok=True)
     except OSError as error:
         LOG.warning("Could not remove the training process record: %s", error)
 
@@ -94,9 +98,18 @@ def _same_process(pid: Any, started: Any) -> bool:
 
 
 def reap_stray_training(home: Path | None = None, wait: float = 5.0) -> list[str]:
-    """Kill a training process whose server has died, and record the job it was training as interrupted.
-    Returns the interrupted job ids. A record of a live server (another one sharing this lab home) is left."""
-    path = state_path(home)
+    """Kill the training processes whose server has died (one per queue slot it used), and record the jobs
+    they were training as interrupted. Returns the interrupted job ids. A record of a live server (another one
+    sharing this lab home) is left."""
+    folder = home or lab_home()
+    interrupted: list[str] = []
+    for path in sorted(folder.glob(STATE_FILE.replace(".json", "*.json"))):
+        interrupted += _reap_one(path, home, wait)
+    return interrupted
+
+
+def _reap_one(path: Path, home: Path | None, wait: float) -> list[str]:
+    """One slot's record: kill its child if its server is gone, and note the job it was training."""
     state = _read_state(path)
     if state is None:
         return []

@@ -1,7 +1,10 @@
-"""The machine-wide queue of training jobs: one job runs at a time, each browser may have one waiting.
+"""The machine-wide queue of training jobs: first come first served, each browser may have one job.
 
-The queue's thread never calls streamlit; in the server it hands each job (`webapp.job`) to a training
-process (`webapp.worker`). Pages look jobs up by id and read their record.
+As many jobs train at once as the queue has slots (`CONVNET_LAB_MAX_JOBS`; one on a CPU), each slot served by
+one thread of the queue; on a GPU the next job also waits until its estimated memory fits the free device
+memory (`webapp.job_memory`). The queue's threads never call streamlit; they hand each job (`webapp.job`) to
+an executor (`webapp.executors`): the server's training processes (`webapp.worker`), or a Ray cluster. Pages
+look jobs up by id and read their record.
 
 In the server the queue writes through a job database (`webapp.job_store`) at each step of a job, and
 saves the running job's live record every few seconds: when a server starts again (even after a
@@ -11,24 +14,26 @@ curves it had (its owner may start it again), and finished jobs still show their
 from __future__ import annotations
 
 import collections
+import heapq
 import hmac
 import logging
 import os
 import sqlite3
 import threading
 import time
-from typing import Callable
+from typing import Callable, Sequence
 
-from webapp import classes, datasets
+from webapp import classes, datasets, device, executors
 from webapp.config import TrainConfig
 from webapp.errors import describe_error
+from webapp.executors import Execution, Executor, FunctionExecutor, LocalExecutor
 from webapp.history import TrainingRecord, progress
 from webapp.job import Job, JobStatus
 from webapp.job import PartialSaveError, execute  # noqa: F401  re-exported: webapp.cli imports them from here
+from webapp.job_memory import DeviceMemory, fits, job_memory, read_device_memory
 from webapp.job_store import JobStore, JobStoreUnavailable, StoredJob
 from webapp.ownership import NotOwnerError
 from webapp.store import RunInfo, RunStore
-from webapp.worker import TrainingProcess
 
 LOG = logging.getLogger("convnet_lab.jobs")
 KEEP_FINISHED_JOBS = 200  # finished jobs stay reachable by id (for reloads) up to this many
@@ -36,6 +41,8 @@ MAX_WAITING_VARIABLE = "CONVNET_LAB_MAX_WAITING"
 MAX_JOB_IMAGES_VARIABLE = "CONVNET_LAB_MAX_JOB_IMAGES"  # a teacher's cap on one job: epochs x images x models
 DEFAULT_MAX_WAITING = 30
 SNAPSHOT_SECONDS = 3.0  # how often the running job's live record is saved (not per batch: it can be large)
+ADMIT_RECHECK_SECONDS = 2.0  # how often a job waiting for device memory asks again
+Admission = Callable[[Job, Sequence[Job]], bool]  # may this job start beside those running?
 
 
 class QueueFullError(RuntimeError):
@@ -74,26 +81,56 @@ def max_job_images() -> int | None:
     return _positive_setting(MAX_JOB_IMAGES_VARIABLE)
 
 
+def start_after(free_at: Sequence[float], durations: Sequence[float]) -> float:
+    """When the next job can start: each slot frees at `free_at` (seconds from now; 0 for an idle slot), and the
+    jobs ahead, in order, each take the first slot to free up for their `durations`."""
+    slots = sorted(max(0.0, moment) for moment in free_at) or [0.0]
+    for duration in durations:
+        heapq.heappush(slots, heapq.heappop(slots) + duration)
+    return slots[0]
+
+
 class JobQueue:
-    """One job runs at a time; each owner (a browser, across its tabs) may have one job queued or running.
+    """Up to `slots` jobs train at once, first come first served; each owner (a browser, across its tabs) may
+    have one job queued or running. `admit`, when given, may hold the first waiting job back while others train
+    (the GPU's memory); a job always starts when nothing else trains.
 
     Anyone holding a job's id may look at it (`get`); only its owner may stop it (`stop`) or start an
     interrupted one again (`start_again`). With a `store`, every job is also kept in the job database, and the
-    queue starts with the jobs it holds (see the module's docstring); without one it lives in memory only."""
+    queue starts with the jobs it holds (see the module's docstring); without one it lives in memory only.
+    `run` is an executor (`webapp.executors`) or a plain function that trains a job (tests)."""
 
-    def __init__(self, run: Callable[[Job], list[RunInfo]], store: JobStore | None = None) -> None:
-        self._run = run
+    def __init__(self, run: Executor | Callable[[Job], list[RunInfo]], store: JobStore | None = None,
+                 slots: int = 1, admit: Admission | None = None) -> None:
+        self._executor: Executor = run if isinstance(run, Executor) else FunctionExecutor(run)
         self._store = store
+        self._slots = max(1, slots)
+        self._admit = admit
         self._lock = threading.Condition()
         self._waiting: collections.deque[Job] = collections.deque()
         self._jobs: dict[str, Job] = {}
-        self._current: Job | None = None
-        self._worker: threading.Thread | None = None
+        self._running: list[Job] = []
+        self._executions: dict[str, Execution] = {}
+        self._workers: list[threading.Thread] = []
         self._saver: threading.Thread | None = None
         self._closing = threading.Event()
         self._closed = False
         if store is not None:
             self._load(store)
+
+    @property
+    def slots(self) -> int:
+        """How many jobs may train at once."""
+        return self._slots
+
+    @property
+    def executor(self) -> Executor:
+        return self._executor
+
+    def running(self) -> list[Job]:
+        """The jobs training now, oldest start first."""
+        with self._lock:
+            return list(self._running)
 
     @property
     def problem(self) -> str | None:
@@ -141,24 +178,21 @@ class JobQueue:
             return next((index + 1 for index, waiting in enumerate(self._waiting) if waiting is job), 0)
 
     def wait_estimate(self, job: Job) -> float | None:
-        """About how many seconds until a waiting `job` starts: what the training job has left, then the jobs
-        ahead, each sized by its images x epochs x race entries at the pace the training job shows. None while
-        nothing trains yet to measure the pace by."""
+        """About how many seconds until a waiting `job` starts: each slot frees when its training job ends, and
+        the jobs ahead take the slots in turn (`start_after`), each sized by its images x epochs x race entries
+        at the pace the training jobs show. None while nothing trains yet to measure the pace by."""
         with self._lock:
-            current, waiting = self._current, list(self._waiting)
-        if job not in waiting or current is None or current.record is None:
+            running, waiting, slots = list(self._running), list(self._waiting), self._slots
+        if job not in waiting:
             return None
-        snapshot = current.record.snapshot()
-        fraction, left = progress(snapshot)
-        done = workload(current.current_config) * fraction
-        if left is None or done <= 0 or not snapshot["started_at"]:
+        measured = [pace for pace in (_pace(current) for current in running) if pace is not None]
+        if not measured:
             return None
-        seconds_per_unit = (time.time() - snapshot["started_at"]) / done
-        later_stages = current.configs[current.stage + 1:]
+        seconds_per_unit = sum(measured) / len(measured)
+        free_at = [_seconds_left(current, seconds_per_unit) for current in running]
+        free_at += [0.0] * max(0, slots - len(running))
         ahead = waiting[:waiting.index(job)]
-        units = sum(workload(config) for config in later_stages)
-        units += sum(workload(config) for waiting_job in ahead for config in waiting_job.configs)
-        return left + units * seconds_per_unit
+        return start_after(free_at, [_units(waiting_job) * seconds_per_unit for waiting_job in ahead])
 
     def stop(self, job: Job, owner: str) -> None:
         """Stop a running job within one batch, or take a waiting one off the queue: its owner only."""
@@ -166,6 +200,9 @@ class JobQueue:
             raise NotOwnerError("Only the browser that started this job can stop it.")
         with self._lock:
             job.stop_event.set()
+            execution = self._executions.get(job.job_id)
+            if execution is not None:
+                execution.stop()
             if job in self._waiting:
                 self._waiting.remove(job)
                 job.status, job.finished_at = JobStatus.STOPPED, time.time()
@@ -189,18 +226,18 @@ class JobQueue:
         """Stop every job and the worker (tests, server shutdown)."""
         with self._lock:
             self._closed = True
-            for job in list(self._waiting) + ([self._current] if self._current else []):
+            for job in list(self._waiting) + self._running:
                 job.stop_event.set()
+            for execution in self._executions.values():
+                execution.stop()
             self._waiting.clear()  # they stay queued in the job database: the next start runs them
             self._lock.notify_all()
         self._closing.set()
-        if self._worker:
-            self._worker.join(timeout=60)
+        for worker in self._workers:
+            worker.join(timeout=60)
         if self._saver:
             self._saver.join(timeout=10)
-        close = getattr(self._run, "close", None)
-        if close:
-            close()
+        self._executor.close()
 
     def _forget_old_jobs(self) -> None:
         finished = [job for job in self._jobs.values() if job.finished]
@@ -208,35 +245,65 @@ class JobQueue:
             del self._jobs[job.job_id]
 
     def _ensure_worker(self) -> None:
-        if self._worker is None or not self._worker.is_alive():
-            self._worker = threading.Thread(target=self._work, name="convnet-lab-trainer", daemon=True)
-            self._worker.start()
+        """One long-lived thread per slot (a local training process lives as long as the thread that started
+        it), and the snapshot saver."""
+        for slot in range(self._slots):
+            if slot < len(self._workers) and self._workers[slot].is_alive():
+                continue
+            worker = threading.Thread(target=self._work, args=(slot,), name=f"convnet-lab-trainer-{slot}", daemon=True)
+            if slot < len(self._workers):
+                self._workers[slot] = worker
+            else:
+                self._workers.append(worker)
+            worker.start()
         if self._store is not None and (self._saver is None or not self._saver.is_alive()):
             self._saver = threading.Thread(target=self._save_snapshots, name="convnet-lab-snapshots", daemon=True)
             self._saver.start()
 
-    def _work(self) -> None:
+    def _next_may_start(self) -> bool:
+        """Called with the lock held: the first waiting job may start now (FIFO: a later job never jumps it)."""
+        if not self._waiting:
+            return False
+        if not self._running:
+            return True  # alone it always starts, even when its estimate is larger than the device
+        if self._admit is None:
+            return True
+        try:
+            return self._admit(self._waiting[0], list(self._running))
+        except Exception as error:  # an estimate that fails must not stop the queue: the job starts
+            LOG.warning("Could not estimate job %s's memory: %s", self._waiting[0].job_id, error)
+            return True
+
+    def _work(self, slot: int) -> None:
         while True:
             with self._lock:
-                while not self._waiting and not self._closed:
-                    self._lock.wait()
+                while not self._closed and not self._next_may_start():
+                    self._lock.wait(timeout=ADMIT_RECHECK_SECONDS if self._waiting else None)
                 if self._closed:
                     return
-                job = self._current = self._waiting.popleft()
+                job = self._waiting.popleft()
+                self._running.append(job)
                 job.status, job.started_at = JobStatus.RUNNING, time.time()
                 self._persist(lambda store: store.mark_running(job.job_id, job.started_at or time.time()))
-            status, runs, error = self._run_safely(job)
+                self._lock.notify_all()  # another free slot may take the next job
+            status, runs, error = self._run_safely(job, slot)
             with self._lock:
                 job.runs, job.error = runs, error
                 job.status, job.finished_at = status, time.time()
-                self._current = None
+                self._running.remove(job)
+                self._executions.pop(job.job_id, None)
                 self._persist(lambda store: store.finish(job.job_id, status, job.finished_at or time.time(), error,
                                                          [info.run_id for info in runs]))
                 self._lock.notify_all()
 
-    def _run_safely(self, job: Job) -> tuple[JobStatus, list[RunInfo], str | None]:
+    def _run_safely(self, job: Job, slot: int) -> tuple[JobStatus, list[RunInfo], str | None]:
         try:
-            runs = self._run(job)
+            execution = self._executor.start(job, slot)
+            with self._lock:
+                self._executions[job.job_id] = execution
+                if job.stop_event.is_set():  # stopped while it was starting
+                    execution.stop()
+            runs = execution.wait()
         except Exception as error:  # the worker must survive any job; the page shows the sentence
             LOG.warning("Training job %s failed: %s", job.job_id, error, exc_info=True)  # details: server log only
             return JobStatus.FAILED, [], describe_error(error)
@@ -255,12 +322,11 @@ class JobQueue:
     def _save_snapshots(self) -> None:
         """Every few seconds, save the running job's live record, so an interrupted job keeps its curves."""
         while not self._closing.wait(SNAPSHOT_SECONDS):
-            with self._lock:
-                job = self._current
-            record = job.record if job is not None else None
-            if job is not None and record is not None:
-                snapshot, stage = record.snapshot(), job.stage
-                self._persist(lambda store: store.save_snapshot(job.job_id, stage, snapshot))
+            for job in self.running():
+                record = job.record
+                if record is not None:
+                    snapshot, stage, job_id = record.snapshot(), job.stage, job.job_id
+                    self._persist(lambda store: store.save_snapshot(job_id, stage, snapshot))
 
     def _load(self, store: JobStore) -> None:
         """Start with the jobs the database holds: waiting ones in their order, the rest to be looked at."""
@@ -283,6 +349,67 @@ class JobQueue:
                         interrupted)
         if self._waiting:
             self._ensure_worker()
+
+
+def _units(job: Job) -> float:
+    """A whole job's size in image-passes, every stage counted."""
+    return sum(workload(config) for config in job.configs)
+
+
+def _pace(job: Job) -> float | None:
+    """Seconds per image-pass a running job shows so far, or None before its first measured progress."""
+    if job.record is None:
+        return None
+    snapshot = job.record.snapshot()
+    fraction, left = progress(snapshot)
+    done = workload(job.current_config) * fraction
+    if left is None or done <= 0 or not snapshot["started_at"]:
+        return None
+    return (time.time() - snapshot["started_at"]) / done
+
+
+def _seconds_left(job: Job, seconds_per_unit: float) -> float:
+    """About how long a running job still trains: what its record says is left of the current stage, then
+    its later stages at the pace given; the whole job at that pace before it shows any progress."""
+    left = progress(job.record.snapshot())[1] if job.record is not None else None
+    if left is None:
+        return _units(job) * seconds_per_unit
+    return left + sum(workload(config) for config in job.configs[job.stage + 1:]) * seconds_per_unit
+
+
+class GpuAdmission:
+    """Admits the next job while its estimated memory (`webapp.job_memory`) fits beside the running jobs'
+    estimates in the GPU's free memory, read from the driver (at most every `ADMIT_RECHECK_SECONDS`)."""
+
+    def __init__(self, lab_pids: Callable[[], set[int]]) -> None:
+        self._lab_pids = lab_pids  # the lab's own training processes: what they hold counts as room
+        self._estimates: dict[str, int] = {}
+        self._reading: tuple[float, DeviceMemory | None] = (-ADMIT_RECHECK_SECONDS, None)
+
+    def _device(self) -> DeviceMemory | None:
+        """The driver's last answer, asked again once it is older than the recheck interval (every idle slot's
+        thread asks: one `nvidia-smi` per interval is enough)."""
+        asked, reading = self._reading
+        if time.monotonic() - asked >= ADMIT_RECHECK_SECONDS / 2:
+            reading = read_device_memory()
+            self._reading = (time.monotonic(), reading)
+        return reading
+
+    def estimate(self, job: Job) -> int:
+        if job.job_id not in self._estimates:
+            self._estimates[job.job_id] = job_memory(job.configs).total
+        return self._estimates[job.job_id]
+
+    def __call__(self, job: Job, running: Sequence[Job]) -> bool:
+        reading = self._device()
+        if reading is None:
+            return True  # no driver to ask: the slots alone limit the jobs
+        held = sum(used for pid, used in reading.held.items() if pid in self._lab_pids())
+        admitted = fits(self.estimate(job), [self.estimate(other) for other in running], reading.free, held)
+        for other in list(self._estimates):
+            if other != job.job_id and other not in {current.job_id for current in running}:
+                del self._estimates[other]
+        return admitted
 
 
 def _stored(job: Job) -> StoredJob:
@@ -319,11 +446,18 @@ _machine_queue_lock = threading.Lock()
 
 
 def machine_queue() -> JobQueue:
-    """The one queue of this process (the server): one job at a time on this machine."""
+    """The one queue of this process (the server): `CONVNET_LAB_MAX_JOBS` jobs at once (one on a CPU), on this
+    machine's training processes or the configured Ray cluster."""
     global _machine_queue
     with _machine_queue_lock:
         if _machine_queue is None:
-            _machine_queue = JobQueue(TrainingProcess(), _open_store())
+            on_gpu = bool(device.gpu_names_from_driver())
+            executor = executors.choose_executor(on_gpu)
+            slots, admit = executors.slots(executor.default_slots), None
+            if isinstance(executor, LocalExecutor) and on_gpu:
+                admit = GpuAdmission(executor.pids)
+            LOG.info("Training on %s, up to %d jobs at once.", executor.description, slots)
+            _machine_queue = JobQueue(executor, _open_store(), slots=slots, admit=admit)
         return _machine_queue
 
 

@@ -2,8 +2,9 @@
 
 Streamlit resets Keras after every script run (`keras.backend.clear_session()`: it drops Keras's global
 state and TensorFlow's kernel cache), which would break and slow down any training sharing its process.
-So one long-lived child process (TensorFlow stays loaded between jobs) trains the jobs one at a time and
-streams every change of its record back; the server mirrors it into the job the page reads.
+So a long-lived child process per queue slot (TensorFlow stays loaded between jobs; one slot unless
+`CONVNET_LAB_MAX_JOBS` says more, `webapp.executors.local`) trains that slot's jobs one at a time and streams
+every change of its record back; the server mirrors it into the job the page reads.
 
 The child never outlives the server: it asks the kernel for SIGKILL when its parent dies (Linux's
 parent-death signal) and a watchdog thread also checks the parent's pid, so a `kill -9` of the server
@@ -43,13 +44,20 @@ class TrainingProcessError(RuntimeError):
 class TrainingProcess:
     """Callable as a JobQueue runner: `run(job)` trains in the child and returns the saved runs."""
 
-    def __init__(self) -> None:
+    def __init__(self, slot: int = 0) -> None:
+        self.slot = slot  # the queue slot it serves: its own record in the lab home (webapp.housekeeping)
         self._context = multiprocessing.get_context("spawn")  # fork after TensorFlow starts is unsafe
         self._lock = threading.Lock()
         self._process: Any = None
         self._requests: Any = None
         self._events: Any = None
         self._stop: Any = None
+
+    @property
+    def pid(self) -> int | None:
+        """The child's process id while it runs, else None."""
+        process = self._process
+        return process.pid if process is not None and process.is_alive() else None
 
     def __call__(self, job: Job) -> list[RunInfo]:
         with self._lock:
@@ -58,13 +66,13 @@ class TrainingProcess:
             store = RunStore()
             config = job.config.to_dict()
             housekeeping.record_training_process(self._process.pid, {"job_id": job.job_id, "owner": job.owner,
-                                                                     "config": config})
+                                                                     "config": config}, slot=self.slot)
             try:
                 followups = [more.to_dict() for more in job.followups]
                 self._requests.put((job.job_id, config, str(store.root), followups))
                 return self._follow(job, store)
             finally:
-                housekeeping.record_training_process(self._process.pid)
+                housekeeping.record_training_process(self._process.pid, slot=self.slot)
 
     def _ensure_started(self) -> None:
         """Start the child if needed. Linux sends the parent-death signal when the *thread* that started the
@@ -77,7 +85,7 @@ class TrainingProcess:
                                               name="convnet-lab-training", daemon=True)
         with _no_main_script():
             self._process.start()
-        housekeeping.record_training_process(self._process.pid)
+        housekeeping.record_training_process(self._process.pid, slot=self.slot)
 
     def _follow(self, job: Job, store: RunStore) -> list[RunInfo]:
         """Mirror the child's record into the job until the child reports the saved runs or an error."""
@@ -111,7 +119,7 @@ class TrainingProcess:
             if self._process.is_alive():
                 self._process.terminate()
             self._process = None
-            housekeeping.forget_training_process()
+            housekeeping.forget_training_process(slot=self.slot)
 
 
 def die_with_parent(parent_pid: int, interval: float = WATCHDOG_SECONDS) -> None:
@@ -210,9 +218,10 @@ def serve(requests: Any, events: Any, stop: Any, parent_pid: int | None = None) 
     if parent_pid is not None:
         die_with_parent(parent_pid)
     lower_priority()
-    from webapp.device import import_backend_quietly
+    from webapp.device import import_backend_quietly, share_gpus
 
     import_backend_quietly()
+    share_gpus()  # several jobs may train at once, each in its own process (CONVNET_LAB_MAX_JOBS)
     try:
         cap_threads(training_threads())
     except ValueError as misconfigured:  # the operator's setting: said once in the server's log, training goes on

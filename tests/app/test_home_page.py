@@ -78,3 +78,24 @@ def test_home_gives_each_pages_blurb_its_own_wrapping_line():
 
     captions = [caption.value for caption in open_page().caption]
     assert all(entry.blurb in captions for entry in PAGES[1:])
+
+
+def test_home_says_in_one_sentence_that_max_jobs_is_no_number_and_that_the_ray_cluster_cannot_be_reached(
+        monkeypatch):
+    import socket
+
+    from webapp import executors
+
+    with socket.socket() as probe:  # a port nothing listens on: bound, never listening
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+        monkeypatch.setenv("CONVNET_LAB_MAX_JOBS", "many")
+        monkeypatch.setenv("CONVNET_LAB_RAY_ADDRESS", f"ray://127.0.0.1:{port}")
+        monkeypatch.setattr(executors, "_ray_problem", {})
+        at = open_page()
+    assert not at.exception, at.exception
+    warnings = [warning.value for warning in at.warning]
+    sentence = "CONVNET_LAB_MAX_JOBS must be a positive whole number; it is 'many', so one job trains at a time."
+    assert sentence in warnings
+    ray = [sentence for sentence in warnings if "Ray" in sentence]
+    assert len(ray) == 1 and ray[0].endswith("training runs on this server instead."), ray

@@ -106,6 +106,20 @@ def test_a_second_learner_sees_queued_with_a_position():
     assert machine_queue().wait(running, 60)
 
 
+@pytest.mark.slow
+def test_with_two_slots_two_learners_train_at_once_and_a_third_waits_first_in_line(monkeypatch):
+    monkeypatch.setenv("CONVNET_LAB_MAX_JOBS", "2")
+    jobs = [configure(open_page(TRAIN), images=12_000, epochs=5, models=("dnn",)) for _ in range(2)]
+    third = open_page(TRAIN)
+    waiting = configure(third, images=1_000, epochs=1, models=("dnn",))
+    assert machine_queue().slots == 2 and [job.status for job in jobs] == ["running", "running"]
+    assert waiting.status == "queued"
+    assert any("Queued, position 1: 2 other learners' jobs are training." in info.value for info in third.info)
+    for job in (waiting, *jobs):
+        machine_queue().stop(job, job.owner)
+    assert all(machine_queue().wait(job, 60) for job in jobs)
+
+
 def test_an_impossible_setting_gets_one_sentence():
     at = open_page(TRAIN)
     at.multiselect[0].set_value([])

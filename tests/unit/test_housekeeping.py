@@ -13,9 +13,9 @@ def dead_pid() -> int:
     return finished.pid
 
 
-def write_state(home, server_pid, child_pid, job=None):
+def write_state(home, server_pid, child_pid, job=None, slot=0):
     home.mkdir(parents=True, exist_ok=True)
-    housekeeping._write_json_atomically(housekeeping.state_path(home), {
+    housekeeping._write_json_atomically(housekeeping.state_path(home, slot), {
         "server_pid": server_pid, "server_started": housekeeping.process_start_time(server_pid),
         "pid": child_pid, "started": housekeeping.process_start_time(child_pid), "job": job})
 
@@ -32,6 +32,22 @@ def test_a_stray_of_a_dead_server_is_killed_and_its_job_marked_interrupted(lab_h
         assert not housekeeping.state_path(lab_home).exists()
     finally:
         stray.kill()
+
+
+def test_the_strays_of_every_slot_are_killed_and_their_jobs_marked_interrupted(lab_home):
+    """With CONVNET_LAB_MAX_JOBS above one, each slot's training process has its own record."""
+    strays = [subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"]) for _ in range(2)]
+    try:
+        server = dead_pid()
+        for slot, stray in enumerate(strays):
+            write_state(lab_home, server, stray.pid, {"job_id": f"job-000{slot}abcd"}, slot=slot)
+        assert housekeeping.state_path(lab_home, 1).name == "training-process-1.json"
+        assert sorted(housekeeping.reap_stray_training(lab_home)) == ["job-0000abcd", "job-0001abcd"]
+        assert [stray.wait(timeout=10) for stray in strays] == [-9, -9]
+        assert not list(lab_home.glob("training-process*.json"))
+    finally:
+        for stray in strays:
+            stray.kill()
 
 
 def test_the_process_of_a_live_server_is_left_alone(lab_home):

@@ -186,7 +186,7 @@ def fine_tuning_panel(collection: Collection, chosen: dict[str, RunInfo], sample
         rate = right.select_slider("Learning rate", [1e-4, 3e-4, 1e-3, 3e-3], value=3e-4,
                                    help="Small steps keep more of what the model learned from MNIST.")
         submitted = st.form_submit_button("Fine-tune", icon=":material/model_training:", disabled=bool(problem),
-                                          help=problem or "Runs on the training queue, one job at a time per server.")
+                                          help=problem or "Runs on the training queue, first come first served.")
     if problem:
         st.caption(problem)
     if submitted and not problem:

@@ -190,7 +190,9 @@ def _live_job_body(job: Job, describe_stage: Callable[[Job], str] | None = None)
     if job.status == JobStatus.QUEUED:
         wait = queue.wait_estimate(job)
         when = f" It should start in about {_duration(wait)}." if wait is not None else ""
-        st.info(f"Queued, position {queue.position(job)}: another learner's job is training. "
+        training = len(queue.running())  # several at once where CONVNET_LAB_MAX_JOBS allows
+        others = "another learner's job is" if training <= 1 else f"{training} other learners' jobs are"
+        st.info(f"Queued, position {queue.position(job)}: {others} training. "
                 f"Yours starts when the jobs ahead of it end.{when}",
                 icon=":material/hourglass_top:")
     owner = identity.visitor_key()
