@@ -16,6 +16,7 @@ from webapp import device
 from webapp.config import CONSTANT_RATE, TrainConfig
 from webapp.errors import describe_error
 from webapp.history import TrainingRecord
+from webapp.ownership import OWNER_KEY_PATTERN
 from webapp.run_record import RunRecord
 from webapp.store import RunInfo, RunStore, new_run_id
 from webapp.transfer import DEFAULT_BATCH_SIZE, DEFAULT_EPOCHS, TARGETS, parameter_split
@@ -159,6 +160,7 @@ def _execute_one(job: Job, job_config: TrainConfig, store: RunStore, device_type
             frozen_params=frozen,
             class_names=trained_class_names(job_config.dataset, result.class_names),
             held_out_samples=result.test_ids or None,  # a collection's: which samples test_predictions belong to
+            owner=job.owner if OWNER_KEY_PATTERN.match(job.owner) else None,  # the CLI's jobs belong to nobody
         )
         history = {key: curves.get(key, []) for key in ("batches", "validations", "epochs", "epoch_seconds")}
         history["test"] = {"accuracy": result.test_accuracy, "loss": result.test_loss}

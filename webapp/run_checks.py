@@ -23,6 +23,7 @@ import numpy as np
 from webapp import datasets
 from webapp.datasets import DatasetInfo
 from webapp.network_catalog import trainable_names
+from webapp.ownership import OWNER_KEY_PATTERN
 
 STATUSES = ("done", "stopped")
 CONFIG_LIMIT = 1_000_000  # bytes of config.json; ours are about 1 KB
@@ -96,6 +97,8 @@ def config_problem(config: Any) -> str | None:
     if "held_out_samples" in config and not (isinstance(config["held_out_samples"], list)
                                              and all(isinstance(name, str) for name in config["held_out_samples"])):
         return "its held-out samples are not a list of sample ids"
+    if "owner" in config and not (isinstance(config["owner"], str) and OWNER_KEY_PATTERN.match(config["owner"])):
+        return "its owner is not an owner key"
     if "epoch_seconds" in config and not (isinstance(config["epoch_seconds"], list)
                                           and all(is_number(value) for value in config["epoch_seconds"])):
         return "its epoch seconds are not a list of numbers"

@@ -53,7 +53,19 @@ class RunRecord:
     # ... and the ids of the held-out samples it was tested on, in the order of its test predictions, so a page
     # knows for certain whether the collection's held-out part is still the one the run was tested on.
     held_out_samples: tuple[str, ...] | None = None
+    # The owner key (`webapp.ownership.owner_key`, never the secret) of the browser whose job trained it: only that
+    # browser lists and deletes it on the pages (others see it through the job's link). None: a run made with the
+    # command line, shipped, or saved before runs had owners; every page lists it and none deletes it.
+    owner: str | None = None
     run_id: str | None = None  # added by the store when it saves the run
+
+    def visible_to(self, owner_key: str) -> bool:
+        """Whether the browser with this owner key sees the run in the pages' lists of runs."""
+        return self.owner is None or self.owner == owner_key
+
+    def deletable_by(self, owner_key: str) -> bool:
+        """Only the browser that trained a run deletes it from the pages."""
+        return self.owner is not None and self.owner == owner_key
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "RunRecord":

@@ -364,3 +364,35 @@ def test_a_fashion_link_opens_on_clothes_says_what_to_notice_and_ends_with_garme
                and "A multilayer perceptron (MLP): 88.50%" in caption.value for caption in at.caption)
     true_picker = next(box for box in at.selectbox if box.label == "True garment")
     assert "Shirt" in true_picker.options and "T-shirt/top" in true_picker.options
+
+
+def test_a_browser_lists_and_deletes_its_own_runs_and_never_another_browsers():
+    """Runs belong to the browser whose job trained them: another visitor neither lists nor deletes them; runs made
+    with the command line (no owner) are listed to all and deleted from the pages by none."""
+    import types
+
+    import numpy as np
+
+    from webapp.networks import build
+    from webapp.ownership import new_secret, owner_key
+    from webapp.store import RunStore
+    from webapp.ui.identity import SESSION_KEY
+
+    mine, theirs, store = new_secret(), new_secret(), RunStore()
+    ids = {"mine": "20261130-100000-dnn-aaaa", "theirs": "20261130-100001-dnn-bbbb", "cli": "20261130-100002-dnn-cccc"}
+    for whose, secret in (("mine", mine), ("theirs", theirs), ("cli", None)):
+        record = {"model": "dnn", "status": "done", "test_accuracy": 0.9, "train_config": {}}
+        if secret:
+            record["owner"] = owner_key(secret)
+        store.save(ids[whose], build("dnn"), record, {"batches": [], "validations": []}, np.zeros(3, np.uint8))
+    at = open_page(TRAIN, browser_of=types.SimpleNamespace(session_state={SESSION_KEY: mine}))
+    listed = set(next(frame.value for frame in at.dataframe if "run" in frame.value.columns)["run"])
+    assert {ids["mine"], ids["cli"]} <= listed and ids["theirs"] not in listed
+    at.selectbox(key="selected_run").set_value(ids["mine"]).run()
+    assert any(button.label == "Delete run" for button in at.button)
+    at.selectbox(key="selected_run").set_value(ids["cli"]).run()
+    assert not any(button.label == "Delete run" for button in at.button)
+    assert any("Only the browser that trained a run deletes it" in caption.value for caption in at.caption)
+    stranger = open_page(TRAIN)
+    assert ids["mine"] not in set(next(frame.value for frame in stranger.dataframe
+                                       if "run" in frame.value.columns)["run"])

@@ -221,3 +221,20 @@ def test_training_writes_the_same_keys_as_before_plus_the_dataset(monkeypatch, c
                             "run_id", "dataset"}
     assert written["dataset"] == "mnist" and written["raced_with"] == [] and isinstance(written["epoch_seconds"], list)
     assert RunRecord.from_dict(written).to_dict() == written
+
+
+def test_a_run_is_listed_to_its_owner_and_to_all_when_it_has_none_and_deleted_only_by_its_owner():
+    from webapp.ownership import new_secret, owner_key
+
+    mine, theirs = owner_key(new_secret()), owner_key(new_secret())
+    owned, shared = RunRecord(owner=mine), RunRecord()
+    assert owned.visible_to(mine) and not owned.visible_to(theirs)
+    assert owned.deletable_by(mine) and not owned.deletable_by(theirs)
+    assert shared.visible_to(theirs) and not shared.deletable_by(theirs)
+    assert RunRecord.from_dict(owned.to_dict()).owner == mine and "owner" not in shared.to_dict()
+
+
+def test_a_stored_owner_that_is_not_an_owner_key_makes_the_run_unusable():
+    from webapp.run_checks import config_problem
+
+    assert config_problem({"model": "dnn", "owner": "../../etc"}) == "its owner is not an owner key"

@@ -1,6 +1,7 @@
 """Shared, read-only resources cached for the whole server: datasets, stores, loaded models and layer tables."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import streamlit as st
@@ -9,7 +10,8 @@ from webapp import summary
 from webapp.architectures import Design
 from webapp import datasets
 from webapp.jobs import JobQueue, machine_queue
-from webapp.store import RunInfo, RunStore, UnreadableRunError
+from webapp.store import Listing, RunInfo, RunStore, UnreadableRunError
+from webapp.ui import identity
 
 
 def dataset(name: str) -> datasets.Dataset:
@@ -34,6 +36,14 @@ def mnist() -> datasets.Dataset:
 def store() -> RunStore:
     """The runs store (cheap: it reads folders on demand, so new runs show up at once)."""
     return RunStore()
+
+
+def visible_runs() -> Listing:
+    """The saved runs this browser lists: the shipped ones, those made with the command line, and its own
+    (`RunRecord.visible_to`); another visitor's runs are reached only through their job's link."""
+    listing = store().list()
+    key = identity.visitor_key()
+    return replace(listing, runs=[info for info in listing.runs if info.record.visible_to(key)])
 
 
 @st.cache_resource(show_spinner="Loading model...", max_entries=8)

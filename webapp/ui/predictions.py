@@ -24,7 +24,7 @@ STEP_CAPTIONS = {"ink": "ink", "lines removed": "ruled lines removed", "cropped"
 def model_pickers() -> dict[str, RunInfo]:
     """Sidebar choice of the dense and the convolutional model (shipped defaults or any saved run that reads all
     ten MNIST digits: a run on another dataset answers other classes)."""
-    runs = [info for info in cached.store().list().runs if info.record.dataset == DEFAULT_DATASET]
+    runs = [info for info in cached.visible_runs().runs if info.record.dataset == DEFAULT_DATASET]
     chosen = {}
     with st.sidebar:
         for kind, label in (("dnn", "Dense model"), ("cnn", "Convolutional model")):

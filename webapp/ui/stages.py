@@ -97,7 +97,7 @@ def _kernel_choice() -> core.KernelChoice:
 
 
 def model_kernel_controls() -> core.KernelChoice:
-    runs = [info for info in cached.store().list().runs if has_convolutions(info.model_name)]
+    runs = [info for info in cached.visible_runs().runs if has_convolutions(info.model_name)]
     if not runs:
         st.warning("No trained CNN found; train one on the Train page.")
         return core.KernelChoice()

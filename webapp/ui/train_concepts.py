@@ -116,7 +116,7 @@ def compared_runs(concept: str) -> None:
     """The saved runs that compare: their last training and validation accuracy, and the gap between them."""
     store = cached.store()
     rows = []
-    for info in store.list().runs:
+    for info in cached.visible_runs().runs:
         if info.model_name != "dnn" or info.is_default:
             continue
         row = core.gap_row(info.run_id, info.model_name, info.record.train_config,

@@ -372,7 +372,7 @@ def mistake_caption(true_name: str, predicted_name: str) -> str:
 
 def runs_browser() -> None:
     """Every saved run: overlay their curves, download, show the code that reproduces one, delete."""
-    listing = cached.store().list()
+    listing = cached.visible_runs()
     for warning in listing.warnings:
         st.warning(warning, icon=":material/folder_off:")
     if not listing.runs:
@@ -383,7 +383,9 @@ def runs_browser() -> None:
     st.caption("'epochs': passes over the training images actually made (a stopped run shows how far it got, "
                "of how many planned). 'trained on' and 'held out': the images chosen, split 11 to 1; the held-out "
                "ones validate during training. 'recipe': optimizer, learning rate (cosine: decayed to 0 over the "
-               "run) and batch size.")
+               "run; warm-up+cosine: climbing from 0 first), batch size and label smoothing. Listed: the shipped "
+               "runs, those made with the command line, and this browser's own; another browser's runs are seen "
+               "through their job's link.")
     chosen = st.multiselect("Overlay runs", list(by_id), format_func=lambda run_id: by_id[run_id].label,
                             help="Draw the curves of several saved runs on one chart.", key="overlay_runs")
     if chosen:
@@ -455,8 +457,12 @@ def run_actions(info: RunInfo) -> None:
     columns[1].download_button("Download history (CSV)", lambda: history_csv(store.load_history(info.run_id)),
                                f"{info.run_id}-history.csv", mime="text/csv",
                                help="One row per batch, with validation scores.")
-    if not info.is_default and columns[2].button("Delete run", icon=":material/delete:", key=f"delete_{info.run_id}",
-                                                 help="Remove this run from the store for good."):
+    if not info.is_default and not info.record.deletable_by(identity.visitor_key()):
+        columns[2].caption("Only the browser that trained a run deletes it; a run made with the command line is "
+                           "removed from the server's runs folder.")
+    elif not info.is_default and columns[2].button("Delete run", icon=":material/delete:",
+                                                   key=f"delete_{info.run_id}",
+                                                   help="Remove this run from the store for good."):
         try:
             store.delete(info.run_id)
         except OSError as error:  # a read-only disk, say: one sentence, the run stays listed

@@ -67,7 +67,7 @@ def remember(job: Job | None) -> None:
 
 def source_picker(initial: TrainConfig | None) -> RunInfo | None:
     """The source run: the shipped CNN on digits 0-4, or any saved CNN trained on 28x28 grey images."""
-    listing = cached.store().list()
+    listing = cached.visible_runs()
     choices = {info.run_id: info for info in transfer_grid.sources(listing.runs)}
     if not choices:
         st.error("No saved CNN to start from: train a CNN on the Train page first.")
@@ -271,7 +271,7 @@ def measured(job: Job | None) -> dict[Cell, transfer_grid.CellResult]:
     ids += [mine.job_id for mine in cached.queue().jobs_of(identity.visitor_key()) if mine.config.is_transfer]
     if job is not None or state.current_job_id():
         ids.append(job.job_id if job is not None else state.current_job_id() or "")
-    return transfer_grid.grid(cached.store().list().runs, ids)
+    return transfer_grid.grid(cached.visible_runs().runs, ids)
 
 
 def grid_panel(results_by_cell: dict[Cell, transfer_grid.CellResult]) -> None:
