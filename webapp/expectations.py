@@ -61,11 +61,11 @@ def race_expectation(config: TrainConfig | None) -> str:
     if passed is not None and passed <= config.epochs:
         when = "within an epoch" if passed <= 1 else f"after about {passed:.1f} epochs"
         what = (f"With {size}, watch the validation curves: in the lab's own race at the default settings the "
-                f"CNN passed 98% {when}, and the DNN levelled off lower, near {measured.dnn_best:.0%}.")
+                f"CNN passed 98% {when}, and the DNN levelled off lower, near {measured.dnn_best:.1%}.")
     elif passed is not None:
         what = (f"With {size}, the CNN needed about {passed:.1f} epochs to pass 98% in the lab's own race at the "
                 f"default settings, so in {_epochs(config.epochs)} expect it a little below; the DNN stays lower "
-                f"(near {measured.dnn_best:.0%} at best).")
+                f"(near {measured.dnn_best:.1%} at best).")
     else:
         what = (f"With only {size}, neither network reaches 98%: in the lab's own race at the default settings "
                 f"the CNN was at {measured.cnn_after_one:.0%} and the DNN at {measured.dnn_after_one:.0%} after one "
