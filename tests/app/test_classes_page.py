@@ -267,11 +267,11 @@ def test_a_tiny_photo_job_trains_then_reads_a_new_photo_and_its_snippet_classifi
     assert any("2 held-out samples" in caption for caption in texts(at, "caption"))
     changed = "The collection changed since this run trained"
     assert not any(changed in info for info in texts(at, "info")), "its mistakes are shown"
-    true_picker = next(box for box in at.selectbox if box.label == "True sample")
+    true_picker = next(box for box in at.selectbox if box.label == "True class")
     assert true_picker.options == ["all (no filter)", "disc", "square"], "the first choice says it is the way back"
     shown = [caption for caption in texts(at, "caption") if "misclassified test sample" in caption]
     true_picker.set_value(1).run()
-    next(box for box in at.selectbox if box.label == "True sample").set_value(None).run()
+    next(box for box in at.selectbox if box.label == "True class").set_value(None).run()
     assert [caption for caption in texts(at, "caption") if "misclassified test sample" in caption] == shown
     run = at.selectbox(key="classes_model").value
     assert "Upload or take a picture: every class's probability appears here." in texts(at, "info"), "no drawing"

@@ -327,13 +327,15 @@ def mistakes(info: RunInfo, test_set: Dataset) -> None:
     """The run's confusion matrix and a gallery of its mistakes, named with its dataset's classes."""
     x_test, y_test = test_set.x_test, test_set.y_test
     names, item = test_set.info.class_names, test_set.info.item
+    # a digit or a garment names its class; a learner's "sample" does not, so its axes and filters say "class"
+    kind = "class" if item == "sample" else item
     predictions = cached.store().load_predictions(info.run_id)
     if predictions is None or len(predictions) != len(y_test):
         st.info("This run has no saved test predictions.")
         return
     matrix = evaluation.confusion_matrix(y_test, predictions, len(names))
     left, right = st.columns([1, 1])
-    left.altair_chart(confusion_chart(matrix, f"{run_label(info)}: true vs predicted", names, item),
+    left.altair_chart(confusion_chart(matrix, f"{run_label(info)}: true vs predicted", names, kind),
                       width="stretch")
     worst = evaluation.most_confused(matrix)
     if worst:
@@ -341,10 +343,10 @@ def mistakes(info: RunInfo, test_set: Dataset) -> None:
     any_label = [None, *range(len(names))]
     label = lambda value: NO_FILTER if value is None else names[value]  # noqa: E731
     pick_true, pick_pred = right.columns(2)
-    true_label = pick_true.selectbox(f"True {item}", any_label, format_func=label, key=f"true_{info.run_id}",
-                                     help=f"Show only mistakes on this {item}; '{NO_FILTER}' shows them all again.")
+    true_label = pick_true.selectbox(f"True {kind}", any_label, format_func=label, key=f"true_{info.run_id}",
+                                     help=f"Show only mistakes on this {kind}; '{NO_FILTER}' shows them all again.")
     predicted_label = pick_pred.selectbox("Predicted as", any_label, format_func=label, key=f"pred_{info.run_id}",
-                                          help=f"Show only mistakes where the model answered this {item}; "
+                                          help=f"Show only mistakes where the model answered this {kind}; "
                                                f"'{NO_FILTER}' shows them all again.")
     wrong = evaluation.misclassified(y_test, predictions, true_label, predicted_label)
     right.caption(mistakes_count(len(wrong), item, SHOWN_MISTAKES))
