@@ -159,6 +159,9 @@ def train_benchmark(target: float = 0.985, seeds: int = 3, check_every: int = 10
                                                     for epoch in range(min(map(len, epochs)))]
     lab, seed_median = report["lab_median_seconds"], report["seed_median_seconds"]
     report["ratio"] = lab / seed_median if lab and seed_median else None
+    # each seed's own pair ran back to back, under much the same load: their spread shows how noisy the machine was
+    report["ratio_per_seed"] = [mine / theirs if mine and theirs else None
+                                for mine, theirs in zip(report["lab_seconds"], report["seed_seconds"])]
     return report
 
 
@@ -175,5 +178,6 @@ def format_train_report(report: dict[str, Any]) -> str:
             f"(median of {len(report['lab_seconds'])} seeds)\n"
             f"  lab defaults  {report['lab_settings']}: {shown(report['lab_median_seconds'])}\n"
             f"  seed tutorial {report['seed_settings']}: {shown(report['seed_median_seconds'])}\n"
-            f"  ratio lab/seed: {ratio}\n"
+            f"  ratio lab/seed: {ratio} (each seed's own: "
+            f"{', '.join(f'{value:.2f}' if value else 'n/a' for value in report['ratio_per_seed'])})\n"
             f"  test accuracy after each whole epoch: lab {epochs('lab')}; seed tutorial {epochs('seed')}")
