@@ -1,15 +1,17 @@
 """Shared, read-only resources cached for the whole server: datasets, stores, loaded models and layer tables."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
 from webapp import summary
 from webapp.architectures import Design
 from webapp import datasets
-from webapp.jobs import JobQueue, machine_queue
 from webapp.store import RunInfo, RunStore, UnreadableRunError
+
+if TYPE_CHECKING:  # webapp.jobs imports Keras (its training record): only the pages that train need it
+    from webapp.jobs import JobQueue
 
 
 def dataset(name: str) -> datasets.Dataset:
@@ -52,7 +54,10 @@ def model_of(info: RunInfo) -> Any:
 
 
 def queue() -> JobQueue:
-    """The machine-wide training queue (a process singleton, shared by every browser session)."""
+    """The machine-wide training queue (a process singleton, shared by every browser session). Imported here,
+    not at the top, so that a page that never trains (CNN Stages, Augment's preview) loads no TensorFlow."""
+    from webapp.jobs import machine_queue
+
     return machine_queue()
 
 
