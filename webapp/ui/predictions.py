@@ -119,8 +119,27 @@ def probability_spec(prediction: Prediction, kind: str | None = None) -> dict[st
     return spec
 
 
+def _saved_at(info: RunInfo) -> float:
+    """The run folder's mtime (a replaced run is another model), or 0 for one deleted since its model was loaded:
+    the model in hand still answers."""
+    try:
+        return info.path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def known_predictions(runs: tuple[tuple[str, str, float], ...], digit: np.ndarray,
+                      _models: dict[str, Any]) -> dict[str, Prediction]:
+    """`classify`, kept per digit and models (`runs`: each kind's run id and folder mtime, the cache key that
+    stands for `_models`): a rerun that leaves the drawing as it was (the brush width, a toggle, a tab) does not
+    run both models again."""
+    return classify(_models, digit)
+
+
 def show_predictions(models: dict[str, Any], chosen: dict[str, RunInfo], digit: Any) -> dict[str, Prediction]:
-    predictions = classify(models, digit)
+    runs = tuple((kind, chosen[kind].run_id, _saved_at(chosen[kind])) for kind in models)
+    predictions = known_predictions(runs, np.asarray(digit, np.uint8), models)
     for column, (kind, prediction) in zip(st.columns(len(predictions)), predictions.items()):
         name = short_name(chosen[kind].model_name)
         column.metric(f"{name} reads", str(prediction.label), help=f"Model: {chosen[kind].label}")
