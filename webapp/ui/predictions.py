@@ -105,7 +105,7 @@ def probability_layout(kind: str | None, dark: bool) -> dict[str, Any]:
     """`probability_chart`'s Vega-Lite spec without its numbers, made once per model and theme (`dark` keys the
     cache: the outline and the labels take the theme's ink). Building the Altair chart and checking it against
     the schema took about 300 ms for the two charts, on every pen-up; filling in ten numbers takes none."""
-    spec = probability_chart(Prediction(0, np.zeros(10, np.float32)), kind).to_dict(validate=False)
+    spec = probability_chart(Prediction(0, [0.0] * 10), kind).to_dict(validate=False)
     spec.pop("datasets", None)
     spec["data"] = {"name": PROBABILITIES}
     return spec
