@@ -271,7 +271,9 @@ def show_filters(view: StagesView) -> None:
         st.caption(f"Each filter has {bank.channels} channels of weights; the first channel is shown.")
     for column, index in zip(st.columns(min(bank.count, 4)) * 8, range(min(bank.count, 8))):
         column.markdown(f"**{bank.names[index]}** (bias {format_measured(float(bank.bias[index]))})")
-        column.dataframe(pd.DataFrame(np.round(bank.weights[:, :, 0, index], 3)), hide_index=True)
+        # a plain table: four interactive grids, redrawn with every change of a control, cost the browser more
+        # than the rest of the photo tab; these are at most 15x15 numbers
+        column.table(pd.DataFrame(np.round(bank.weights[:, :, 0, index], 3)), hide_index=True, hide_header=True)
     if bank.count > 8:
         st.caption(f"... and {bank.count - 8} more.")
 
