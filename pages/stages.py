@@ -3,8 +3,7 @@ import streamlit as st
 
 from webapp.ui.navigation import ensure_app_navigation
 from webapp.ui.seed_figures import preset_tab, show_pooling_example, show_seed_figures
-from webapp.ui.stages import (alpha_toggle, kernel_controls, photo_picker, show_layer_calculator, show_stages,
-                              show_worked_examples, stage_controls)
+from webapp.ui.stages import photo_stages, show_layer_calculator, show_worked_examples
 
 ensure_app_navigation()
 
@@ -16,16 +15,7 @@ st.write("Push a photo through the three stages of a convnet layer: convolution,
 photo_tab, examples_tab, calculator_tab, seeds_tab = st.tabs(
     ["Your photo, stage by stage", "Worked examples", "Layer calculator", "Seed figures"], default=preset_tab())
 with photo_tab:
-    photo_column, filter_column, slide_column = st.columns(3)
-    with photo_column:
-        name, photo, grayscale = photo_picker()
-        keep_alpha = alpha_toggle()
-    with filter_column:
-        choice = kernel_controls()
-    with slide_column:
-        config = stage_controls()
-    st.caption(f"Photo: {name}")
-    show_stages(photo, grayscale, choice, config, keep_alpha)
+    photo_stages()
 with examples_tab:
     show_worked_examples()
     show_pooling_example()

@@ -25,9 +25,11 @@ def _libc() -> ctypes.CDLL | None:
         return None
 
 
-def release_freed_memory() -> None:
-    """Collect garbage, then return free heap pages of every arena to the system (glibc's malloc_trim)."""
-    gc.collect()
+def release_freed_memory(collect: bool = True) -> None:
+    """Collect garbage (unless `collect` is False: a full pass over a large heap takes hundreds of ms), then
+    return free heap pages of every arena to the system (glibc's malloc_trim)."""
+    if collect:
+        gc.collect()
     libc = _libc()
     trim = getattr(libc, "malloc_trim", None) if libc is not None else None
     if trim is not None:

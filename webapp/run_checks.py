@@ -15,6 +15,7 @@ import stat
 import threading
 import zipfile
 from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -117,14 +118,22 @@ def train_config_problem(config: dict[str, Any]) -> str | None:
         return "its training settings are invalid"
     if settings and config["model"] not in trained.models:
         return "its training settings do not include its model"
-    if trained.pipeline:
-        from webapp.augment import pipeline_from_dict
-
-        try:
-            pipeline_from_dict(trained.pipeline)
-        except Exception:  # noqa: BLE001 - any failure to rebuild it means "Show code" would fail too
-            return "its augmentation pipeline cannot be rebuilt"
+    if trained.pipeline and not pipeline_rebuilds(json.dumps(trained.pipeline, sort_keys=True)):
+        return "its augmentation pipeline cannot be rebuilt"
     return None
+
+
+@lru_cache(maxsize=256)
+def pipeline_rebuilds(pipeline_json: str) -> bool:
+    """Whether Albumentations rebuilds this pipeline (its dict as JSON text, the cache key). Kept: every page that
+    lists the runs checks each run's config on every rerun, and rebuilding the pipelines took ~50 ms a listing."""
+    from webapp.augment import pipeline_from_dict
+
+    try:
+        pipeline_from_dict(json.loads(pipeline_json))
+    except Exception:  # noqa: BLE001 - any failure to rebuild it means "Show code" would fail too
+        return False
+    return True
 
 
 def fine_tuning_problem(config: dict[str, Any]) -> str | None:

@@ -154,3 +154,18 @@ def test_a_layer_panel_names_its_layer_order_so_a_switched_network_keeps_it():
                           "Parameters": [0, 320, 0, 0, 73856]})
     spec = layer_panel(frame, "Parameters", "Parameters per layer", True, ",.0f").to_dict()
     assert spec["layer"][0]["encoding"]["x"]["sort"] == layers
+
+
+@pytest.mark.parametrize("kind, label", [("cnn", 3), ("dnn", 0), (None, 9)])
+def test_the_probability_charts_cached_spec_is_the_altair_charts_with_these_numbers(kind, label):
+    """Draw & Predict fills ten numbers into a layout made once (no Altair build per pen-up): it must be the same
+    chart, valid Vega-Lite, as building it from the prediction would give."""
+    from webapp.predict import Prediction
+    from webapp.ui.predictions import probability_chart, probability_spec
+
+    prediction = Prediction(label, [round(value, 6) for value in np.random.default_rng(label).dirichlet(np.ones(10))])
+    built = probability_chart(prediction, kind).to_dict()  # validated against the schema
+    (rows,) = built.pop("datasets").values()
+    cached = probability_spec(prediction, kind)
+    assert cached.pop("datasets") == {cached["data"]["name"]: rows}
+    assert {**cached, "data": None} == {**built, "data": None}

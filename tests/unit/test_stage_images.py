@@ -42,3 +42,14 @@ def test_tiles_and_the_grid_png_cover_every_stage():
     assert view.headings["pool"] == "max pool (2x2, stride 2): 20x30x4"
     picture = Image.open(io.BytesIO(view.png()))
     assert picture.format == "PNG" and picture.width > 4 * 60
+
+
+def test_encoded_tiles_carry_their_picture_as_png_bytes_pixel_for_pixel():
+    """The page keeps the tiles encoded (st.image then sends the bytes as they are): the PNG must be the tile."""
+    rng = np.random.default_rng(0)
+    tiles = {"conv": [stage_images.Tile(rng.integers(0, 256, (5, 7, 3), dtype=np.uint8), "a"),
+                      stage_images.Tile(rng.integers(0, 256, (3, 3, 3), dtype=np.uint8), "b")]}
+    encoded = stage_images.encoded(tiles)
+    assert [tile.caption for tile in encoded["conv"]] == ["a", "b"]
+    for tile, original in zip(encoded["conv"], tiles["conv"]):
+        assert np.array_equal(np.asarray(Image.open(io.BytesIO(tile.png))), original.image)

@@ -127,6 +127,8 @@ def skipped(store, info):
     ({"train_config": {"models": ["dnn"], "collection": "mine"}}, "training settings are invalid"),
     ({"train_config": {"models": ["dnn"], "epochs": "three"}}, "training settings are invalid"),
     ({"fine_tuning": {"collection": "mine"}}, "names no base run"),
+    ({"train_config": {"models": ["dnn"], "pipeline": {"transform": {"__class_fullname__": "NoSuchTransform"}}}},
+     "augmentation pipeline cannot be rebuilt"),  # checked once per pipeline (cached), still refused
     ({"test_accuracy": "high"}, "test accuracy is not a number"),
     ({"compute_seconds": None}, "compute seconds is not a number"),
     ({"status": ["done"]}, "status is neither"),

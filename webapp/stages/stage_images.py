@@ -31,6 +31,19 @@ CHANNEL_NAMES_BY_COUNT = {2: ("grey", "alpha"), 3: CHANNEL_NAMES, 4: (*CHANNEL_N
 class Tile:
     image: np.ndarray  # (h, w, 3) uint8
     caption: str
+    png: bytes | None = None  # the image encoded once (`encoded`), so a page does not encode it on every rerun
+
+
+def png_bytes(image: np.ndarray) -> bytes:
+    out = io.BytesIO()
+    Image.fromarray(image).save(out, "PNG", compress_level=1)  # fast; these small maps compress well anyway
+    return out.getvalue()
+
+
+def encoded(tiles: dict[str, list[Tile]]) -> dict[str, list[Tile]]:
+    """The same tiles, each with its PNG: a page's cache keeps these, and sends the bytes as they are."""
+    return {stage: [Tile(tile.image, tile.caption, tile.png or png_bytes(tile.image)) for tile in row]
+            for stage, row in tiles.items()}
 
 
 def shrink(stack: np.ndarray, max_side: int) -> np.ndarray:

@@ -2,16 +2,18 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
 from webapp import summary
 from webapp.architectures import Design
 from webapp import datasets
-from webapp.jobs import JobQueue, machine_queue
 from webapp.store import Listing, RunInfo, RunStore, UnreadableRunError
 from webapp.ui import identity
+
+if TYPE_CHECKING:  # webapp.jobs imports Keras (its training record): only the pages that train need it
+    from webapp.jobs import JobQueue
 
 
 def dataset(name: str) -> datasets.Dataset:
@@ -62,7 +64,10 @@ def model_of(info: RunInfo) -> Any:
 
 
 def queue() -> JobQueue:
-    """The machine-wide training queue (a process singleton, shared by every browser session)."""
+    """The machine-wide training queue (a process singleton, shared by every browser session). Imported here,
+    not at the top, so that a page that never trains (CNN Stages, Augment's preview) loads no TensorFlow."""
+    from webapp.jobs import machine_queue
+
     return machine_queue()
 
 

@@ -2,13 +2,15 @@
 computed by webapp.seed_stages and drawn here. `?preset=NAME` in the URL opens one of them."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 from webapp import seed_stages as seeds
 from webapp.formulas import format_exact, format_shape
-from webapp.stages.stage_images import StagesView, view_of
+from webapp.stages.stage_images import StagesView, encoded, view_of
 from webapp.stages import STAGES, StageError
 from webapp.ui.state import preset
 from webapp.ui.stages import grid_table, show_stage, window_cells
@@ -32,8 +34,10 @@ def preset_tab() -> str | None:
     return SEED_TAB if chosen in FIGURES else None
 
 
+@st.fragment
 def show_seed_figures() -> None:
-    """One figure at a time, chosen here or by the link; none is computed until one is chosen."""
+    """One figure at a time, chosen here or by the link; none is computed until one is chosen. A fragment: its
+    controls rerun this tab alone."""
     ids = list(FIGURES)
     start = preset("preset", ids, None)
     chosen = st.selectbox("Seed figure", ids, index=None if start is None else ids.index(start),
@@ -52,7 +56,8 @@ def show_seed_figures() -> None:
 @st.cache_data(max_entries=1, show_spinner="Convolving the 698x1113 RGBA icon at full size...")
 def seed000_view() -> tuple[StagesView, int]:
     processed = seeds.seed000_stages()
-    return view_of(processed), seeds.weights_without_bias(processed)
+    view = view_of(processed)
+    return dataclasses.replace(view, tiles=encoded(view.tiles)), seeds.weights_without_bias(processed)
 
 
 def show_seed000() -> None:
@@ -182,7 +187,9 @@ def show_cifar_walkthrough() -> None:
 
 
 # -- pooling worked by hand ----------------------------------------------------------------------------------
+@st.fragment
 def show_pooling_example() -> None:
+    """A 2x2 pool stepped through by hand (a fragment: its slider reruns this example alone)."""
     st.subheader("A 2x2 pool at stride 2, by hand")
     grid = seeds.POOL_GRID
     kind = st.radio("Pool by", list(seeds.POOL_BY_HAND_KINDS), format_func=lambda kind: seeds.POOL_BY_HAND_KINDS[kind],

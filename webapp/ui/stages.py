@@ -2,6 +2,7 @@
 the layer calculator. All numbers come from webapp.stages; this module only draws them."""
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -13,7 +14,7 @@ from webapp.formulas import format_bytes, format_exact, format_measured, format_
 from webapp.images import ImageError
 from webapp.memory import release_freed_memory
 from webapp.network_catalog import has_convolutions
-from webapp.stages.stage_images import StagesView, Tile, view_of
+from webapp.stages.stage_images import StagesView, Tile, encoded, view_of
 from webapp.ui import cached
 from webapp.ui.numbers import memory_metric
 
@@ -147,6 +148,22 @@ def stage_controls() -> core.StageConfig:
 
 
 # -- the stages of a photo --------------------------------------------------------------------------------
+@st.fragment
+def photo_stages() -> None:
+    """The photo tab: its controls and the stages they give. A fragment, so moving one of its controls reruns
+    this tab alone, not the worked examples' tables, the calculator and the seed figures beside it."""
+    photo_column, filter_column, slide_column = st.columns(3)
+    with photo_column:
+        name, photo, grayscale = photo_picker()
+        keep_alpha = alpha_toggle()
+    with filter_column:
+        choice = kernel_controls()
+    with slide_column:
+        config = stage_controls()
+    st.caption(f"Photo: {name}")
+    show_stages(photo, grayscale, choice, config, keep_alpha)
+
+
 def trained_model(name: str) -> Any:
     return cached.model_of(cached.store().resolve(name))
 
@@ -155,16 +172,18 @@ def trained_model(name: str) -> Any:
 def stages_view(photo: bytes, grayscale: bool, choice: core.KernelChoice, config: core.StageConfig,
                 keep_alpha: bool = False) -> StagesView:
     """Computed once per photo and settings within the page's memory budget (a larger photo is shrunk first);
-    only the small tiles and the numbers are kept, and the memory is given back at once."""
+    only the small tiles and the numbers are kept, and the memory is given back at once. The full-size arrays
+    go by reference counting when `processed` does, so no garbage collection pass is run: over a server's heap
+    (TensorFlow's objects included) one takes about 300 ms, longer than the stages themselves."""
     try:
         processed = core.process_photo(photo, choice, config, grayscale=grayscale, load_model=trained_model,
                                        value_limit=core.PAGE_VALUE_LIMIT, keep_alpha=keep_alpha,
                                        memory_budget=core.PAGE_MEMORY_BUDGET)
         view = view_of(processed)
         del processed
-        return view
+        return dataclasses.replace(view, tiles=encoded(view.tiles))
     finally:
-        release_freed_memory()
+        release_freed_memory(collect=False)
 
 
 def show_stages(photo: bytes, grayscale: bool, choice: core.KernelChoice | None, config: core.StageConfig,
@@ -219,7 +238,7 @@ def show_tiles(tiles: list[Tile], per_row: int = 4) -> None:
     """Feature maps four to a row, each with its caption (shrunk for display only)."""
     for start in range(0, len(tiles), per_row):
         for column, tile in zip(st.columns(per_row), tiles[start:start + per_row]):
-            column.image(tile.image, caption=tile.caption, width="stretch")
+            column.image(tile.png or tile.image, caption=tile.caption, width="stretch")
 
 
 def show_layer_numbers(view: StagesView) -> None:
@@ -252,7 +271,9 @@ def show_filters(view: StagesView) -> None:
         st.caption(f"Each filter has {bank.channels} channels of weights; the first channel is shown.")
     for column, index in zip(st.columns(min(bank.count, 4)) * 8, range(min(bank.count, 8))):
         column.markdown(f"**{bank.names[index]}** (bias {format_measured(float(bank.bias[index]))})")
-        column.dataframe(pd.DataFrame(np.round(bank.weights[:, :, 0, index], 3)), hide_index=True)
+        # a plain table: four interactive grids, redrawn with every change of a control, cost the browser more
+        # than the rest of the photo tab; these are at most 15x15 numbers
+        column.table(pd.DataFrame(np.round(bank.weights[:, :, 0, index], 3)), hide_index=True, hide_header=True)
     if bank.count > 8:
         st.caption(f"... and {bank.count - 8} more.")
 
@@ -284,7 +305,10 @@ def sum_of_products(patch: np.ndarray, weights: np.ndarray) -> str:
     return " + ".join(f"{format_exact(a)}×{format_exact(b)}" for a, b in zip(patch.ravel(), weights.ravel()))
 
 
+@st.fragment
 def show_worked_examples() -> None:
+    """The inner product, two sliding windows and im2col. A fragment (as each tab's body is): a window slider
+    reruns these tables alone, not the photo's stages."""
     first, second = core.INNER_PRODUCT
     st.markdown("**The inner product.** Multiply the cells that sit in the same place and add everything up: "
                 f"A = {first.tolist()}, B = {second.tolist()} give {sum_of_products(first, second)} = "
@@ -363,7 +387,10 @@ def show_im2col_example() -> None:
 
 
 # -- the layer calculator ---------------------------------------------------------------------------------
+@st.fragment
 def show_layer_calculator() -> None:
+    """A conv layer's output shape, parameters and memory from numbers typed in (a fragment: a change reruns
+    this tab alone)."""
     preset = st.selectbox("Start from", core.LAYER_PRESETS, format_func=lambda layer: layer.title, key="calc_preset",
                           help="Examples from the seed tutorials; change any number below.")
     key = core.LAYER_PRESETS.index(preset)

@@ -16,7 +16,7 @@ from webapp.job import Job
 from webapp.store import RunInfo
 from webapp.transfer import CELLS, RECIPES, TARGETS, Cell
 from webapp.ui import cached, identity, state
-from webapp.ui.theme import themed
+from webapp.ui.theme import is_dark, themed
 from webapp.ui.training_panels import results, run_actions
 
 JOBS_KEY = "transfer_jobs"  # the transfer jobs this session submitted or followed (their runs fill the grid)
@@ -227,6 +227,14 @@ def recipe_chart(boxes: list[dict]) -> alt.LayerChart:
     return themed(alt.LayerChart(layer=[rects, text]).properties(height=height))
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def recipe_spec(boxes: list[dict], dark: bool) -> dict:
+    """`recipe_chart`'s Vega-Lite spec, kept per diagram and theme (`dark` keys the cache: its words take the
+    theme's ink). Building the Altair chart and checking it against the schema took ~250 ms on every switch of
+    target; tests/unit/test_transfer.py checks the same chart against the schema once."""
+    return recipe_chart(boxes).to_dict(validate=False)
+
+
 def recipe_diagrams(source: RunInfo | None, choice: Choice) -> None:
     """What each chosen recipe keeps, freezes, cuts and adds, with its trainable and frozen weights."""
     if source is None or not choice.recipes:
@@ -234,7 +242,7 @@ def recipe_diagrams(source: RunInfo | None, choice: Choice) -> None:
     classes = datasets.get(TARGETS[choice.target].dataset).num_classes
     with st.expander("What each recipe does with the source's layers", expanded=True, icon=":material/account_tree:"):
         boxes, summary = recipe_rows(source, choice.recipes, classes)
-        st.altair_chart(recipe_chart(boxes), width="stretch")
+        st.vega_lite_chart(recipe_spec(boxes, is_dark()), width="stretch")
         st.caption(f"One column per recipe. Boxes top to bottom: the source network's layers, then the layers a "
                    f"recipe adds for the target's {classes} classes. Frozen: kept and never changed; retrained: kept, "
                    "then trained further (at a tenth of the new layer's rate); random init: the same layer started "
