@@ -280,8 +280,11 @@ def results(runs: list[RunInfo]) -> None:
                       help=f"{info.record.params:,} parameters, trained on {info.record.device}.")
         warm_up = info.record.warmup_seconds
         warm_up_text = f" (+{warm_up:.1f} s warm-up)" if warm_up is not None else ""
-        column.caption(f"Test loss {info.record.test_loss:.4f} · {info.record.compute_seconds:.1f} s of compute"
-                       f"{warm_up_text} · saved as {info.run_id}")
+        smoothing = info.record.train_config.get("label_smoothing", 0.0)
+        loss_note = (f" (trained with label smoothing {smoothing}: its surest answers stop short of 100%, so this "
+                     "plain cross-entropy stays higher than an unsmoothed run's)") if smoothing else ""
+        column.caption(f"Test loss {info.record.test_loss:.4f}{loss_note} · {info.record.compute_seconds:.1f} s of "
+                       f"compute{warm_up_text} · saved as {info.run_id}")
         if info.record.augmentation:
             column.caption(f"Trained on augmented images: {info.record.augmentation}")
     loaded = {info.run_id: cached.store().load_history(info.run_id) for info in runs}
