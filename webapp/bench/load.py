@@ -50,6 +50,7 @@ SUBMIT = "Train: submit a race"
 EXCLUDED = (SUBMIT,)  # not held to the latency goal: a submission queues a job
 READS = " reads"  # Draw's metrics: "DNN reads", "CNN reads"
 CANVAS_SIDE = 280
+IDLE_WAIT_SECONDS = 30.0  # after the background job is submitted, before idle memory is read
 
 
 @dataclass
@@ -102,14 +103,17 @@ def action_rows(samples: list[Sample]) -> list[dict[str, Any]]:
 
 def goal_met(rows: list[dict[str, Any]], memory: dict[str, Any]) -> bool:
     """The issue's goal: no errors, p95 within 3 s per generator action (submissions excluded), the server's
-    peak memory within 4 GB and back within 20% of idle after the learners leave (when measured)."""
+    peak memory (with its training process) within 4 GB, and the Streamlit process's back within 20% of idle
+    after the learners leave (when measured). The training process is left out of the second: its memory is
+    the background job's, which grows as it trains whoever visits."""
     timed = [row for row in rows if row["client"] == "generator" and row["goal"]]
     latency_ok = all(row["p95_ms"] is not None and row["p95_ms"] <= GOAL_P95_SECONDS * 1000 for row in timed)
     errors_ok = all(row["errors"] == 0 for row in rows if row["client"] == "generator")
     memory_ok = True
-    if memory.get("peak_bytes") is not None:
+    if memory.get("peak_bytes") is not None:  # the peak with the training process; the pages' own back to idle
         memory_ok = memory["peak_bytes"] <= GOAL_PEAK_BYTES and (
-            memory.get("after_bytes") is None or memory["after_bytes"] <= GOAL_SETTLE_RATIO * memory["idle_bytes"])
+            memory.get("after_server_bytes") is None
+            or memory["after_server_bytes"] <= GOAL_SETTLE_RATIO * memory["idle_server_bytes"])
     return latency_ok and errors_ok and memory_ok
 
 
@@ -334,12 +338,13 @@ async def submit_background_job(base_url: str, timeout: float) -> str | None:
         await session.close()
 
 
-async def job_still_running(base_url: str, job: str, timeout: float) -> bool:
-    """Whether the background job still shows its Stop button (queued or training) on its own page."""
+async def lab_activity(base_url: str, timeout: float) -> str | None:
+    """Home's "Training jobs" figure ("1 running, 0 waiting"), as any visitor sees it; None if not shown."""
     session = LabSession(base_url, timeout)
     try:
-        await session.open("/train", f"{BACKGROUND_QUERY}&job={job}")
-        return any(widget.key.startswith("stop_") for widget in session.widgets())
+        await session.open("/")
+        return next((element.metric.body for element in session.elements.values()
+                     if element.WhichOneof("type") == "metric" and element.metric.label == "Training jobs"), None)
     finally:
         await session.close()
 
@@ -384,8 +389,9 @@ def load_benchmark(sessions: int, minutes: float, url: str | None = None, think:
         if job:
             log(f"background job {job} submitted")
         with MemoryWatch(pid) as memory:
-            time.sleep(5.0)
+            time.sleep(IDLE_WAIT_SECONDS if job else 5.0)  # the training process loads its data first
             idle = memory.now()
+            jobs_idle = asyncio.run(lab_activity(base, timeout))
             memory.peak = dict(idle or memory.peak)
             load_before = os.getloadavg()
             started, cpu_started = time.monotonic(), time.process_time()
@@ -400,7 +406,7 @@ def load_benchmark(sessions: int, minutes: float, url: str | None = None, think:
                 log(f"learners gone; measuring memory again in {settle:.0f} s...")
                 time.sleep(settle)
             after = memory.now()
-        running = asyncio.run(job_still_running(base, job, timeout)) if job else None
+            jobs_after = asyncio.run(lab_activity(base, timeout))
     figures = {"idle_bytes": idle and idle["tree_bytes"], "peak_bytes": idle and peak["tree_bytes"],
                "after_bytes": after and after["tree_bytes"], "idle_server_bytes": idle and idle["server_bytes"],
                "peak_server_bytes": idle and peak["server_bytes"], "after_server_bytes": after and after["server_bytes"]}
@@ -410,7 +416,7 @@ def load_benchmark(sessions: int, minutes: float, url: str | None = None, think:
                "errors": sum(row["errors"] for row in rows if row["client"] == "generator"),
                "worst_p95_ms": max((row["p95_ms"] for row in rows if row["client"] == "generator" and row["goal"]
                                     and row["p95_ms"] is not None), default=None),
-               **figures, "background_job_running_at_end": running, "notes": tally.notes,
+               **figures, "training_jobs_before": jobs_idle, "training_jobs_after": jobs_after, "notes": tally.notes,
                "load_average_before": [round(value, 2) for value in load_before],
                "load_average_end": [round(value, 2) for value in load_during],
                "generator_cpu_share": round(cpu / wall, 3) if wall else None, "cpus": os.cpu_count()}
@@ -500,6 +506,8 @@ def format_table(report: dict[str, Any]) -> str:
                  f"{summary['generator_cpu_share']:.0%} of one core; load average "
                  f"{summary['load_average_before'][0]:.2f} before, {summary['load_average_end'][0]:.2f} at the end "
                  f"({summary['cpus']} CPUs); goal met: {'yes' if summary['goal_met'] else 'no'}")
+    lines.append(f"training jobs (Home): {summary['training_jobs_before']} before the learners, "
+                 f"{summary['training_jobs_after']} after")
     for note, count in summary["notes"].items():
         lines.append(f"note: {note} ({count}x)")
     return "\n".join(lines)

@@ -164,7 +164,7 @@ def stages_view(photo: bytes, grayscale: bool, choice: core.KernelChoice, config
         del processed
         return view
     finally:
-        release_freed_memory()
+        release_freed_memory(collect=False)  # no full collection per change: see its docstring
 
 
 def show_stages(photo: bytes, grayscale: bool, choice: core.KernelChoice | None, config: core.StageConfig,
