@@ -150,6 +150,10 @@ def test_the_client_follows_a_run_as_the_browser_does():
     auto.auto_rerun.fragment_id, auto.auto_rerun.interval = "live", 1.0
     for message in (button, failure, alert, navigation, info, auto):
         assert session._apply(message, result) is None
+    fragment_run = ForwardMsg()
+    fragment_run.new_session.page_script_hash = "h-stages"
+    fragment_run.metadata.run.fragment_ids.append("live")
+    session._apply(fragment_run, result)  # a fragment's run keeps the rest of the page and its refreshes
     finished = ForwardMsg()
     finished.script_finished = EARLY_FOR_RERUN
     assert session._apply(finished, result) == EARLY_FOR_RERUN

@@ -2,10 +2,10 @@
 
 A browser tab talks to the server over one websocket, `/_stcore/stream`, in protobufs that Streamlit ships
 (`streamlit.proto`): the tab sends a `BackMsg` whose `rerun_script` (a `ClientState`) names the page, the query
-string and the widgets that changed; the server answers with `ForwardMsg`s: `new_session` when a full run starts,
-a `delta` per element (its place in the page is `metadata.delta_path`), `navigation`, `page_info_changed` (the
-query string), `auto_rerun` (a fragment that wants a rerun every few seconds) and `script_finished` when the run
-ends. This client does the same with a few kilobytes of state per learner, so thirty of them cost the machine
+string and the widgets that changed; the server answers with `ForwardMsg`s: `new_session` when a run starts (a
+fragment's run names its fragment and redraws only that), a `delta` per element (its place in the page is
+`metadata.delta_path`), `navigation`, `page_info_changed` (the query string), `auto_rerun` (a fragment that wants
+a rerun every few seconds) and `script_finished` when the run ends. This client does the same with a few kilobytes of state per learner, so thirty of them cost the machine
 little next to the server they measure.
 
 A widget is found by its label (or its key, the end of its id) among the elements of the latest run, and
@@ -194,15 +194,16 @@ class LabSession:
         self._drain()  # what arrived since the last run (a late fragment, a ping): not this run's
         started = time.perf_counter()
         await self.socket.send(BackMsg(rerun_script=state).SerializeToString())
-        return await self._collect(started, FRAGMENT_RUN if fragment_id else FULL_RUN)
+        # a fragment's run may end in a full run (its st.rerun(), e.g. when a followed job ends): that finishes it too
+        return await self._collect(started, {FRAGMENT_RUN, FULL_RUN} if fragment_id else {FULL_RUN})
 
     # -- receiving ---------------------------------------------------------------------------------------
     def _drain(self) -> None:
         while not self._inbox.empty():
             self._apply(self._inbox.get_nowait(), RunResult(None))
 
-    async def _collect(self, started: float, finish: int) -> RunResult:
-        """Apply messages until the run this message started finishes (`finish`, or a compile error)."""
+    async def _collect(self, started: float, finishes: set[int]) -> RunResult:
+        """Apply messages until the run this message started finishes (one of `finishes`, or a compile error)."""
         result = RunResult(None)
         deadline = started + self.timeout
         while True:
@@ -214,7 +215,7 @@ class LabSession:
             except asyncio.TimeoutError:
                 return result
             status = self._apply(message, result)
-            if status in (finish, COMPILE_ERROR):
+            if status in finishes or status == COMPILE_ERROR:
                 result.seconds = time.perf_counter() - started
                 result.elements = dict(self.elements)
                 return result
@@ -222,7 +223,7 @@ class LabSession:
     def _apply(self, message: ForwardMsg, result: RunResult) -> int | None:
         """Update the page as the browser would; returns the `script_finished` status, if this is that."""
         kind = message.WhichOneof("type")
-        if kind == "new_session":
+        if kind == "new_session" and not message.metadata.run.fragment_ids:  # a full run redraws the whole page
             self.elements, self.fragments, self.auto_reruns = {}, {}, {}
         elif kind == "delta":
             self._apply_delta(message, result)
