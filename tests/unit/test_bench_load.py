@@ -246,3 +246,10 @@ def test_giving_memory_back_collects_garbage_only_when_asked(monkeypatch, collec
     monkeypatch.setattr(gc, "collect", lambda *args: calls.append(args) or 0)
     memory.release_freed_memory(collect=collect)
     assert bool(calls) is collect
+
+
+def test_memory_figures_name_each_moment_with_and_without_the_training_process():
+    idle, peak = {"server_bytes": 1, "tree_bytes": 2}, {"server_bytes": 3, "tree_bytes": 4}
+    assert load.memory_figures(idle, peak, None) == {
+        "idle_bytes": 2, "idle_server_bytes": 1, "peak_bytes": 4, "peak_server_bytes": 3,
+        "after_bytes": None, "after_server_bytes": None}

@@ -154,6 +154,16 @@ def tree_memory(pid: int) -> dict[str, int]:
     return {"server_bytes": resident_bytes(pid), "tree_bytes": total}
 
 
+def memory_figures(*moments: dict[str, int] | None) -> dict[str, int | None]:
+    """The idle, peak and after readings as report fields: `*_bytes` with the training process, `*_server_bytes`
+    the Streamlit process alone; None where not measured."""
+    figures: dict[str, int | None] = {}
+    for name, reading in zip(("idle", "peak", "after"), moments):
+        figures[f"{name}_bytes"] = reading["tree_bytes"] if reading else None
+        figures[f"{name}_server_bytes"] = reading["server_bytes"] if reading else None
+    return figures
+
+
 class MemoryWatch:
     """Samples the server's memory once a second in a thread; `peak` is the largest since `reset`."""
 
@@ -407,9 +417,7 @@ def load_benchmark(sessions: int, minutes: float, url: str | None = None, think:
                 time.sleep(settle)
             after = memory.now()
             jobs_after = asyncio.run(lab_activity(base, timeout))
-    figures = {"idle_bytes": idle and idle["tree_bytes"], "peak_bytes": idle and peak["tree_bytes"],
-               "after_bytes": after and after["tree_bytes"], "idle_server_bytes": idle and idle["server_bytes"],
-               "peak_server_bytes": idle and peak["server_bytes"], "after_server_bytes": after and after["server_bytes"]}
+    figures = memory_figures(idle, peak if idle else None, after)
     rows = action_rows(tally.samples)
     summary = {"benchmark": "load", "summary": True, "sessions": sessions, "minutes": minutes, "think_seconds": think,
                "browsers": browsers, "actions": sum(row["runs"] for row in rows if row["client"] == "generator"),

@@ -5,8 +5,8 @@ A browser tab talks to the server over one websocket, `/_stcore/stream`, in prot
 string and the widgets that changed; the server answers with `ForwardMsg`s: `new_session` when a run starts (a
 fragment's run names its fragment and redraws only that), a `delta` per element (its place in the page is
 `metadata.delta_path`), `navigation`, `page_info_changed` (the query string), `auto_rerun` (a fragment that wants
-a rerun every few seconds) and `script_finished` when the run ends. This client does the same with a few kilobytes of state per learner, so thirty of them cost the machine
-little next to the server they measure.
+a rerun every few seconds) and `script_finished` when the run ends. This client does the same with a few
+kilobytes of state per learner, so thirty of them cost the machine little next to the server they measure.
 
 A widget is found by its label (or its key, the end of its id) among the elements of the latest run, and
 changed by sending its new value the way the browser serialises it (`widget_value`). A widget drawn inside a
