@@ -44,7 +44,7 @@ from webapp.lab_server import free_port, start_server, stop_server, wait_until_h
 GOAL_P95_SECONDS = 3.0
 GOAL_PEAK_BYTES = 4 * 1024**3
 GOAL_SETTLE_RATIO = 1.2  # memory after the learners leave: within 20% of idle
-RACE_QUERY = "images=300&epochs=1"  # each learner's small race
+RACE_QUERY = "images=1000&epochs=1"  # each learner's small race: the smallest the form offers
 BACKGROUND_QUERY = "images=60000&epochs=5"  # the long job that trains while the class works
 SUBMIT = "Train: submit a race"
 EXCLUDED = (SUBMIT,)  # not held to the latency goal: a submission queues a job
@@ -369,11 +369,29 @@ async def warm_up(base_url: str, timeout: float) -> None:
     await learner.session.close()
 
 
+def jobs_by_status(home: str | None) -> dict[str, Any]:
+    """Every job of the lab home's job database by status, and the failed ones' sentences (the background job
+    should still be running, every learner's race stopped)."""
+    if home is None:
+        return {}
+    from webapp import job_store
+
+    try:
+        jobs = job_store.JobStore(job_store.database_path(Path(home))).jobs()
+    except Exception as problem:  # no database (a read-only home): the queue lived in memory only
+        return {"unreadable": str(problem)}
+    counts: dict[str, Any] = {}
+    for job in jobs:
+        counts[job.status] = counts.get(job.status, 0) + 1
+    errors = sorted({job.error for job in jobs if job.error})
+    return {**counts, "errors": errors[:3]} if errors else counts
+
+
 @contextlib.contextmanager
-def own_server(url: str | None, log: Log) -> Iterator[tuple[str, int | None]]:
-    """The given server (its pid unknown), or a fresh one with a private runs store, stopped afterwards."""
+def own_server(url: str | None, log: Log) -> Iterator[tuple[str, int | None, str | None]]:
+    """The given server (its pid and home unknown), or a fresh one with a private runs store, stopped afterwards."""
     if url:
-        yield url.rstrip("/"), None
+        yield url.rstrip("/"), None, None
         return
     with tempfile.TemporaryDirectory(prefix="convnet-lab-load-") as home:
         port = free_port()
@@ -381,7 +399,7 @@ def own_server(url: str | None, log: Log) -> Iterator[tuple[str, int | None]]:
         process = start_server(port, env={"CONVNET_LAB_HOME": home})
         try:
             wait_until_healthy(port, timeout=120)
-            yield f"http://127.0.0.1:{port}", process.pid
+            yield f"http://127.0.0.1:{port}", process.pid, home
         finally:
             stop_server(process)
 
@@ -391,7 +409,7 @@ def load_benchmark(sessions: int, minutes: float, url: str | None = None, think:
                    log: Log = print) -> dict[str, Any]:
     """The whole benchmark; returns {"rows": per action, "summary": the run's figures}."""
     tally = Tally()
-    with own_server(url, log) as (base, pid):
+    with own_server(url, log) as (base, pid, home):
         pid = pid or server_pid
         log("warming the server up with one walk of the path...")
         asyncio.run(warm_up(base, timeout))
@@ -417,6 +435,7 @@ def load_benchmark(sessions: int, minutes: float, url: str | None = None, think:
                 time.sleep(settle)
             after = memory.now()
             jobs_after = asyncio.run(lab_activity(base, timeout))
+            job_statuses = jobs_by_status(home)
     figures = memory_figures(idle, peak if idle else None, after)
     rows = action_rows(tally.samples)
     summary = {"benchmark": "load", "summary": True, "sessions": sessions, "minutes": minutes, "think_seconds": think,
@@ -424,7 +443,8 @@ def load_benchmark(sessions: int, minutes: float, url: str | None = None, think:
                "errors": sum(row["errors"] for row in rows if row["client"] == "generator"),
                "worst_p95_ms": max((row["p95_ms"] for row in rows if row["client"] == "generator" and row["goal"]
                                     and row["p95_ms"] is not None), default=None),
-               **figures, "training_jobs_before": jobs_idle, "training_jobs_after": jobs_after, "notes": tally.notes,
+               **figures, "training_jobs_before": jobs_idle, "training_jobs_after": jobs_after,
+               "jobs_by_status": job_statuses, "notes": tally.notes,
                "load_average_before": [round(value, 2) for value in load_before],
                "load_average_end": [round(value, 2) for value in load_during],
                "generator_cpu_share": round(cpu / wall, 3) if wall else None, "cpus": os.cpu_count()}
@@ -515,7 +535,7 @@ def format_table(report: dict[str, Any]) -> str:
                  f"{summary['load_average_before'][0]:.2f} before, {summary['load_average_end'][0]:.2f} at the end "
                  f"({summary['cpus']} CPUs); goal met: {'yes' if summary['goal_met'] else 'no'}")
     lines.append(f"training jobs (Home): {summary['training_jobs_before']} before the learners, "
-                 f"{summary['training_jobs_after']} after")
+                 f"{summary['training_jobs_after']} after; all jobs by status: {summary['jobs_by_status']}")
     for note, count in summary["notes"].items():
         lines.append(f"note: {note} ({count}x)")
     return "\n".join(lines)
