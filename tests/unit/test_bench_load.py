@@ -253,3 +253,16 @@ def test_memory_figures_name_each_moment_with_and_without_the_training_process()
     assert load.memory_figures(idle, peak, None) == {
         "idle_bytes": 2, "idle_server_bytes": 1, "peak_bytes": 4, "peak_server_bytes": 3,
         "after_bytes": None, "after_server_bytes": None}
+
+
+def test_jobs_are_counted_by_status_from_the_labs_own_database(tmp_path):
+    from webapp import job_store
+
+    store = job_store.JobStore(job_store.database_path(tmp_path))
+    for number, status in enumerate(["running", "stopped", "stopped"]):
+        store.add(job_store.StoredJob(f"job-{number}", "owner", status, {}))
+    store.finish("job-2", "failed", 1.0, "The disk is full.", [])
+    store.close()
+    assert load.jobs_by_status(str(tmp_path)) == {"running": 1, "stopped": 1, "failed": 1,
+                                                  "errors": ["The disk is full."]}
+    assert load.jobs_by_status(None) == {}
