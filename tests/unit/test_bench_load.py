@@ -266,3 +266,14 @@ def test_jobs_are_counted_by_status_from_the_labs_own_database(tmp_path):
     assert load.jobs_by_status(str(tmp_path)) == {"running": 1, "stopped": 1, "failed": 1,
                                                   "errors": ["The disk is full."]}
     assert load.jobs_by_status(None) == {}
+
+
+def test_a_step_that_fails_is_one_failed_action_not_the_end_of_the_run():
+    tally = load.Tally()
+    learner = load.Learner(0, "http://127.0.0.1:1", tally, think=0.0, timeout=1.0)
+
+    def missing_widget():
+        return learner.session.widget(label="Resample")  # raises before any rerun is sent
+
+    assert asyncio.run(learner.timed("Augment: Resample", missing_widget)) is None
+    assert tally.samples[0].seconds is None and tally.samples[0].problem.startswith("LookupError")

@@ -35,7 +35,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Awaitable, Callable, Iterator
 
 from webapp.bench.common import Log
 from webapp.bench.load_client import LabSession, RunResult
@@ -229,12 +229,12 @@ class Learner:
         self.session = LabSession(base_url, timeout)
         self.runs = 0
 
-    async def timed(self, action: str, step: Any) -> RunResult | None:
-        """Run one step (a coroutine giving a RunResult), record it, and say whether the tab is still usable."""
+    async def timed(self, action: str, step: Callable[[], Awaitable[RunResult]]) -> RunResult | None:
+        """Run one step (finding its widget, then its rerun), record it; None when the tab is no longer usable."""
         try:
-            result = await step
-        except (LookupError, OSError, ValueError) as problem:  # a widget missing, a closed connection
-            self.tally.samples.append(Sample(action, None, f"{type(problem).__name__}: {problem}"[:160]))
+            result = await step()
+        except Exception as failure:  # a widget missing, a closed connection: this action failed, the run goes on
+            self.tally.samples.append(Sample(action, None, f"{type(failure).__name__}: {failure}"[:160]))
             return None
         problem = problem_of(result, self.timeout)
         if not problem and action.startswith("Draw: read") and len(
@@ -251,7 +251,7 @@ class Learner:
         first = True
         while time.monotonic() < deadline:
             try:
-                if first and not await self.timed("Home: first visit", self.session.open("/")):
+                if first and not await self.timed("Home: first visit", lambda: self.session.open("/")):
                     raise ConnectionError
                 first = False
                 await self.cycle(deadline)
@@ -280,7 +280,7 @@ class Learner:
             if time.monotonic() >= deadline:
                 return
             await self.pause()
-            if not await self.timed(action, step()):
+            if not await self.timed(action, step):
                 raise ConnectionError
         await self.pause()
         await self.train(deadline)
@@ -301,7 +301,7 @@ class Learner:
     async def train(self, deadline: float) -> None:
         """Submit the small race, watch it live for a think time (the page's own one-second refreshes), stop it."""
         session = self.session
-        result = await self.timed(SUBMIT, session.rerun((session.widget(label="Start training"), True)))
+        result = await self.timed(SUBMIT, lambda: session.rerun((session.widget(label="Start training"), True)))
         if result is None:
             raise ConnectionError
         refused = [text for text in session.texts("alert") if "already have" in text or "lab is full" in text]
@@ -312,12 +312,12 @@ class Learner:
         while session.auto_reruns and time.monotonic() < min(watch_until, deadline):
             fragment, interval = next(iter(session.auto_reruns.items()))
             await asyncio.sleep(interval)
-            if not await self.timed("Train: live update", session.refresh_fragment(fragment)):
+            if not await self.timed("Train: live update", lambda: session.refresh_fragment(fragment)):
                 raise ConnectionError
         stops = [widget for widget in session.widgets() if widget.key.startswith("stop_")]
         if stops:
             await self.pause()
-            if not await self.timed("Train: stop the job", session.rerun((stops[0], True))):
+            if not await self.timed("Train: stop the job", lambda: session.rerun((stops[0], True))):
                 raise ConnectionError
         else:
             self.tally.note("race finished before the learner stopped it")
@@ -364,7 +364,7 @@ async def warm_up(base_url: str, timeout: float) -> None:
     so idle memory is the memory of a server that has served every page once."""
     tally = Tally()
     learner = Learner(-1, base_url, tally, think=0.0, timeout=timeout)
-    await learner.timed("warm-up", learner.session.open("/"))
+    await learner.timed("warm-up", lambda: learner.session.open("/"))
     await learner.cycle(time.monotonic() + 3600)
     await learner.session.close()
 
@@ -485,7 +485,7 @@ def _browser_loop(base: str, browsers: int, tally: Tally, stop: threading.Event,
     from webapp.lab_server import CHROMIUM_ARGS, chromium_path
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        browser: Any = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         tabs = [browser.new_context(viewport=VIEWPORT).new_page() for _ in range(browsers)]
         run = 0
         try:

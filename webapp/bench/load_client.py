@@ -106,7 +106,7 @@ def widgets_of(elements: dict[tuple[int, ...], Element], fragments: dict[tuple[i
         element = elements[path]
         kind = element.WhichOneof("type")
         proto = getattr(element, kind) if kind else None
-        if proto is None or "id" not in proto.DESCRIPTOR.fields_by_name or not proto.id:
+        if kind is None or proto is None or "id" not in proto.DESCRIPTOR.fields_by_name or not proto.id:
             continue
         label = getattr(proto, "label", "") if "label" in proto.DESCRIPTOR.fields_by_name else ""
         found.append(Widget(kind, proto.id, label, fragments.get(path, ""), proto))
