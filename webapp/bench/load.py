@@ -468,6 +468,10 @@ def browser_check(base: str, browsers: int, tally: Tally, log: Log) -> Iterator[
     if browsers <= 0:
         yield
         return
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        raise RuntimeError("bench load --browsers needs Playwright: pip install -r requirements-dev.txt.") from None
     stop = threading.Event()
     thread = threading.Thread(target=_browser_loop, args=(base, browsers, tally, stop, log), daemon=True)
     thread.start()
