@@ -277,3 +277,17 @@ def test_a_step_that_fails_is_one_failed_action_not_the_end_of_the_run():
 
     assert asyncio.run(learner.timed("Augment: Resample", missing_widget)) is None
     assert tally.samples[0].seconds is None and tally.samples[0].problem.startswith("LookupError")
+
+
+def test_the_background_jobs_timing_is_read_relative_to_the_learners_arrival(tmp_path):
+    from webapp import job_store
+
+    store = job_store.JobStore(job_store.database_path(tmp_path))
+    store.add(job_store.StoredJob("job-bg", "owner", "queued", {}, submitted_at=90.0))
+    store.mark_running("job-bg", 95.0)
+    store.finish("job-bg", "done", 160.0, None, [])
+    store.close()
+    assert load.background_job_timing(str(tmp_path), "job-bg", 100.0) == {"status": "done", "started_s": -5.0,
+                                                                         "ended_s": 60.0}
+    assert load.background_job_timing(str(tmp_path), "job-other", 100.0) == {"status": "missing"}
+    assert load.background_job_timing(None, "job-bg", 100.0) == {}

@@ -387,6 +387,24 @@ def jobs_by_status(home: str | None) -> dict[str, Any]:
     return {**counts, "errors": errors[:3]} if errors else counts
 
 
+def background_job_timing(home: str | None, job: str | None, learners_started: float) -> dict[str, Any]:
+    """The background job's status, and when it started and ended in seconds from the learners' arrival
+    (negative: before them), read from the lab's job database: did it train through the whole run?"""
+    if home is None or job is None:
+        return {}
+    from webapp import job_store
+
+    try:
+        stored = job_store.JobStore(job_store.database_path(Path(home))).get(job)
+    except Exception as problem:  # no database (a read-only home)
+        return {"unreadable": str(problem)}
+    if stored is None:
+        return {"status": "missing"}
+    moment = {name: None if value is None else round(value - learners_started, 1)
+              for name, value in (("started_s", stored.started_at), ("ended_s", stored.finished_at))}
+    return {"status": stored.status, **moment}
+
+
 @contextlib.contextmanager
 def own_server(url: str | None, log: Log) -> Iterator[tuple[str, int | None, str | None]]:
     """The given server (its pid and home unknown), or a fresh one with a private runs store, stopped afterwards."""
@@ -422,7 +440,7 @@ def load_benchmark(sessions: int, minutes: float, url: str | None = None, think:
             jobs_idle = asyncio.run(lab_activity(base, timeout))
             memory.peak = dict(idle or memory.peak)
             load_before = os.getloadavg()
-            started, cpu_started = time.monotonic(), time.process_time()
+            started, cpu_started, arrived = time.monotonic(), time.process_time(), time.time()
             log(f"{sessions} learners for {minutes:g} min (think time ~{think:g} s)...")
             with browser_check(base, browsers, tally, log):
                 asyncio.run(run_learners(base, sessions, minutes * 60, think, timeout, tally,
@@ -435,7 +453,7 @@ def load_benchmark(sessions: int, minutes: float, url: str | None = None, think:
                 time.sleep(settle)
             after = memory.now()
             jobs_after = asyncio.run(lab_activity(base, timeout))
-            job_statuses = jobs_by_status(home)
+            job_statuses, background = jobs_by_status(home), background_job_timing(home, job, arrived)
     figures = memory_figures(idle, peak if idle else None, after)
     rows = action_rows(tally.samples)
     summary = {"benchmark": "load", "summary": True, "sessions": sessions, "minutes": minutes, "think_seconds": think,
@@ -444,7 +462,7 @@ def load_benchmark(sessions: int, minutes: float, url: str | None = None, think:
                "worst_p95_ms": max((row["p95_ms"] for row in rows if row["client"] == "generator" and row["goal"]
                                     and row["p95_ms"] is not None), default=None),
                **figures, "training_jobs_before": jobs_idle, "training_jobs_after": jobs_after,
-               "jobs_by_status": job_statuses, "notes": tally.notes,
+               "jobs_by_status": job_statuses, "background_job": background, "notes": tally.notes,
                "load_average_before": [round(value, 2) for value in load_before],
                "load_average_end": [round(value, 2) for value in load_during],
                "generator_cpu_share": round(cpu / wall, 3) if wall else None, "cpus": os.cpu_count()}
@@ -539,7 +557,8 @@ def format_table(report: dict[str, Any]) -> str:
                  f"{summary['load_average_before'][0]:.2f} before, {summary['load_average_end'][0]:.2f} at the end "
                  f"({summary['cpus']} CPUs); goal met: {'yes' if summary['goal_met'] else 'no'}")
     lines.append(f"training jobs (Home): {summary['training_jobs_before']} before the learners, "
-                 f"{summary['training_jobs_after']} after; all jobs by status: {summary['jobs_by_status']}")
+                 f"{summary['training_jobs_after']} after; all jobs by status: {summary['jobs_by_status']}; "
+                 f"the background job (seconds from the learners' arrival): {summary['background_job']}")
     for note, count in summary["notes"].items():
         lines.append(f"note: {note} ({count}x)")
     return "\n".join(lines)
