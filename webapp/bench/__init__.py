@@ -1,7 +1,8 @@
 """Benchmarks behind `python -m webapp bench ...`: measured in one process, reported as medians and ratios.
 
 One module per benchmark, named as its subcommand: `train`, `predict`, `stages`, `startup`, `read`, `summary`,
-`augment` and `pages`; `common` holds the logger type and the timer they share. Starting the lab's server and
+`augment`, `pages` and `load` (its learners' websocket client is `load_client`); `common` holds the logger type
+and the timer they share. Starting the lab's server and
 finding Chromium live in `webapp.lab_server` (the browser tests use them too).
 
 Speed is never asserted in tests (the machines are shared and noisy); it is measured here.

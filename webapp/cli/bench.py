@@ -63,6 +63,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     augment.set_defaults(handler=run_augment)
     add_pages_parser(benches)
     add_transfer_parser(benches)
+    add_load_parser(benches)
 
 
 def add_pages_parser(benches: argparse._SubParsersAction) -> None:
@@ -90,6 +91,39 @@ def add_transfer_parser(benches: argparse._SubParsersAction) -> None:
     transfer.add_argument("--epochs", type=positive_int, default=DEFAULT_EPOCHS, help=f"default {DEFAULT_EPOCHS}")
     transfer.add_argument("--json", action="store_true")
     transfer.set_defaults(handler=run_transfer, parser=transfer)
+
+
+def add_load_parser(benches: argparse._SubParsersAction) -> None:
+    load = benches.add_parser("load", help="N simulated learners on one server: per action median and 95th "
+                                           "percentile, errors, and the server's memory")
+    load.add_argument("--sessions", type=positive_int, default=30, help="simulated learners (default 30)")
+    load.add_argument("--minutes", type=positive_number, default=3.0, help="how long they work (default 3)")
+    load.add_argument("--url", type=server_url, default=None,
+                      help="a running lab, e.g. http://127.0.0.1:8501 (default: start one with a private runs "
+                           "store and one long training job in the background)")
+    load.add_argument("--server-pid", type=positive_int, default=None,
+                      help="with --url: the server's process id, to measure its memory")
+    load.add_argument("--think", type=positive_number, default=5.0,
+                      help="mean seconds a learner thinks between actions (default 5)")
+    load.add_argument("--timeout", type=positive_number, default=60.0,
+                      help="seconds before an unfinished page run counts as an error (default 60)")
+    load.add_argument("--settle", type=float, default=120.0,
+                      help="seconds after the learners leave before memory is measured again (default 120)")
+    load.add_argument("--browsers", type=int, default=0,
+                      help="also time the same actions in this many Chromium tabs meanwhile (default 0)")
+    load.add_argument("--json", action="store_true", help="a JSON line per action, then a summary line")
+    load.set_defaults(handler=run_load)
+
+
+def positive_number(text: str) -> float:
+    """An argparse type for a number of seconds or minutes above zero."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be above zero")
+    return value
 
 
 def server_url(text: str) -> str:
@@ -224,3 +258,19 @@ def run_transfer(args: argparse.Namespace) -> int:
 
     report = transfer.transfer_benchmark(seeds=args.seeds, small=args.small, epochs=args.epochs, log=say)
     return show_report(args, report, transfer.format_transfer_report)
+
+
+def run_load(args: argparse.Namespace) -> int:
+    """A line per action and a summary line with --json, else a table."""
+    from webapp.bench.load import format_table, load_benchmark
+
+    report = load_benchmark(args.sessions, args.minutes, url=args.url, think=args.think, timeout=args.timeout,
+                            settle=max(0.0, args.settle), browsers=max(0, args.browsers),
+                            server_pid=args.server_pid, log=say)
+    if args.json:
+        for row in report["rows"]:
+            emit(row)
+        emit(report["summary"])
+    else:
+        print(format_table(report))
+    return EXIT_OK

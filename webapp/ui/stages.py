@@ -183,7 +183,7 @@ def stages_view(photo: bytes, grayscale: bool, choice: core.KernelChoice, config
         del processed
         return dataclasses.replace(view, tiles=encoded(view.tiles))
     finally:
-        release_freed_memory(collect=False)
+        release_freed_memory(collect=False)  # no full collection per change: see its docstring
 
 
 def show_stages(photo: bytes, grayscale: bool, choice: core.KernelChoice | None, config: core.StageConfig,
