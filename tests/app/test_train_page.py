@@ -241,17 +241,22 @@ def test_a_malformed_run_is_skipped_with_one_sentence_and_the_others_stay_usable
 def test_deleting_a_run_on_a_read_only_disk_is_one_sentence(lab_home, monkeypatch):
     import errno
 
-    from webapp.networks import build
-    from webapp.store import RunStore
+    import types
 
-    info = RunStore().save("20260101-000000-dnn-dead", build("dnn"), {"model": "dnn"},
+    from webapp.networks import build
+    from webapp.ownership import new_secret, owner_key
+    from webapp.store import RunStore
+    from webapp.ui.identity import SESSION_KEY
+
+    secret = new_secret()  # the browser that trained the run: only it may delete it
+    info = RunStore().save("20260101-000000-dnn-dead", build("dnn"), {"model": "dnn", "owner": owner_key(secret)},
                            {"batches": [], "validations": [], "epoch_seconds": []})
 
     def read_only(self, run_id):
         raise OSError(errno.EROFS, "Read-only file system", str(info.path))
 
     monkeypatch.setattr(RunStore, "delete", read_only)
-    at = open_page(TRAIN)
+    at = open_page(TRAIN, browser_of=types.SimpleNamespace(session_state={SESSION_KEY: secret}))
     picker = at.selectbox(key="selected_run")
     picker.select(next(option for option in picker.options if option.startswith(info.run_id))).run()
     at.button(key=f"delete_{info.run_id}").click().run()

@@ -14,6 +14,7 @@ from webapp.job import Job, JobStatus, PartialSaveError, execute
 from webapp.jobs import JobQueue
 from webapp.run_record import RunRecord
 from webapp.store import RunInfo
+from webapp.training import TrainedModel
 
 FIRST = TrainConfig(models=("dnn",), epochs=1, subset=1000)
 SECOND = TrainConfig(models=("dnn", "cnn"), epochs=1, subset=500, dataset="fashion")
@@ -43,8 +44,8 @@ def fake_training(seen: list[tuple[TrainConfig, int]], job: Job, fail_on: TrainC
         for name in config.race_entries:
             record.add_batch(name, {"step": 1, "seconds": 0.1})
         model = types.SimpleNamespace(count_params=lambda: 7)
-        results = [types.SimpleNamespace(name=name, model=model, test_accuracy=0.5, test_loss=1.0,
-                                         test_predictions=np.zeros(3), stopped=stop.is_set(), fine_tuning=None)
+        results = [TrainedModel(name=name, model=model, test_accuracy=0.5, test_loss=1.0,
+                                test_predictions=np.zeros(3), stopped=stop.is_set(), fine_tuning=None)
                    for name in config.race_entries]
         return record, results
 
