@@ -2,18 +2,20 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import streamlit as st
 
 from webapp import summary
 from webapp.architectures import Design
 from webapp import datasets
+# Imported here, at the top, though only the training pages use the queue: webapp.jobs imports Keras, and this
+# module's import lock makes the first page of a fresh server import TensorFlow once while the other visitors'
+# threads wait. Imported lazily inside functions instead, nine visitors' first pages imported it at once and one
+# page could hang (tests/e2e/test_concurrent_visitors.py). Costs Augment's first visit the TensorFlow import.
+from webapp.jobs import JobQueue, machine_queue
 from webapp.store import Listing, RunInfo, RunStore, UnreadableRunError
 from webapp.ui import identity
-
-if TYPE_CHECKING:  # webapp.jobs imports Keras (its training record): only the pages that train need it
-    from webapp.jobs import JobQueue
 
 
 def dataset(name: str) -> datasets.Dataset:
@@ -64,10 +66,7 @@ def model_of(info: RunInfo) -> Any:
 
 
 def queue() -> JobQueue:
-    """The machine-wide training queue (a process singleton, shared by every browser session). Imported here,
-    not at the top, so that a page that never trains (CNN Stages, Augment's preview) loads no TensorFlow."""
-    from webapp.jobs import machine_queue
-
+    """The machine-wide training queue (a process singleton, shared by every browser session)."""
     return machine_queue()
 
 
