@@ -13,7 +13,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from webapp import cli
 from webapp.bench import load
-from webapp.bench.load_client import EARLY_FOR_RERUN, LabSession, RunResult, Widget, widget_value
+from webapp.ui.protocol_client import EARLY_FOR_RERUN, LabSession, RunResult, Widget, widget_value
 
 
 # -- statistics and the goal --------------------------------------------------------------------------------
