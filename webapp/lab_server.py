@@ -5,13 +5,16 @@ Chromium (or `CHROMIUM_PATH`), launched with `CHROMIUM_ARGS`.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
+from typing import Callable, Iterator
 
 from webapp.paths import PROJECT_ROOT
 
@@ -62,3 +65,22 @@ def chromium_path() -> str | None:
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
+
+
+@contextlib.contextmanager
+def private_server(url: str | None, log: Callable[[str], None],
+                   timeout: float = 120) -> Iterator[tuple[str, int | None, str | None]]:
+    """(address, pid, lab home) of the server a benchmark measures: the given `url` (its pid and home unknown), or
+    a fresh one on a free port with a private lab home, stopped and removed afterwards."""
+    if url:
+        yield url.rstrip("/"), None, None
+        return
+    with tempfile.TemporaryDirectory(prefix="convnet-lab-bench-") as home:
+        port = free_port()
+        log(f"starting a server on port {port}...")
+        process = start_server(port, env={"CONVNET_LAB_HOME": home})
+        try:
+            wait_until_healthy(port, timeout=timeout)
+            yield f"http://127.0.0.1:{port}", process.pid, home
+        finally:
+            stop_server(process)

@@ -1,6 +1,7 @@
 """`python -m webapp bench load`: N simulated learners on one server, per action median and 95th percentile.
 
-Each learner is a `LabSession` (webapp/bench/load_client.py: Streamlit's own websocket protocol, no browser)
+Each learner is a `LabSession` (webapp/ui/protocol_client.py, beside the other code that imports Streamlit:
+Streamlit's own websocket protocol, no browser)
 that walks the lab the way a class does, with think times between actions, for M minutes:
 
     Home -> Draw (draw a digit, read both models' readings) -> Stages (change the kernels) -> Augment (Resample)
@@ -30,7 +31,6 @@ import math
 import os
 import random
 import statistics
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -38,8 +38,8 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable, Iterator
 
 from webapp.bench.common import Log
-from webapp.bench.load_client import LabSession, RunResult
-from webapp.lab_server import free_port, start_server, stop_server, wait_until_healthy
+from webapp.ui.protocol_client import LabSession, RunResult
+from webapp.lab_server import private_server
 
 GOAL_P95_SECONDS = 3.0
 GOAL_PEAK_BYTES = 4 * 1024**3
@@ -405,29 +405,12 @@ def background_job_timing(home: str | None, job: str | None, learners_started: f
     return {"status": stored.status, **moment}
 
 
-@contextlib.contextmanager
-def own_server(url: str | None, log: Log) -> Iterator[tuple[str, int | None, str | None]]:
-    """The given server (its pid and home unknown), or a fresh one with a private runs store, stopped afterwards."""
-    if url:
-        yield url.rstrip("/"), None, None
-        return
-    with tempfile.TemporaryDirectory(prefix="convnet-lab-load-") as home:
-        port = free_port()
-        log(f"starting a server on port {port}...")
-        process = start_server(port, env={"CONVNET_LAB_HOME": home})
-        try:
-            wait_until_healthy(port, timeout=120)
-            yield f"http://127.0.0.1:{port}", process.pid, home
-        finally:
-            stop_server(process)
-
-
 def load_benchmark(sessions: int, minutes: float, url: str | None = None, think: float = 5.0,
                    timeout: float = 60.0, settle: float = 120.0, browsers: int = 0, server_pid: int | None = None,
                    log: Log = print) -> dict[str, Any]:
     """The whole benchmark; returns {"rows": per action, "summary": the run's figures}."""
     tally = Tally()
-    with own_server(url, log) as (base, pid, home):
+    with private_server(url, log) as (base, pid, home):
         pid = pid or server_pid
         log("warming the server up with one walk of the path...")
         asyncio.run(warm_up(base, timeout))

@@ -13,15 +13,13 @@ Speed is measured here, never asserted in tests (the machines are shared and noi
 """
 from __future__ import annotations
 
-import contextlib
 import statistics
-import tempfile
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 from webapp.bench.common import Log
-from webapp.lab_server import CHROMIUM_ARGS, chromium_path, free_port, start_server, stop_server, wait_until_healthy
+from webapp.lab_server import CHROMIUM_ARGS, chromium_path, private_server
 
 VIEWPORT = {"width": 1400, "height": 1600}
 TIMEOUT_MS = 120_000
@@ -287,23 +285,6 @@ def bench_page(browser: Any, base: str, bench: PageBench, runs: int, log: Log) -
         yield summarise(bench.name, action.name, timings)
 
 
-@contextlib.contextmanager
-def lab_server(url: str | None, log: Log) -> Iterator[str]:
-    """The given server, or a fresh one on a free port with a private runs store (stopped afterwards)."""
-    if url:
-        yield url.rstrip("/")
-        return
-    with tempfile.TemporaryDirectory(prefix="convnet-lab-bench-") as home:
-        port = free_port()
-        log(f"starting a server on port {port}...")
-        process = start_server(port, env={"CONVNET_LAB_HOME": home})
-        try:
-            wait_until_healthy(port, timeout=90)
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            stop_server(process)
-
-
 def pages_benchmark(pages: tuple[str, ...] = PAGE_NAMES, runs: int = 5, url: str | None = None,
                     log: Log = print) -> Iterator[dict[str, Any]]:
     """One report per (page, action), yielded as soon as it is measured."""
@@ -311,7 +292,7 @@ def pages_benchmark(pages: tuple[str, ...] = PAGE_NAMES, runs: int = 5, url: str
         from playwright.sync_api import sync_playwright
     except ImportError:
         raise RuntimeError("bench pages needs Playwright: pip install -r requirements-dev.txt.") from None
-    with lab_server(url, log) as base, sync_playwright() as playwright:
+    with private_server(url, log) as (base, _, _), sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         try:
             for name in pages:
