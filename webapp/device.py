@@ -90,6 +90,22 @@ def resolve_precision(requested: str) -> str:
     return "mixed_bfloat16" if native else "float32"
 
 
+def resident_device() -> str | None:
+    """Where a job places its training set once, to slice its batches there: TensorFlow's first GPU, else the host
+    ("/CPU:0"); None on other backends, whose jobs go through `fit` (see `training.ResidentRows`)."""
+    if _backend() != "tensorflow":
+        return None
+    found = accelerators()
+    return found[0] if found else "/CPU:0"
+
+
+def use_xla() -> bool:
+    """Whether training steps are XLA-compiled: on a GPU, where fusing the small kernels of these networks pays back
+    the compile time; not on a CPU, where the CNN's step was measured 3-4x slower compiled (2-core EPYC: 72 vs 34
+    ms per float32 batch of 256, 104 vs 23 ms in bfloat16) and its first batch 2-4x longer."""
+    return bool(accelerators())
+
+
 def mirrored_strategy(device_type: str = "GPU") -> Any | None:
     """A `tf.distribute.MirroredStrategy` over every logical device of that type, when there are two or more."""
     if _backend() != "tensorflow":

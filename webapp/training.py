@@ -1,6 +1,7 @@
 """Training runs: one model, or several advancing together on the same data order (a race).
 
-Each model runs Keras's own `fit`, one call per epoch on that epoch's shuffled order (full batches only).
+Each model trains one pass per epoch over that epoch's shuffled order (full batches only): on TensorFlow from a
+training set placed once on the training device (`ResidentRows`), else through Keras's own `fit`.
 In a race every model has its own thread and they take turns every few batches, so all see the same
 batches in the same order and all curves grow at once. Nothing here calls streamlit.
 """
@@ -136,7 +137,7 @@ def compile_recipes(config: TrainConfig, store: Any = None, total_steps: int = 1
         model.compile(optimizer=make_optimizer(config.optimizer, config.learning_rate, config.schedule, total_steps,
                                                transfer.pretrained_paths(recipe, model),
                                                transfer.PRETRAINED_RATE_FACTOR),
-                      loss=training_loss(config), metrics=["accuracy"])
+                      loss=training_loss(config), metrics=["accuracy"], jit_compile=device.use_xla())
         models[recipe] = model
     return models
 
@@ -162,6 +163,7 @@ def compile_model(name: str, config: TrainConfig, precision: str = "float32", st
         optimizer=make_optimizer(config.optimizer, config.learning_rate, config.schedule, total_steps),
         loss=training_loss(config),
         metrics=["accuracy"],
+        jit_compile=device.use_xla(),
     )
     return model
 
@@ -266,8 +268,10 @@ def run_training(
     # `fit` sees the training targets (one-hot when smoothed); validation and testing read the plain labels
     classes = int(next(iter(models.values())).output_shape[-1])
     fit_split = replace(split, y_train=training_targets(split.y_train, config, classes))
+    resident = resident_rows(fit_split, config, several_devices)
     trainers = [ModelTrainer(name, model, config, fit_split, schedule, record, stop, lockstep,
-                             extra_callbacks(name) if extra_callbacks else []) for name, model in models.items()]
+                             extra_callbacks(name) if extra_callbacks else [], resident)
+                for name, model in models.items()]
     record.mark_started()
     if len(trainers) > 1 and several_devices:
         _run_in_one_thread(trainers, stop)
@@ -329,8 +333,9 @@ class ModelTrainer:
     """Trains one model of a job: one `fit` per epoch on that epoch's order, validating as it goes."""
 
     def __init__(self, name: str, model: Any, config: TrainConfig, split: Split, schedule: Schedule,
-                 record: TrainingRecord, stop: threading.Event, lockstep: Lockstep | None, extra: list[Any]) -> None:
-        self.name, self.model, self.config, self.split = name, model, config, split
+                 record: TrainingRecord, stop: threading.Event, lockstep: Lockstep | None, extra: list[Any],
+                 resident: ResidentRows | None = None) -> None:
+        self.name, self.model, self.config, self.split, self.resident = name, model, config, split, resident
         self.schedule, self.record, self.stop, self.lockstep = schedule, record, stop, lockstep
         self.recorder = HistoryRecorder(record, name, config.batch_size, schedule.steps_per_epoch, stop.is_set)
         wait, hand_over = (([TakeTurns(self, lockstep, hand_over=False)], [TakeTurns(self, lockstep, hand_over=True)])
@@ -346,7 +351,7 @@ class ModelTrainer:
                 order = epoch_order(self.config.seed, epoch, len(self.split.x_train),
                                     self.schedule.steps_per_epoch, self.config.batch_size)
                 before = self.record.compute_seconds(self.name)
-                fit_rows(self.model, self.split, order, self.config, epoch, self.callbacks)
+                fit_rows(self.model, self.split, order, self.config, epoch, self.callbacks, resident=self.resident)
                 if not self.stop.is_set():
                     self.record.add_epoch_seconds(self.name, self.record.compute_seconds(self.name) - before)
         finally:
@@ -394,11 +399,68 @@ class TakeTurns(keras.callbacks.Callback):
             self.lockstep.pass_turn(self.trainer.name)
 
 
+class ResidentRows:
+    """A job's training images and targets, placed once where the models train (a GPU's memory, or the host's):
+    each batch is then gathered there by its row numbers. `fit` on arrays would copy the epoch's rows on the host
+    (and, on a GPU, send every batch across), and set up a new input pipeline for every `fit` call."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, device_name: str) -> None:
+        import tensorflow as tf
+
+        self.device_name = device_name
+        with tf.device(device_name):
+            self.x, self.y = tf.identity(x), tf.identity(y)
+
+    def batch(self, rows: np.ndarray) -> tuple[Any, Any]:
+        """The images and targets of these rows, gathered on the device the set lives on."""
+        import tensorflow as tf
+
+        with tf.device(self.device_name):
+            indices = tf.constant(rows, dtype=tf.int32)
+            return tf.gather(self.x, indices), tf.gather(self.y, indices)
+
+
+def resident_rows(split: Split, config: TrainConfig, several_devices: bool) -> ResidentRows | None:
+    """The training set placed once on the training device, where batches can be sliced there: not for a pipeline
+    (augmented on the host, batch by batch), nor across several devices (`fit` splits each batch among them), nor
+    on a backend other than TensorFlow."""
+    where = device.resident_device()
+    if config.pipeline or several_devices or where is None:
+        return None
+    return ResidentRows(split.x_train, split.y_train, where)
+
+
+def fit_resident(model: Any, resident: ResidentRows, rows: np.ndarray, batch_size: int, callbacks: list[Any]) -> None:
+    """What `fit(epochs=1, shuffle=False)` does over these rows (full batches), one `train_on_batch` per batch on
+    the resident set: the same callbacks, called the same way, with the same logs (running means since the call
+    began, as `fit` reports them; `train_on_batch` itself reports each batch's own)."""
+    callback_list = keras.callbacks.CallbackList(callbacks, model=model)
+    model.stop_training = False
+    callback_list.on_train_begin()
+    callback_list.on_epoch_begin(0)
+    sums: dict[str, float] = {}
+    means: dict[str, float] = {}
+    for batch in range(len(rows) // batch_size):
+        callback_list.on_train_batch_begin(batch)
+        x, y = resident.batch(rows[batch * batch_size:(batch + 1) * batch_size])
+        logs = model.train_on_batch(x, y, return_dict=True)
+        sums = {key: sums.get(key, 0.0) + float(value) for key, value in logs.items()}
+        means = {key: total / (batch + 1) for key, total in sums.items()}
+        callback_list.on_train_batch_end(batch, means)
+        if model.stop_training:
+            break
+    callback_list.on_epoch_end(0, means)
+    callback_list.on_train_end(means)
+
+
 def fit_rows(model: Any, split: Split, rows: np.ndarray, config: TrainConfig, epoch: int, callbacks: list[Any],
-             first_batch: int = 0) -> None:
-    """One `fit` over these training rows in this order: plain arrays, or batches augmented on the fly by the
-    config's pipeline (`first_batch` numbers the batches of a turn within its epoch, for their seeds)."""
-    if config.pipeline:
+             first_batch: int = 0, resident: ResidentRows | None = None) -> None:
+    """One pass over these training rows in this order: batches sliced from the `resident` set, plain arrays
+    through `fit`, or batches augmented on the fly by the config's pipeline (`first_batch` numbers the batches of
+    a turn within its epoch, for their seeds)."""
+    if resident is not None:
+        fit_resident(model, resident, rows, config.batch_size, callbacks)
+    elif config.pipeline:
         from webapp.augmented_batches import AugmentedBatches
 
         batches = AugmentedBatches(split.x_train, split.y_train, rows, config.batch_size, config.pipeline,
@@ -421,7 +483,8 @@ def _run_in_one_thread(trainers: list[ModelTrainer], stop: threading.Event) -> N
             for trainer in trainers:
                 if stop.is_set():
                     return
-                fit_rows(trainer.model, trainer.split, turn, config, epoch, trainer.callbacks, first_batch=first)
+                fit_rows(trainer.model, trainer.split, turn, config, epoch, trainer.callbacks, first_batch=first,
+                         resident=trainer.resident)
         for trainer in trainers:
             seconds = trainer.record.compute_seconds(trainer.name) - before[trainer.name]
             trainer.record.add_epoch_seconds(trainer.name, seconds)

@@ -184,3 +184,97 @@ def test_label_smoothing_trains_on_one_hot_targets_and_reports_plain_accuracy(ti
 def test_an_unknown_schedule_is_refused():
     with pytest.raises(ValueError, match="Unknown schedule step"):
         TrainConfig(schedule="step")
+
+
+def _tiny_model(seed: int) -> keras.Model:
+    keras.utils.set_random_seed(seed)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"),
+                              keras.layers.Dense(3, activation="softmax")])
+    model.compile(optimizer=keras.optimizers.Adam(0.05), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"], jit_compile=False)
+    return model
+
+
+class _Logs(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.events, self.batch_logs = [], []
+
+    def on_train_begin(self, logs=None):
+        self.events.append("train_begin")
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.events.append(f"epoch_end {epoch}")
+
+    def on_train_end(self, logs=None):
+        self.events.append("train_end")
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.batch_logs.append((batch, dict(logs)))
+
+
+def test_batches_sliced_from_the_resident_set_train_as_fit_on_the_same_rows():
+    """One pass over rows of a set placed once on the device: the same weights, callbacks and running-mean logs
+    as `fit(shuffle=False)` on those rows copied out (the full batches only)."""
+    from webapp.training import ResidentRows, fit_resident
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(50, 4)).astype(np.float32), rng.integers(0, 3, 50).astype(np.uint8)
+    rows = rng.permutation(50)[:40]
+    by_fit, by_rows = _tiny_model(3), _tiny_model(3)
+    fit_logs, row_logs = _Logs(), _Logs()
+    by_fit.fit(x[rows], y[rows], batch_size=8, epochs=1, shuffle=False, verbose=0, callbacks=[fit_logs])
+    resident = ResidentRows(x, y, "/CPU:0")
+    fit_resident(by_rows, resident, rows[:45], batch_size=8, callbacks=[row_logs])  # 45 rows: 5 full batches
+    for mine, theirs in zip(by_rows.get_weights(), by_fit.get_weights()):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-4, atol=1e-5)
+    assert not np.allclose(by_rows.get_weights()[0], _tiny_model(3).get_weights()[0])  # it did train
+    assert row_logs.events == fit_logs.events == ["train_begin", "epoch_end 0", "train_end"]
+    assert [batch for batch, _ in row_logs.batch_logs] == [0, 1, 2, 3, 4]
+    for (_, mine), (_, theirs) in zip(row_logs.batch_logs, fit_logs.batch_logs):
+        assert mine["loss"] == pytest.approx(float(theirs["loss"]), rel=1e-4)
+        assert mine["accuracy"] == pytest.approx(float(theirs["accuracy"]), rel=1e-4)
+
+
+def test_a_stop_asked_for_by_a_callback_ends_the_pass_after_that_batch():
+    from webapp.training import ResidentRows, fit_resident
+
+    class StopAfterTwo(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if batch == 1:
+                self.model.stop_training = True
+
+    spy = _Logs()
+    x, y = np.zeros((40, 4), np.float32), np.zeros(40, np.uint8)
+    fit_resident(_tiny_model(0), ResidentRows(x, y, "/CPU:0"), np.arange(40), 8, [StopAfterTwo(), spy])
+    assert [batch for batch, _ in spy.batch_logs] == [0, 1]
+
+
+def test_jobs_place_their_training_set_once_except_where_batches_come_another_way(tiny_mnist, monkeypatch):
+    """Plain jobs train from the resident set (built once per job, shared by a race's models); a job with an
+    augmentation pipeline goes through `fit` (its batches are made on the host)."""
+    from webapp.augment import pipeline_to_dict, preset_pipeline
+
+    placed = []
+    original = training.ResidentRows.__init__
+
+    def counting(self, x, y, device_name):
+        placed.append((len(x), device_name))
+        original(self, x, y, device_name)
+
+    monkeypatch.setattr(training.ResidentRows, "__init__", counting)
+    run_training(TrainConfig(models=("dnn", "cnn"), **TINY), data=tiny_mnist)
+    assert placed == [(648, "/CPU:0")]  # 720 images less the tenth held out, once for both models
+    placed.clear()
+    augmented = TrainConfig(models=("dnn",), pipeline=pipeline_to_dict(preset_pipeline("digits")), **TINY)
+    run_training(augmented, data=tiny_mnist)
+    assert placed == []
+
+
+def test_training_steps_are_xla_compiled_only_where_there_is_a_gpu(monkeypatch):
+    from webapp import device
+
+    monkeypatch.setattr(device, "accelerators", lambda: [])
+    assert device.use_xla() is False and device.resident_device() == "/CPU:0"
+    monkeypatch.setattr(device, "accelerators", lambda: ["/device:GPU:0"])
+    assert device.use_xla() is True and device.resident_device() == "/device:GPU:0"
