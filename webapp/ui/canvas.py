@@ -5,9 +5,14 @@ which a new stroke fell on nothing and dragged a text selection across the page 
 halves instead:
 
 * in the browser, pressing any enabled button inside a `clearing_buttons` container presses the canvas's own
-  "Reset canvas & history" at once (a small script, `_CLEAR_SCRIPT`), before the next stroke can start;
+  "Reset canvas & history" at once (a small script, `_CANVAS_SCRIPT`), before the next stroke can start;
 * in Python, `clear_canvas` forgets one drawing (by its `drawing_id`), so the run that follows the press, which
   may still receive the old ink, shows none of it and cannot save it twice.
+
+The same script sends each stroke the moment the pen lifts: the component itself waits 200 ms after a stroke
+before telling the app (to merge quick strokes into one update), which was most of the time a learner waited for
+Draw's readings. On pen-up the script presses the component's own "Update the app with this drawing" button, which
+sends at once and cancels the component's pending update, so nothing is sent twice.
 """
 from __future__ import annotations
 
@@ -26,10 +31,22 @@ _TRACK = "_drawings"  # session key suffix: see _track
 _CLEARS = "-clears-"  # in a container's key: its buttons clear the canvas named before it
 
 # Presses the canvas's own reset button (inside the component's open shadow root) when an enabled button or pill
-# in a container keyed "<canvas key>-clears-<name>" is clicked. Installed once per browser tab.
-_CLEAR_SCRIPT = """<script>
-if (!window.convnetLabClearsCanvas) {
-  window.convnetLabClearsCanvas = true;
+# in a container keyed "<canvas key>-clears-<name>" is clicked, and its "Update the app" button when a stroke ends
+# on a canvas (25 ms later: after the component has finished the stroke). Installed once per browser tab.
+_CANVAS_SCRIPT = """<script>
+if (!window.convnetLabCanvasScript) {
+  window.convnetLabCanvasScript = true;
+  let pending = null;  // one send per pen-up, whichever of its pointer, mouse and touch events come
+  const sendStroke = (event) => {
+    const path = event.composedPath();
+    if (!path.some((node) => node instanceof HTMLCanvasElement)) return;  // not a stroke: a toolbar button
+    const host = path.find((node) => node.dataset?.testid === "stBidiComponentIsolated");
+    const send = host?.shadowRoot?.querySelector('button[aria-label="Update the app with this drawing"]');
+    if (!send) return;
+    clearTimeout(pending);
+    pending = setTimeout(() => send.click(), 25);
+  };
+  for (const type of ["pointerup", "mouseup", "touchend"]) document.addEventListener(type, sendStroke, true);
   document.addEventListener("click", (event) => {
     const button = event.target.closest('button[data-testid^="stBaseButton"], button[data-variant]');
     if (!button || button.disabled) return;  // a button or a pill; not a help icon
@@ -105,9 +122,9 @@ def _fingerprint(drawing: dict[str, Any] | None) -> str:
 def _page_style(key: str) -> None:
     """Room above the canvas for its hover toolbar, no text selection around it, paper behind the transparent
     canvas (black ink reads in the light and the dark theme alike; the ink is read from alpha, so the paper is
-    never part of the drawing), and the clearing script."""
+    never part of the drawing), and the script that clears it and sends strokes at pen-up."""
     st.html(f"<style>.st-key-{key}-area {{padding-top: 1.6rem; user-select: none; -webkit-user-select: none;}}"
             f".st-key-{key}-area [data-testid=stBidiComponentIsolated] {{background: {PAPER}; "
             f"width: {CANVAS_SIZE}px; max-width: 100%;}}</style>")
     if st.context.headers:  # a real browser (AppTest has none to run the script)
-        st.html(_CLEAR_SCRIPT, unsafe_allow_javascript=True)
+        st.html(_CANVAS_SCRIPT, unsafe_allow_javascript=True)
