@@ -13,7 +13,9 @@ st.title("Train & Compare")
 job = followed_job()
 initial = job.config if job else None
 intro = st.markdown(race_expectation(initial)) if job else st.empty()  # without a job: the form's settings, below
-show_job(job)  # a followed job comes first; the form then waits below it, folded and filled with its settings
+job_area = st.container()  # a followed job comes first; the form waits below it, folded and filled with its settings
+with job_area:
+    show_job(job)
 concept_panel()  # only when a ?concept= link asks for one
 with form_area(job):
     if job is None:
@@ -24,7 +26,7 @@ with form_area(job):
 if job is None:
     intro.markdown(race_expectation(config))
 if submitted:
-    submit_job(config, pipeline_problem or problem)
+    submit_job(config, pipeline_problem or problem, shown_in=job_area)
 
 st.divider()
 st.subheader("Saved runs")

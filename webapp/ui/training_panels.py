@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from webapp import datasets, evaluation, housekeeping
 from webapp.codegen import reproduce_script
@@ -100,14 +101,15 @@ def curves_caption(histories: dict[str, dict[str, Any]], x: str, configs: dict[s
 
 
 def submit_job(config: TrainConfig | None, problem: str | None, param: str = state.JOB_PARAM,
-               followups: tuple[TrainConfig, ...] = ()) -> None:
-    """Queue the form's job (and `followups`, trained after it in the same job) and follow it in the URL (the
-    page reruns to show it first), or say in one sentence why not."""
+               followups: tuple[TrainConfig, ...] = (), shown_in: DeltaGenerator | None = None) -> None:
+    """Queue the form's job (and `followups`, trained after it in the same job) and follow it in the URL, or say in
+    one sentence why not. The new job is drawn in `shown_in` (the place the page keeps for its job, above the
+    form) in this same run; without it the page reruns to show it first, which costs the learner a second run."""
     if problem or config is None:
         st.error(problem or "These settings cannot train.")
         return
     try:
-        state.follow_job(cached.queue().submit(config, identity.visitor_key(), followups).job_id, param)
+        job = cached.queue().submit(config, identity.visitor_key(), followups)
     except QueueFullError as busy:
         st.warning(str(busy))
         return
@@ -117,7 +119,11 @@ def submit_job(config: TrainConfig | None, problem: str | None, param: str = sta
     except ValueError as misconfigured:  # a server setting that is not a number: the teacher's to fix
         st.error(str(misconfigured))
         return
-    st.rerun()
+    state.follow_job(job.job_id, param)
+    if shown_in is None:
+        st.rerun()
+    with shown_in:
+        show_job(job)
 
 
 def followed_job() -> Job | None:
