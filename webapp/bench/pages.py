@@ -50,7 +50,9 @@ ARM_JS = """() => {
     }
 }"""
 ELAPSED_JS = "Math.max(0.01, performance.now() - (window.__benchStart ?? window.__benchArmedAt))"
-STOP_JS = "document.querySelectorAll(\"[class*='st-key-stop_'] button\").length ? 'stop' : ''"
+TRAIN_READY = "!!document.querySelector('[data-testid=stFormSubmitButton]')"
+STOP_BUTTON = "[class*='st-key-stop_'] button"
+STOP_JS = f"document.querySelectorAll({STOP_BUTTON!r}).length ? 'stop' : ''"
 
 
 @dataclass(frozen=True)
@@ -176,13 +178,26 @@ def _switch_target(page: Any, run: int) -> None:
 
 
 # -- Train -------------------------------------------------------------------------------------------------
+def _fresh_form(page: Any, run: int) -> None:
+    """The Train page without the job the last run followed: its form open again (a followed job folds it away)."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    address = urlsplit(page.url)
+    query = urlencode([(key, value) for key, value in parse_qsl(address.query) if key != "job"])
+    if query != address.query:
+        page.goto(urlunsplit(address._replace(query=query)))
+    page.wait_for_function(f"({TRAIN_READY}) && ({IDLE_JS})", timeout=TIMEOUT_MS)
+
+
 def _submit(page: Any, run: int) -> None:
     page.get_by_role("button", name="Start training").click()
 
 
 def _stop_job(page: Any, run: int) -> None:
-    """Stop the job just submitted and wait until it has ended, so no training runs during the next run."""
-    page.locator("[class*='st-key-stop_'] button").first.click()
+    """Stop the job just submitted and wait until it has ended, so no training runs during the next run. The button
+    is pressed from the page: the live fragment redraws it every second (a locator's click waits for it to hold
+    still), and a small job may already have ended and taken its button away."""
+    page.evaluate(f"document.querySelector({STOP_BUTTON!r})?.click()")
     page.wait_for_function(f"!({STOP_JS}) && ({IDLE_JS})", timeout=300_000)
 
 
@@ -206,8 +221,8 @@ PAGE_BENCHES: dict[str, PageBench] = {bench.name: bench for bench in [
         Action("lift the pen", _draw_stroke, READINGS_JS, prepare=_fresh_canvas, tries=3),
     ]),
     PageBench("classes", "/classes", "document.body.innerText.includes('Start a collection of your own classes')"),
-    PageBench("train", "/train?images=1000&epochs=1", "!!document.querySelector('[data-testid=stFormSubmitButton]')", [
-        Action("submit until queued or running", _submit, STOP_JS, after=_stop_job),
+    PageBench("train", "/train?images=1000&epochs=1", TRAIN_READY, [
+        Action("submit until queued or running", _submit, STOP_JS, prepare=_fresh_form, after=_stop_job),
     ]),
 ]}
 PAGE_NAMES: tuple[str, ...] = tuple(PAGE_BENCHES)
