@@ -2,6 +2,7 @@
 import streamlit as st
 
 from webapp import datasets, executors, job_store
+from webapp.formulas import format_bytes
 from webapp.network_catalog import short_name
 from webapp.store import RunStore
 from webapp.ui.navigation import PAGES, ensure_app_navigation
@@ -30,7 +31,9 @@ for info in datasets.with_files():
     data.metric(info.label, "found" if found else "missing",
                 help=f"{info.train_size:,} training and {info.test_size:,} test {info.item}s, {height}x{width} "
                      f"{'grey' if channels == 1 else 'colour'}, {info.num_classes} classes.")
-    data.caption(str(found) if found else f"Put {info.file} at {info.path}.")
+    # the file's name and size, not its place on the server (a visitor has no use for the server's paths)
+    data.caption(f"{found.name}, {format_bytes(found.stat().st_size)}" if found else
+                 f"Put {info.file} in the lab's data folder.")
 defaults = [info for info in RunStore().list().runs if info.is_default]
 models.metric("Default models", len(defaults), help="Shipped, pre-trained models the other pages use.")
 shipped = [short_name(info.model_name) + ("" if info.record.dataset == datasets.DEFAULT_DATASET else

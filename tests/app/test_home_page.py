@@ -29,7 +29,9 @@ def test_home_says_which_dataset_file_is_missing_and_where_it_goes(monkeypatch):
     at = open_page()
     missing = next(metric for metric in at.metric if metric.label == "Fashion-MNIST clothes")
     assert missing.value == "missing"
-    assert any(caption.value.startswith("Put nowhere.npz at ") for caption in at.caption)
+    assert any(caption.value == "Put nowhere.npz in the lab's data folder." for caption in at.caption)
+    found = [caption.value for caption in at.caption if caption.value.startswith("mnist")]
+    assert found and "/" not in found[0] and "MB" in found[0]  # a name and a size, never the server's paths
     assert any("Fashion-MNIST clothes missing (see Home)" in caption.value for caption in at.sidebar.caption)
 
 
