@@ -535,13 +535,10 @@ class ClassCollection:
                     f"{len(counts)}.")
         return next((problem for name, size in counts.items() if (problem := class_size_problem(name, size))), None)
 
-    def split(self, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(x_train, y_train, x_test, y_test): HELD_OUT_SHARE of each class held out to test on."""
-        return self.split_with_ids(seed)[:4]
-
     def split_with_ids(self, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[str, ...]]:
-        """`split()` plus the held-out samples' ids, in the order of x_test: a run stores them, so a page can tell
-        for certain whether today's held-out samples are the ones the run was tested on."""
+        """(x_train, y_train, x_test, y_test, test_ids): HELD_OUT_SHARE of each class held out to test on, and the
+        held-out samples' ids in the order of x_test: a run stores them, so a page can tell for certain whether
+        today's held-out samples are the ones the run was tested on."""
         problem = self.training_problem()
         if problem:
             raise ValueError(problem)
@@ -579,17 +576,19 @@ NOT_YOURS_TO_TRAIN = ("Only the browser that made this collection can train on i
 def check_may_train(dataset: str, owner: str) -> None:
     """NotOwnerError (one sentence) when `dataset` is a collection that `owner` did not make: its runs appear on
     the collection's page for everyone with the link, so only its owner adds them. Other datasets pass."""
-    collection = collection_for(dataset)
-    if collection is not None and not collection.is_owned_by(owner):
-        raise NotOwnerError(NOT_YOURS_TO_TRAIN)
+    _check_owner(dataset, owner, NOT_YOURS_TO_TRAIN)
 
 
 def check_may_change_runs(dataset: str, owner: str) -> None:
     """NotOwnerError (one sentence) when `dataset` is a collection that `owner` did not make: its trained models
     are the owner's to delete, as its samples are the owner's to change. Other datasets pass."""
+    _check_owner(dataset, owner, "Only the browser that made this collection can delete its models.")
+
+
+def _check_owner(dataset: str, owner: str, refusal: str) -> None:
     collection = collection_for(dataset)
     if collection is not None and not collection.is_owned_by(owner):
-        raise NotOwnerError("Only the browser that made this collection can delete its models.")
+        raise NotOwnerError(refusal)
 
 
 # -- importing ------------------------------------------------------------------------------------------------

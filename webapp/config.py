@@ -15,7 +15,7 @@ WARMUP_SHARE = 0.15  # "warmup-cosine": the share of the run's batches over whic
 # How the lab trained before the warm-up/cosine defaults (issue 17). Transfer, your own classes and fine-tuning on a
 # collection were measured and tuned with these, so they keep them; a stored config that predates a field reads it so.
 CONSTANT_RATE: dict[str, Any] = {"learning_rate": 0.003, "schedule": "constant", "label_smoothing": 0.0}
-LEGACY_DEFAULTS: dict[str, Any] = {"label_smoothing": 0.0, "schedule": "constant"}
+LEGACY_DEFAULTS: dict[str, Any] = {key: CONSTANT_RATE[key] for key in ("schedule", "label_smoothing")}
 MODEL_NAMES = TRAINABLE_NAMES  # the networks the lab trains: dnn, cnn, lenet
 FULL_TRAINING_SET = datasets.MNIST.train_size  # the default dataset's
 

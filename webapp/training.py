@@ -330,7 +330,7 @@ class Lockstep:
 
 
 class ModelTrainer:
-    """Trains one model of a job: one `fit` per epoch on that epoch's order, validating as it goes."""
+    """Trains one model of a job: one pass per epoch over that epoch's order (`fit_rows`), validating as it goes."""
 
     def __init__(self, name: str, model: Any, config: TrainConfig, split: Split, schedule: Schedule,
                  record: TrainingRecord, stop: threading.Event, lockstep: Lockstep | None, extra: list[Any],
@@ -472,7 +472,8 @@ def fit_rows(model: Any, split: Split, rows: np.ndarray, config: TrainConfig, ep
 
 
 def _run_in_one_thread(trainers: list[ModelTrainer], stop: threading.Event) -> None:
-    """Each model fits `Schedule.turn_batches` batches of the epoch's order in turn, all in the calling thread."""
+    """Each model fits `Schedule.turn_batches` batches of the epoch's order in turn, all in the calling thread (only
+    for models spread over several devices, which always go through `fit`: no resident set)."""
     first_trainer = trainers[0]
     config, schedule, batch = first_trainer.config, first_trainer.schedule, first_trainer.config.batch_size
     for epoch in range(config.epochs):
@@ -483,8 +484,7 @@ def _run_in_one_thread(trainers: list[ModelTrainer], stop: threading.Event) -> N
             for trainer in trainers:
                 if stop.is_set():
                     return
-                fit_rows(trainer.model, trainer.split, turn, config, epoch, trainer.callbacks, first_batch=first,
-                         resident=trainer.resident)
+                fit_rows(trainer.model, trainer.split, turn, config, epoch, trainer.callbacks, first_batch=first)
         for trainer in trainers:
             seconds = trainer.record.compute_seconds(trainer.name) - before[trainer.name]
             trainer.record.add_epoch_seconds(trainer.name, seconds)

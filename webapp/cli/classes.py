@@ -83,10 +83,15 @@ def import_and_configure(args: argparse.Namespace) -> tuple[Any, Any]:
 
         return collection, classes_config(collection.dataset_id, args.input, (recipe,), args.epochs, seed=args.seed)
     except ValueError:
-        import shutil
-
-        shutil.rmtree(collection.path, ignore_errors=True)  # nothing to train: keep no collection behind
+        discard(collection)  # nothing to train: keep no collection behind
         raise
+
+
+def discard(collection: classes.ClassCollection) -> None:
+    """Remove a collection this command imported and nothing refers to yet."""
+    import shutil
+
+    shutil.rmtree(collection.path, ignore_errors=True)
 
 
 def run_train(args: argparse.Namespace) -> int:
@@ -106,9 +111,7 @@ def run_train(args: argparse.Namespace) -> int:
         with ProgressBar(job):
             [info] = execute(job, RunStore())
     except BaseException:  # a failure or Ctrl-C before the run was saved: nothing refers to the collection
-        import shutil
-
-        shutil.rmtree(collection.path, ignore_errors=True)
+        discard(collection)
         raise
     report = train_report(collection, config, info)
     if args.json:
