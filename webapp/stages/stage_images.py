@@ -194,7 +194,8 @@ class StagesView:
 
 
 def view_of(processed: Processed, side: int = TILE_SIDE) -> StagesView:
-    """Shrink a processed photo to what is shown."""
-    return StagesView(processed.plan, processed.result.shapes(), stage_tiles(processed, side),
+    """Shrink a processed photo to what is shown, each tile encoded once (a page caches the view and sends its
+    PNGs as they are)."""
+    return StagesView(processed.plan, processed.result.shapes(), encoded(stage_tiles(processed, side)),
                       stage_headings(processed), processed.bank, processed.spread_over_channels,
                       processed.reduced_from)

@@ -2,7 +2,6 @@
 computed by webapp.seed_stages and drawn here. `?preset=NAME` in the URL opens one of them."""
 from __future__ import annotations
 
-import dataclasses
 
 import numpy as np
 import pandas as pd
@@ -10,7 +9,7 @@ import streamlit as st
 
 from webapp import seed_stages as seeds
 from webapp.formulas import format_exact, format_shape
-from webapp.stages.stage_images import StagesView, encoded, view_of
+from webapp.stages.stage_images import StagesView, view_of
 from webapp.stages import STAGES, StageError
 from webapp.ui.state import preset
 from webapp.ui.stages import grid_table, show_stage, window_cells
@@ -56,8 +55,7 @@ def show_seed_figures() -> None:
 @st.cache_data(max_entries=1, show_spinner="Convolving the 698x1113 RGBA icon at full size...")
 def seed000_view() -> tuple[StagesView, int]:
     processed = seeds.seed000_stages()
-    view = view_of(processed)
-    return dataclasses.replace(view, tiles=encoded(view.tiles)), seeds.weights_without_bias(processed)
+    return view_of(processed), seeds.weights_without_bias(processed)
 
 
 def show_seed000() -> None:

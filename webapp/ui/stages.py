@@ -2,7 +2,6 @@
 the layer calculator. All numbers come from webapp.stages; this module only draws them."""
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import numpy as np
@@ -14,7 +13,7 @@ from webapp.formulas import format_bytes, format_exact, format_measured, format_
 from webapp.images import ImageError
 from webapp.memory import release_freed_memory
 from webapp.network_catalog import has_convolutions
-from webapp.stages.stage_images import StagesView, Tile, encoded, view_of
+from webapp.stages.stage_images import StagesView, Tile, view_of
 from webapp.ui import cached
 from webapp.ui.numbers import memory_metric
 
@@ -181,7 +180,7 @@ def stages_view(photo: bytes, grayscale: bool, choice: core.KernelChoice, config
                                        memory_budget=core.PAGE_MEMORY_BUDGET)
         view = view_of(processed)
         del processed
-        return dataclasses.replace(view, tiles=encoded(view.tiles))
+        return view
     finally:
         release_freed_memory(collect=False)  # no full collection per change: see its docstring
 
