@@ -21,7 +21,7 @@ import os
 import sqlite3
 import threading
 import time
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from webapp import classes, datasets, device, executors
 from webapp.config import TrainConfig
@@ -123,10 +123,6 @@ class JobQueue:
         """How many jobs may train at once."""
         return self._slots
 
-    @property
-    def executor(self) -> Executor:
-        return self._executor
-
     def running(self) -> list[Job]:
         """The jobs training now, oldest start first."""
         with self._lock:
@@ -185,11 +181,12 @@ class JobQueue:
             running, waiting, slots = list(self._running), list(self._waiting), self._slots
         if job not in waiting:
             return None
-        measured = [pace for pace in (_pace(current) for current in running) if pace is not None]
+        snapshots = [current.record.snapshot() if current.record is not None else None for current in running]
+        measured = [pace for pace in map(_pace, running, snapshots) if pace is not None]
         if not measured:
             return None
         seconds_per_unit = sum(measured) / len(measured)
-        free_at = [_seconds_left(current, seconds_per_unit) for current in running]
+        free_at = [_seconds_left(current, snapshot, seconds_per_unit) for current, snapshot in zip(running, snapshots)]
         free_at += [0.0] * max(0, slots - len(running))
         ahead = waiting[:waiting.index(job)]
         return start_after(free_at, [_units(waiting_job) * seconds_per_unit for waiting_job in ahead])
@@ -274,11 +271,28 @@ class JobQueue:
             LOG.warning("Could not estimate job %s's memory: %s", self._waiting[0].job_id, error)
             return True
 
+    def _prepare_admission(self) -> None:
+        """Outside the lock, the slow part of admitting the first waiting job (asking the GPU's driver, estimating
+        the jobs' memory): every page asking the queue anything waits on its lock."""
+        prepare = getattr(self._admit, "prepare", None)
+        if prepare is None:
+            return
+        with self._lock:
+            first, running = (self._waiting[0] if self._waiting else None), list(self._running)
+        if first is None or not running:
+            return
+        try:
+            prepare(first, running)
+        except Exception as error:  # the check under the lock meets it again, and lets the job start
+            LOG.warning("Could not estimate job %s's memory: %s", first.job_id, error)
+
     def _work(self, slot: int) -> None:
         while True:
+            self._prepare_admission()
             with self._lock:
-                while not self._closed and not self._next_may_start():
+                if not self._closed and not self._next_may_start():
                     self._lock.wait(timeout=ADMIT_RECHECK_SECONDS if self._waiting else None)
+                    continue
                 if self._closed:
                     return
                 job = self._waiting.popleft()
@@ -356,11 +370,11 @@ def _units(job: Job) -> float:
     return sum(workload(config) for config in job.configs)
 
 
-def _pace(job: Job) -> float | None:
-    """Seconds per image-pass a running job shows so far, or None before its first measured progress."""
-    if job.record is None:
+def _pace(job: Job, snapshot: dict[str, Any] | None) -> float | None:
+    """Seconds per image-pass a running job shows so far (`snapshot`: its record's), or None before its first
+    measured progress."""
+    if snapshot is None:
         return None
-    snapshot = job.record.snapshot()
     fraction, left = progress(snapshot)
     done = workload(job.current_config) * fraction
     if left is None or done <= 0 or not snapshot["started_at"]:
@@ -368,10 +382,10 @@ def _pace(job: Job) -> float | None:
     return (time.time() - snapshot["started_at"]) / done
 
 
-def _seconds_left(job: Job, seconds_per_unit: float) -> float:
+def _seconds_left(job: Job, snapshot: dict[str, Any] | None, seconds_per_unit: float) -> float:
     """About how long a running job still trains: what its record says is left of the current stage, then
     its later stages at the pace given; the whole job at that pace before it shows any progress."""
-    left = progress(job.record.snapshot())[1] if job.record is not None else None
+    left = progress(snapshot)[1] if snapshot is not None else None
     if left is None:
         return _units(job) * seconds_per_unit
     return left + sum(workload(config) for config in job.configs[job.stage + 1:]) * seconds_per_unit
@@ -387,8 +401,8 @@ class GpuAdmission:
         self._reading: tuple[float, DeviceMemory | None] = (-ADMIT_RECHECK_SECONDS, None)
 
     def _device(self) -> DeviceMemory | None:
-        """The driver's last answer, asked again once it is older than the recheck interval (every idle slot's
-        thread asks: one `nvidia-smi` per interval is enough)."""
+        """The driver's last answer, asked again once it is older than half the recheck interval (every idle slot's
+        thread asks: one `nvidia-smi` per half interval is enough, and each check finds a fresh answer)."""
         asked, reading = self._reading
         if time.monotonic() - asked >= ADMIT_RECHECK_SECONDS / 2:
             reading = read_device_memory()
@@ -400,15 +414,22 @@ class GpuAdmission:
             self._estimates[job.job_id] = job_memory(job.configs).total
         return self._estimates[job.job_id]
 
+    def prepare(self, job: Job, running: Sequence[Job]) -> None:
+        """What `__call__` needs that takes time, done before the queue takes its lock: the driver's answer (two
+        `nvidia-smi` calls) and each job's estimate (a network's layer table is built on its first use)."""
+        self._device()
+        for each in (job, *running):
+            self.estimate(each)
+
     def __call__(self, job: Job, running: Sequence[Job]) -> bool:
         reading = self._device()
         if reading is None:
             return True  # no driver to ask: the slots alone limit the jobs
-        held = sum(used for pid, used in reading.held.items() if pid in self._lab_pids())
+        ours = self._lab_pids()
+        held = sum(used for pid, used in reading.held.items() if pid in ours)
         admitted = fits(self.estimate(job), [self.estimate(other) for other in running], reading.free, held)
-        for other in list(self._estimates):
-            if other != job.job_id and other not in {current.job_id for current in running}:
-                del self._estimates[other]
+        self._estimates = {each.job_id: self._estimates[each.job_id] for each in (job, *running)
+                           if each.job_id in self._estimates}  # forget the jobs that have started or ended
         return admitted
 
 

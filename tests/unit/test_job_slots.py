@@ -116,9 +116,9 @@ def test_the_estimate_shares_the_jobs_ahead_among_the_slots(monkeypatch):
     ahead, mine = queue.submit(CONFIG, "cat"), queue.submit(CONFIG, "dan")
     assert until(lambda: all(job.status == JobStatus.RUNNING for job in running))
     assert queue.wait_estimate(mine) is None, "nothing measured yet"
-    monkeypatch.setattr("webapp.jobs._pace", lambda job: 0.01)  # 1000 image-passes take 10 s
+    monkeypatch.setattr("webapp.jobs._pace", lambda job, snapshot: 0.01)  # 1000 image-passes take 10 s
     left = {running[0].job_id: 5.0, running[1].job_id: 8.0}
-    monkeypatch.setattr("webapp.jobs._seconds_left", lambda job, pace: left[job.job_id])
+    monkeypatch.setattr("webapp.jobs._seconds_left", lambda job, snapshot, pace: left[job.job_id])
     assert queue.wait_estimate(ahead) == pytest.approx(5.0)
     assert queue.wait_estimate(mine) == pytest.approx(8.0), "the job ahead takes the slot freed at 5 s"
     for job in (*running, ahead, mine):
@@ -152,6 +152,32 @@ def test_max_jobs_sets_the_slots_and_its_default_depends_on_the_device(monkeypat
     assert executors.slots(executors.LocalExecutor(on_gpu=True).default_slots) == executors.DEFAULT_GPU_SLOTS
     monkeypatch.setenv(executors.MAX_JOBS_VARIABLE, "3")
     assert executors.slots(default=1) == 3 and executors.setting_problems() == []
+
+
+def test_the_slow_part_of_admission_runs_outside_the_queues_lock():
+    """Asking the GPU's driver and estimating memory take time: pages asking the queue meanwhile get answers."""
+    executor, preparing, finish = FakeExecutor(), threading.Event(), threading.Event()
+
+    class SlowAdmission:
+        def prepare(self, job, running):
+            preparing.set()
+            finish.wait(10)
+
+        def __call__(self, job, running):
+            return True
+
+    queue = JobQueue(executor, slots=2, admit=SlowAdmission())
+    first, second = queue.submit(CONFIG, "ann"), queue.submit(CONFIG, "bob")
+    assert preparing.wait(10), "the second job is being admitted"
+    answered = threading.Event()
+    threading.Thread(target=lambda: (queue.position(second), answered.set()), daemon=True).start()
+    assert answered.wait(2), "the queue answered a page while the admission was still preparing"
+    finish.set()
+    assert until(lambda: second.status == JobStatus.RUNNING, tries=400)
+    for job in (first, second):
+        executor.release(job)
+    assert queue.wait(second, 10)
+    queue.shutdown()
 
 
 def test_gpu_admission_reads_the_driver_and_counts_the_labs_own_memory_as_room(monkeypatch):
