@@ -98,12 +98,8 @@ class TrainingProcess:
                 if not self._process.is_alive():
                     raise TrainingProcessError("The training process stopped unexpectedly; try again.") from None
                 continue
-            if kind == "record":  # a new stage's record (a job with followups has one per config)
-                job.record = TrainingRecord(**args[0])
-                job.stage = args[1] if len(args) > 1 else 0
-            elif kind == "event":
-                assert job.record is not None, "the child sends its record before any event"
-                job.record.apply(args[0])
+            if kind in ("record", "event"):
+                follow_record(job, kind, args)
             elif kind == "done":
                 return [store.get(run_id) for run_id in args[0]]
             elif kind == "error":
@@ -173,7 +169,17 @@ def lower_priority(increment: int = TRAINING_NICENESS) -> None:
         os.nice(increment)
 
 
-def _streamer(events: Any, job: Job) -> Callable[[TrainingRecord], None]:
+def follow_record(job: Job, kind: str, args: list[Any]) -> None:
+    """Apply one message of `streamer`'s to the server's copy of the job: a new stage's record (a job with followups
+    has one per config), or one change of it."""
+    if kind == "record":
+        job.record = TrainingRecord(**args[0])
+        job.stage = args[1] if len(args) > 1 else 0
+    elif job.record is not None:  # "event": the trainer sends its record before any event
+        job.record.apply(args[0])
+
+
+def streamer(events: Any, job: Job) -> Callable[[TrainingRecord], None]:
     """Sends each new record (one per stage of the job) to the server, with its stage, then its every event."""
     def stream(record: TrainingRecord) -> None:
         events.put(("record", record.header(), job.stage))
@@ -238,7 +244,7 @@ def serve(requests: Any, events: Any, stop: Any, parent_pid: int | None = None) 
         try:
             job = Job(config=TrainConfig.from_dict(config), owner="worker", job_id=job_id, stop_event=stop,
                       followups=tuple(TrainConfig.from_dict(more) for more in followups))
-            runs = execute(job, RunStore(runs_root), on_record=_streamer(events, job))
+            runs = execute(job, RunStore(runs_root), on_record=streamer(events, job))
             events.put(("done", [info.run_id for info in runs]))
         except Exception as error:  # reported to the server as one sentence; the process lives on
             events.put(("error", describe_error(error)))

@@ -28,7 +28,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from webapp import datasets
 from webapp.config import TrainConfig
@@ -157,15 +157,11 @@ class RayExecution:
 
     def _apply(self, events: list[tuple]) -> None:
         """The same messages a local training process sends (`webapp.worker`)."""
+        from webapp.worker import follow_record
+
         for kind, *args in events:
             self._seen += 1
-            if kind == "record":
-                from webapp.history import TrainingRecord
-
-                self.job.record = TrainingRecord(**args[0])
-                self.job.stage = args[1]
-            elif kind == "event" and self.job.record is not None:
-                self.job.record.apply(args[0])
+            follow_record(self.job, kind, args)
 
     def _store(self, outcome: dict[str, Any]) -> list[RunInfo]:
         store = RunStore()
@@ -206,20 +202,12 @@ class Trainer:
     def stop(self) -> None:
         self._stop.set()
 
-    def _stream(self, job: Job) -> Callable[[Any], None]:
-        """Each new record (one per stage of the job) as an event with its stage, then its every change: the
-        messages a local training process sends (`webapp.worker`)."""
-        def stream(record: Any) -> None:
-            self._events.put(("record", record.header(), job.stage))
-            record.listener = lambda event: self._events.put(("event", event))
-
-        return stream
-
     def train(self, job_id: str, configs: list[dict[str, Any]], shipped: dict[str, dict[str, bytes]]) -> dict:
         """Train the job; {"runs": [{"run_id", "files"}], "error": one sentence or None}."""
         from webapp.device import import_backend_quietly, share_gpus
         from webapp.errors import describe_error
         from webapp.job import PartialSaveError, execute
+        from webapp.worker import streamer
 
         home = Path(tempfile.mkdtemp(prefix="convnet-lab-ray-"))
         os.environ["CONVNET_LAB_HOME"] = str(home)  # this actor's process only: it trains one job
@@ -234,7 +222,7 @@ class Trainer:
                       stop_event=self._stop)
             started = time.time()
             try:
-                runs, error = execute(job, store, on_record=self._stream(job)), None
+                runs, error = execute(job, store, on_record=streamer(self._events, job)), None
             except PartialSaveError as partial:
                 runs, error = partial.saved, str(partial)
             except Exception as failure:  # one sentence back to the server; the details stay in Ray's log
