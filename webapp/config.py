@@ -1,12 +1,24 @@
 """TrainConfig: every choice a training run depends on, validated where it enters."""
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from webapp import datasets
 from webapp.network_catalog import HIDDEN_ACTIVATIONS as ACTIVATIONS  # dnn and cnn; LeNet keeps its own tanh
 from webapp.network_catalog import TRAINABLE_NAMES, takes_activation_choice, trainable_names
+
+def positive_setting(variable: str) -> int | None:
+    """A server setting that is a positive whole number, read from the environment: None when unset, ValueError
+    (one sentence naming the variable and its value) when it is anything else."""
+    raw = os.environ.get(variable, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"{variable} must be a positive whole number; it is {raw!r}.")
+    return int(raw)
+
 
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 PRECISIONS = ("auto", "float32", "mixed_bfloat16", "mixed_float16")

@@ -17,14 +17,13 @@ import collections
 import heapq
 import hmac
 import logging
-import os
 import sqlite3
 import threading
 import time
 from typing import Any, Callable, Sequence
 
 from webapp import classes, datasets, device, executors
-from webapp.config import TrainConfig
+from webapp.config import TrainConfig, positive_setting
 from webapp.errors import describe_error
 from webapp.executors import Execution, Executor, FunctionExecutor, LocalExecutor
 from webapp.history import TrainingRecord, progress
@@ -60,25 +59,15 @@ def workload(config: TrainConfig) -> float:
     return float(images * config.epochs * len(config.race_entries))
 
 
-def _positive_setting(variable: str) -> int | None:
-    """A positive whole number from the environment, None when unset; one sentence when it is anything else."""
-    raw = os.environ.get(variable, "").strip()
-    if not raw:
-        return None
-    if not raw.isdigit() or int(raw) < 1:
-        raise ValueError(f"{variable} must be a positive whole number; it is {raw!r}.")
-    return int(raw)
-
-
 def max_waiting() -> int:
     """How many jobs may wait at once on this server (`CONVNET_LAB_MAX_WAITING`, default 30)."""
-    return _positive_setting(MAX_WAITING_VARIABLE) or DEFAULT_MAX_WAITING
+    return positive_setting(MAX_WAITING_VARIABLE) or DEFAULT_MAX_WAITING
 
 
 def max_job_images() -> int | None:
     """The largest job a shared server accepts, in image-passes (epochs x training images x models, every stage
     counted; `CONVNET_LAB_MAX_JOB_IMAGES`), or None: no limit."""
-    return _positive_setting(MAX_JOB_IMAGES_VARIABLE)
+    return positive_setting(MAX_JOB_IMAGES_VARIABLE)
 
 
 def start_after(free_at: Sequence[float], durations: Sequence[float]) -> float:

@@ -195,11 +195,11 @@ def training_threads(cores: int | None = None) -> int | None:
     """How many threads one training job may compute with: `CONVNET_LAB_TRAINING_THREADS`, else one core fewer
     than the machine has from four cores up (that core stays with the pages), else None: every core (on one or
     two cores, capping would halve training while the lower priority already keeps pages first)."""
-    raw = os.environ.get(THREADS_VARIABLE, "").strip()
-    if raw:
-        if not raw.isdigit() or int(raw) < 1:
-            raise ValueError(f"{THREADS_VARIABLE} must be a positive whole number; it is {raw!r}.")
-        return int(raw)
+    from webapp.config import positive_setting
+
+    chosen = positive_setting(THREADS_VARIABLE)
+    if chosen:
+        return chosen
     cores = cores or os.cpu_count() or 1
     return cores - 1 if cores >= 4 else None
 

@@ -34,13 +34,12 @@ RAY_CONNECT_SECONDS = 3.0
 def max_jobs_setting() -> int | None:
     """`CONVNET_LAB_MAX_JOBS` as a number, None when unset; ValueError (one sentence) when it is not a positive
     whole number."""
-    raw = os.environ.get(MAX_JOBS_VARIABLE, "").strip()
-    if not raw:
-        return None
-    if not raw.isdigit() or int(raw) < 1:
-        raise ValueError(f"{MAX_JOBS_VARIABLE} must be a positive whole number; it is {raw!r}, so one job trains "
-                         "at a time.")
-    return int(raw)
+    from webapp.config import positive_setting
+
+    try:
+        return positive_setting(MAX_JOBS_VARIABLE)
+    except ValueError as bad:
+        raise ValueError(f"{str(bad).rstrip('.')}, so one job trains at a time.") from None
 
 
 def slots(default: int) -> int:
