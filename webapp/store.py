@@ -6,6 +6,7 @@ run is never listed. Models are loaded only for run ids the store itself lists, 
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -17,7 +18,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -103,21 +104,35 @@ class RunStore:
         """Write every file into a temporary folder, then move it into place in one step."""
         if isinstance(config, RunRecord):
             config = config.to_dict()
-        if not RUN_ID_PATTERN.match(run_id):
-            raise ValueError(f"{run_id!r} is not a valid run id.")
-        self.root.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".tmp-{run_id}-", dir=self.root))
-        try:
+        with self._staging(run_id) as staging:
             model.save(staging / MODEL_FILE)
             _write_json(staging / CONFIG_FILE, {**config, "run_id": run_id})
             _write_json(staging / HISTORY_FILE, history)
             if test_predictions is not None:
                 np.save(staging / PREDICTIONS_FILE, np.asarray(test_predictions, dtype=np.uint8), allow_pickle=False)
+        return self.get(run_id)
+
+    def save_files(self, run_id: str, files: dict[str, bytes]) -> RunInfo:
+        """A run's files as bytes (a run trained elsewhere: on a Ray cluster), written as `save` writes them."""
+        with self._staging(run_id) as staging:
+            for name, data in files.items():
+                (staging / name).write_bytes(data)
+        return self.get(run_id)
+
+    @contextlib.contextmanager
+    def _staging(self, run_id: str) -> Iterator[Path]:
+        """A temporary folder in the store, moved into place as the run `run_id` in one step when the block ends
+        (removed if it fails), so a half-written run is never listed."""
+        if not RUN_ID_PATTERN.match(run_id):
+            raise ValueError(f"{run_id!r} is not a valid run id.")
+        self.root.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".tmp-{run_id}-", dir=self.root))
+        try:
+            yield staging
             os.replace(staging, self.root / run_id)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        return self.get(run_id)
 
     def delete(self, run_id: str) -> None:
         """Remove a user run (renamed away first, so it vanishes from listings at once)."""

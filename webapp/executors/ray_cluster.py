@@ -36,11 +36,12 @@ from webapp.executors.base import Execution
 from webapp.executors.local import LocalExecutor
 from webapp.job import Job
 from webapp.paths import PROJECT_ROOT
-from webapp.store import RUN_ID_PATTERN, RunInfo, RunStore
+from webapp.store import (CONFIG_FILE, HISTORY_FILE, MODEL_FILE, PREDICTIONS_FILE, RUN_ID_PATTERN, RunInfo,
+                           RunStore)
 
 LOG = logging.getLogger("convnet_lab.ray")
 POLL_SECONDS = 0.3
-RUN_FILES = ("model.keras", "config.json", "history.json", "test_predictions.npy")
+RUN_FILES = (MODEL_FILE, CONFIG_FILE, HISTORY_FILE, PREDICTIONS_FILE)
 # Never shipped to the cluster (besides what .gitignore leaves out): the runs and learners' files, tests, docs.
 EXCLUDES = [".git", ".venv", "venv", "tests", "docs", "models/runs", "models/collections", "models/classes",
             "models/interrupted-jobs", "models/jobs.sqlite3*", "**/__pycache__"]
@@ -75,15 +76,15 @@ class RayExecutor:
         self.default_slots = max(1, gpus)  # one job per GPU; on a CPU cluster one at a time unless the teacher says
         self.gpus_per_job = 1 if gpus else 0
         self._local = LocalExecutor(on_gpu)  # for jobs on the server's own files
+        self._trainer = ray.remote(Trainer)  # made remote once: each job's actor is one more of it
 
     def start(self, job: Job, slot: int) -> Execution:
         if any(needs_server_files(config) for config in job.configs):
             return self._local.start(job, slot)
-        ray = _ray()
-        trainer = ray.remote(Trainer).options(num_cpus=1, num_gpus=self.gpus_per_job, max_concurrency=4,
-                                              name=f"convnet-lab-{job.job_id}")
-        actor = trainer.remote()
-        shipped = {run_id: run_files(RunStore().get(run_id).path) for run_id in user_runs(job.configs)}
+        # read before the actor starts: a run that cannot be read fails here, not after reserving a GPU
+        shipped = {info.run_id: run_files(info.path) for info in user_runs(job.configs)}
+        actor = self._trainer.options(num_cpus=1, num_gpus=self.gpus_per_job, max_concurrency=4,
+                                      name=f"convnet-lab-{job.job_id}").remote()
         result = actor.train.remote(job.job_id, [config.to_dict() for config in job.configs], shipped)
         return RayExecution(job, actor, result)
 
@@ -96,12 +97,12 @@ def needs_server_files(config: TrainConfig) -> bool:
     return bool(config.collection) or config.dataset.startswith(datasets.CLASSES_PREFIX)
 
 
-def user_runs(configs: tuple[TrainConfig, ...]) -> list[str]:
-    """The learner's saved runs a job starts from (a transfer's source, a fine-tuning's base): the cluster gets
-    their files; the shipped default models travel with the code."""
+def user_runs(configs: tuple[TrainConfig, ...]) -> list[RunInfo]:
+    """The learner's saved runs a job starts from (a transfer's source, a fine-tuning's base), by run id: the
+    cluster gets their files; the shipped default models travel with the code."""
     store = RunStore()
-    wanted = {run_id for config in configs for run_id in (config.source_run, config.base_run) if run_id}
-    return sorted(run_id for run_id in wanted if not store.get(run_id).is_default)
+    wanted = sorted({run_id for config in configs for run_id in (config.source_run, config.base_run) if run_id})
+    return [info for info in map(store.get, wanted) if not info.is_default]
 
 
 def run_files(folder: Path) -> dict[str, bytes]:
@@ -110,20 +111,11 @@ def run_files(folder: Path) -> dict[str, bytes]:
 
 
 def store_run(store: RunStore, run_id: str, files: dict[str, bytes]) -> RunInfo:
-    """Write a run that came back from the cluster into `store`: a temporary folder moved into place in one
-    step, as `RunStore.save` does, so a half-written run is never listed."""
+    """Write a run that came back from the cluster into `store` (`RunStore.save_files`: never half-written),
+    after checking the names it came with."""
     if not RUN_ID_PATTERN.match(run_id) or not all(FILE_NAME.match(name) for name in files):
         raise RayError(f"The cluster sent back a run with an unexpected name ({run_id!r}).")
-    store.root.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".tmp-{run_id}-", dir=store.root))
-    try:
-        for name, data in files.items():
-            (staging / name).write_bytes(data)
-        os.replace(staging, store.root / run_id)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return store.get(run_id)
+    return store.save_files(run_id, files)
 
 
 class RayExecution:
