@@ -169,3 +169,16 @@ def test_the_probability_charts_cached_spec_is_the_altair_charts_with_these_numb
     cached = probability_spec(prediction, kind)
     assert cached.pop("datasets") == {cached["data"]["name"]: rows}
     assert {**cached, "data": None} == {**built, "data": None}
+
+
+@pytest.mark.parametrize("names", [["circle", "cross"], ["red", "green", "blue", "a much longer class name"]])
+def test_your_classes_cached_probability_spec_is_the_altair_charts_with_these_numbers(names):
+    """Your classes fills its numbers into a layout made once per list of classes: the same chart as building it."""
+    from webapp.ui.predictions import class_probability_chart, class_probability_spec
+
+    probabilities = np.random.default_rng(len(names)).dirichlet(np.ones(len(names)))
+    built = class_probability_chart(names, probabilities).to_dict()  # validated against the schema
+    (rows,) = built.pop("datasets").values()
+    cached = class_probability_spec(names, probabilities)
+    assert cached.pop("datasets") == {cached["data"]["name"]: rows}
+    assert {**cached, "data": None} == {**built, "data": None}

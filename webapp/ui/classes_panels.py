@@ -9,9 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import altair as alt
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from webapp import classes
@@ -24,7 +22,7 @@ from webapp.store import RunInfo, history_csv
 from webapp.transfer import RECIPES
 from webapp.ui import cached, identity
 from webapp.ui.canvas import clear_canvas, clearing_buttons, drawing_canvas, drawing_id
-from webapp.ui.theme import ink, themed
+from webapp.ui.predictions import class_probability_spec
 from webapp.ui.training_panels import draw_curves, mistakes, run_label
 
 CLASSES_PARAM = "classes"
@@ -680,7 +678,7 @@ def show_answer(collection: ClassCollection, info: RunInfo, picture: np.ndarray 
     st.metric("The model reads", names[top], help=f"Model: {info.label}")
     st.caption(f"{probabilities[top]:.1%} sure")
     st.image(prepared, width=84, caption="what the model sees", clamp=True)
-    st.altair_chart(probability_chart(names, probabilities), width="stretch")
+    st.vega_lite_chart(class_probability_spec(names, probabilities), width="stretch")
     note = classes.unsure_note(dict(zip(names, probabilities.tolist())))
     if note:
         st.warning(note, icon=":material/help:")
@@ -689,23 +687,6 @@ def show_answer(collection: ClassCollection, info: RunInfo, picture: np.ndarray 
 def learned_names(collection: ClassCollection, info: RunInfo) -> list[str]:
     """The class names the run learned, in its output order (the collection's, for a run that did not record them)."""
     return list(info.record.class_names or collection.class_names())
-
-
-def probability_chart(names: list[str], probabilities: np.ndarray) -> alt.LayerChart:
-    """One bar per class, its probability written at its end; the answer's bar is outlined and says so."""
-    top = int(np.argmax(probabilities))
-    frame = pd.DataFrame({"class": names, "probability": [float(p) for p in probabilities]})
-    frame["text"] = [f"{p:.0%}" + ("  ◀ answer" if index == top else "") for index, p in enumerate(frame.probability)]
-    frame["top"] = frame.index == top
-    base = alt.Chart(frame).encode(y=alt.Y("class:N", sort=names, title=None, axis=alt.Axis(labelLimit=200)),
-                                   x=alt.X("probability:Q", title="Probability", scale=alt.Scale(domain=[0, 1.3]),
-                                           axis=alt.Axis(format="%", values=[0, 0.25, 0.5, 0.75, 1])))
-    bars = base.mark_bar(strokeWidth=2).encode(
-        color=alt.condition(alt.datum.top, alt.value("#1f77b4"), alt.value("#b0b0b0")),
-        stroke=alt.condition(alt.datum.top, alt.value(ink()), alt.value(None)),
-        tooltip=["class:N", alt.Tooltip("probability:Q", format=".3f")])
-    text = base.mark_text(align="left", dx=4).encode(text="text:N")
-    return themed((bars + text).properties(height=70 + 36 * len(names)))  # the axis takes part of the height
 
 
 # -- keeping the model ------------------------------------------------------------------------------------------

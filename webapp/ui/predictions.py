@@ -119,6 +119,48 @@ def probability_spec(prediction: Prediction, kind: str | None = None) -> dict[st
     return spec
 
 
+# -- Your classes: one bar per class of a learner's collection --------------------------------------------
+def class_probability_rows(names: list[str], probabilities: np.ndarray) -> list[dict[str, Any]]:
+    """The chart's numbers: each class's probability, the label written at its bar's end, and which is the answer."""
+    top = int(np.argmax(probabilities))
+    return [{"class": name, "probability": float(value),
+             "text": f"{value:.0%}" + ("  ◀ answer" if index == top else ""), "top": index == top}
+            for index, (name, value) in enumerate(zip(names, probabilities))]
+
+
+def class_probability_chart(names: list[str], probabilities: np.ndarray) -> alt.LayerChart:
+    """One bar per class, its probability written at its end; the answer's bar is outlined and says so."""
+    base = alt.Chart(pd.DataFrame(class_probability_rows(names, probabilities))).encode(
+        y=alt.Y("class:N", sort=names, title=None, axis=alt.Axis(labelLimit=200)),
+        x=alt.X("probability:Q", title="Probability", scale=alt.Scale(domain=[0, 1.3]),
+                axis=alt.Axis(format="%", values=[0, 0.25, 0.5, 0.75, 1])))
+    bars = base.mark_bar(strokeWidth=2).encode(
+        color=alt.condition(alt.datum.top, alt.value("#1f77b4"), alt.value("#b0b0b0")),
+        stroke=alt.condition(alt.datum.top, alt.value(ink()), alt.value(None)),
+        tooltip=["class:N", alt.Tooltip("probability:Q", format=".3f")])
+    text = base.mark_text(align="left", dx=4).encode(text="text:N")
+    return themed((bars + text).properties(height=70 + 36 * len(names)))  # the axis takes part of the height
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def class_probability_layout(names: tuple[str, ...], dark: bool) -> dict[str, Any]:
+    """`class_probability_chart`'s Vega-Lite spec without its numbers, made once per list of classes and theme
+    (`dark` keys the cache: the outline and labels take the theme's ink), as Draw's is (`probability_layout`):
+    building and schema-checking an Altair chart on every try is what cost Draw ~300 ms for its two charts."""
+    spec = class_probability_chart(list(names), np.zeros(len(names))).to_dict(validate=False)
+    spec.pop("datasets", None)
+    spec["data"] = {"name": PROBABILITIES}
+    return spec
+
+
+def class_probability_spec(names: list[str], probabilities: np.ndarray) -> dict[str, Any]:
+    """The chart of `class_probability_chart` as a Vega-Lite spec: its layout from the cache, these numbers in it."""
+    spec = class_probability_layout(tuple(names), is_dark())  # a copy of the cached layout, filled in here
+    spec["datasets"] = {PROBABILITIES: class_probability_rows(names, probabilities)}
+    return spec
+
+
+
 def _saved_at(info: RunInfo) -> float:
     """The run folder's mtime (a replaced run is another model), or 0 for one deleted since its model was loaded:
     the model in hand still answers."""
